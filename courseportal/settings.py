@@ -1,0 +1,266 @@
+"""Settings for courseportal, read from the environment.
+
+Nothing set means a working development service on embedded defaults: SQLite in ``var/``,
+an embedded Redis-compatible server started by ``manage.py runstack``, console email.
+Production sets ``DJANGO_ENV=production`` plus ``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL``
+and ``ALLOWED_HOSTS`` (see ``.env.example``); a missing or malformed value stops start-up with a
+message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ImproperlyConfigured(f"Environment variable {name} must be set (see .env.example).")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use true or false.")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+DJANGO_ENV = env_str("DJANGO_ENV", "development")
+if DJANGO_ENV not in {"development", "production", "test"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV={DJANGO_ENV!r}; use development, production or test.")
+PRODUCTION = DJANGO_ENV == "production"
+
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+SECRET_KEY = env_str("SECRET_KEY", None if PRODUCTION else "dev-only-insecure-key-change-me-0123456789abcdef")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Writable state (SQLite database, uploaded blobs, sandbox caches) lives under one folder.
+VAR_DIR = Path(env_str("COURSEPORTAL_VAR_DIR", str(BASE_DIR / "var")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_URL = "/static/"
+# No MEDIA_URL: uploads are served only through the authenticated download view.
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "courseportal.accounts",
+    "courseportal.courses",
+    "courseportal.submissions",
+    "courseportal.gradebook",
+    "grader",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "courseportal.accounts.middleware.UserLanguageMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "courseportal.urls"
+WSGI_APPLICATION = "courseportal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "courseportal" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'courseportal.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web and workers write concurrently: WAL lets readers go on, and a generous busy timeout
+    # queues writers instead of failing them with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling: lock a username+address pair after repeated failures.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
+LOCALE_PATHS = [BASE_DIR / "courseportal" / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"  # stored times are UTC; each course shows its own zone (default Asia/Taipei)
+USE_TZ = True
+DEFAULT_COURSE_TIME_ZONE = env_str("DEFAULT_COURSE_TIME_ZONE", "Asia/Taipei")
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# Uploads: Django spools anything larger than this to a temp file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The hard ceiling for a request body; per-assignment limits are checked by the upload service.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
+
+# Email: results are posted back by mail as well as on the page.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "courseportal <noreply@localhost>")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# --- Grading pipeline -------------------------------------------------------------------------
+# Unset REDIS_URL means the embedded Valkey server that `manage.py runstack` starts on this port.
+EMBEDDED_REDIS_PORT = env_int("EMBEDDED_REDIS_PORT", 6390)
+REDIS_URL = env_str("REDIS_URL", f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0")
+USING_EMBEDDED_REDIS = "REDIS_URL" not in os.environ
+
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = None  # results live in the database, with the submission
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "checks"
+CELERY_TASK_ALWAYS_EAGER = False
+# An upload must not hang when the broker is down: fail the publish fast, the sweep re-sends.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Unacknowledged messages of a killed worker come back after this; the sweep is faster.
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_TASK_PUBLISH_RETRY = False
+
+# How often the sweep re-sends forgotten submissions, and how long a queued submission may sit
+# unclaimed, or a claimed one may run past its checker's time limit, before the sweep acts.
+GRADING_SWEEP_INTERVAL_S = env_int("GRADING_SWEEP_INTERVAL_S", 10)
+GRADING_REQUEUE_AFTER_S = env_int("GRADING_REQUEUE_AFTER_S", 30)
+GRADING_LEASE_MARGIN_S = env_int("GRADING_LEASE_MARGIN_S", 15)
+GRADING_MAX_ATTEMPTS = env_int("GRADING_MAX_ATTEMPTS", 3)
+# Fairness: a student may have this many gradings in flight per assignment, and this many uploads
+# per minute across the portal.
+UPLOADS_PER_MINUTE_PER_STUDENT = env_int("UPLOADS_PER_MINUTE_PER_STUDENT", 6)
+
+# --- Sandbox ----------------------------------------------------------------------------------
+# "bwrap" (the default) or "unsafe-dev", which runs student code without isolation and says so
+# loudly at every start; anything else stops start-up.
+SANDBOX = env_str("SANDBOX", "bwrap")
+if SANDBOX not in {"bwrap", "unsafe-dev"}:
+    raise ImproperlyConfigured(f"SANDBOX={SANDBOX!r}; use bwrap, or unsafe-dev on a laptop only.")
+# Student code runs as uid SANDBOX_BASE_UID + worker slot: unprivileged, one per slot.
+SANDBOX_BASE_UID = env_int("SANDBOX_BASE_UID", 61000)
+SANDBOX_RECYCLE_AFTER_RUNS = env_int("SANDBOX_RECYCLE_AFTER_RUNS", 200)
+
+# Where checkers cache their torch-computed references, keyed by checker version.
+GRADER_CACHE_DIR = Path(env_str("GRADER_CACHE_DIR", str(VAR_DIR / "cache")))
+
+# --- Production hardening (manage.py check --deploy passes with DJANGO_ENV=production) ---------
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
+        raise ImproperlyConfigured("SECRET_KEY must be a long random value in production.")
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's host names in production.")
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # the polling script reads no cookie; forms carry the token
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Extra checker modules beyond assignments/*/checker.py (the test suite registers its own).
+GRADER_EXTRA_CHECKER_MODULES = env_list("GRADER_EXTRA_CHECKER_MODULES", [])

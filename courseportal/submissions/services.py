@@ -1,0 +1,287 @@
+"""Writes for submissions: upload, grade, regrade, sweep, notify.
+
+The only place a submission's status changes. Every state change is a conditional update, so a
+task delivered twice, a sweep racing a worker, or a regrade racing a grade does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from courseportal.courses.models import Assignment, Membership
+from courseportal.submissions.models import Result, Submission
+from courseportal.submissions.storage import blob_read, blob_store
+from grader.content import RejectedUpload, file_extension, human_size, read_submission
+from grader.grading import grade_file
+from grader.registry import get_checker
+from grader.results import GradeResult
+
+logger = logging.getLogger(__name__)
+Status = Submission.Status
+
+
+class UploadRefused(ValueError):
+    """The upload was not stored; ``message`` tells the student why and what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def expected_filename(*, user: User, assignment: Assignment, extension: str) -> str:
+    return f"{user.username}_{assignment.slug}{extension}"
+
+
+@transaction.atomic
+def submission_create(*, student: User, assignment: Assignment, upload: UploadedFile) -> Submission:
+    """Store an upload whole and queue it for grading, or raise ``UploadRefused`` storing nothing."""
+    checker = get_checker(assignment.checker_slug)
+    filename = os.path.basename((upload.name or "").replace("\\", "/"))
+    _refuse_unless_member(student=student, assignment=assignment)
+    _refuse_unless_open(assignment=assignment)
+    _refuse_unless_named(student=student, assignment=assignment, filename=filename,
+                         accepted=checker.accepted_extensions)
+    _refuse_if_flooding(student=student)
+    limit = assignment.max_upload_bytes or checker.upload_limit(file_extension(filename))
+    if upload.size is not None and upload.size > limit:
+        raise UploadRefused(
+            _("The file is %(size)s; this assignment accepts at most %(limit)s.")
+            % {"size": human_size(upload.size), "limit": human_size(limit)}
+        )
+    data = _read_at_most(upload, limit)
+    try:
+        read_submission(filename, data, accepted_extensions=checker.accepted_extensions, max_bytes=limit)
+    except RejectedUpload as refusal:
+        raise UploadRefused(refusal.message) from None
+    blob = blob_store(data)
+    submission = Submission.objects.create(
+        assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED
+    )
+    queue = checker.queue
+    transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=queue))
+    return submission
+
+
+def _refuse_unless_member(*, student: User, assignment: Assignment) -> None:
+    if not Membership.objects.filter(user=student, course_id=assignment.course_id).exists():
+        raise UploadRefused(_("You are not enrolled in this course."))
+
+
+def _refuse_unless_open(*, assignment: Assignment) -> None:
+    now = timezone.now()
+    local = assignment.course.zone
+    if not assignment.is_published or now < assignment.opens_at:
+        raise UploadRefused(
+            _("This assignment opens for uploads at %(when)s.")
+            % {"when": date_format(assignment.opens_at.astimezone(local), "DATETIME_FORMAT")}
+        )
+    if now > assignment.due_at:
+        raise UploadRefused(
+            _("This assignment closed at %(when)s; uploads are no longer accepted.")
+            % {"when": date_format(assignment.due_at.astimezone(local), "DATETIME_FORMAT")}
+        )
+
+
+def _refuse_unless_named(*, student: User, assignment: Assignment, filename: str, accepted: tuple[str, ...]) -> None:
+    extension = file_extension(filename)
+    expected = [expected_filename(user=student, assignment=assignment, extension=ext) for ext in accepted]
+    if extension in accepted and filename == expected_filename(user=student, assignment=assignment, extension=extension):
+        return
+    raise UploadRefused(
+        _("The file must be named %(expected)s (your account, an underscore, the assignment); you uploaded %(got)s.")
+        % {"expected": _(" or ").join(expected), "got": filename or _("a file without a name")}
+    )
+
+
+def _refuse_if_flooding(*, student: User) -> None:
+    limit = settings.UPLOADS_PER_MINUTE_PER_STUDENT
+    recent = Submission.objects.filter(student=student, created_at__gte=timezone.now() - timedelta(minutes=1))
+    if limit and recent.count() >= limit:
+        raise UploadRefused(
+            _("You uploaded %(count)d files in the last minute. Wait a minute and upload again; your "
+              "latest upload is being graded.") % {"count": limit}
+        )
+
+
+def _read_at_most(upload: UploadedFile, limit: int) -> bytes:
+    chunks, total = [], 0
+    upload.seek(0)
+    for chunk in upload.chunks():
+        total += len(chunk)
+        if total > limit:
+            raise UploadRefused(_("The file is larger than %(limit)s.") % {"limit": human_size(limit)})
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def submission_enqueue(*, submission_id: int, queue: str) -> bool:
+    """Hand the submission to the broker; if the broker is down, leave it for the sweep.
+
+    Returns whether the broker took the message. Never raises for a broker outage: the upload has
+    already succeeded and the student sees "queued".
+    """
+    from grader.tasks import grade_submission
+
+    try:
+        grade_submission.apply_async(args=[submission_id], queue=queue, retry=False)
+    except Exception as error:  # kombu/redis raise many types for one outage
+        logger.warning("broker unavailable, submission %s left for the sweep: %s", submission_id, error)
+        return False
+    Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(enqueued_at=timezone.now())
+    return True
+
+
+def submission_grade(*, submission_id: int) -> Result | None:
+    """Claim, grade and store the result of one submission.
+
+    Returns the stored result, or None when another worker holds the claim or the submission
+    is already graded (a redelivered task). A worker killed mid-grade leaves a claim that
+    expires; ``submission_sweep`` then queues the submission again.
+    """
+    submission = Submission.objects.select_related("assignment", "blob").filter(pk=submission_id).first()
+    if submission is None:
+        return None
+    checker = get_checker(submission.assignment.checker_slug)
+    claimed_at = timezone.now()
+    lease = timedelta(seconds=checker.limits.wall_seconds + settings.GRADING_LEASE_MARGIN_S)
+    claimed = Submission.objects.filter(
+        Q(status=Status.QUEUED) | Q(status=Status.RUNNING, lease_expires_at__lt=claimed_at), pk=submission_id
+    ).update(status=Status.RUNNING, claimed_at=claimed_at, lease_expires_at=claimed_at + lease,
+             attempts=F("attempts") + 1)
+    if claimed != 1:
+        return None
+    from grader.sandbox import get_sandbox
+
+    started = timezone.now()
+    grade = grade_file(
+        checker,
+        filename=submission.filename,
+        data=blob_read(submission.blob_id),
+        sandbox=get_sandbox(),
+        max_bytes=submission.assignment.max_upload_bytes,
+    )
+    seconds = (timezone.now() - started).total_seconds()
+    return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds)
+
+
+@transaction.atomic
+def _result_store(*, submission_id: int, claimed_at, grade: GradeResult, seconds: float) -> Result | None:
+    now = timezone.now()
+    final_status = Status.FAILED if grade.status == "error" else Status.GRADED
+    still_ours = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claimed_at=claimed_at).update(
+        status=final_status, graded_at=now, lease_expires_at=None
+    )
+    if still_ours != 1:
+        logger.info("submission %s was taken over while grading; result discarded", submission_id)
+        return None
+    result, _ = Result.objects.update_or_create(
+        submission_id=submission_id,
+        defaults={
+            "status": grade.status,
+            "score": round(grade.score, 2),
+            "max_score": round(grade.max_score, 2),
+            "message": grade.message,
+            "checks": [check.to_dict() for check in grade.checks],
+            "output": grade.output,
+            "grading_seconds": seconds,
+            "graded_at": now,
+            "notified_at": None,
+        },
+    )
+    transaction.on_commit(lambda: result_notify(submission_id=submission_id))
+    return result
+
+
+def result_notify(*, submission_id: int) -> bool:
+    """Email the student their result once; returns whether this call sent it."""
+    claimed = Result.objects.filter(submission_id=submission_id, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    if claimed != 1:
+        return False
+    result = Result.objects.select_related("submission__student", "submission__assignment").get(pk=submission_id)
+    submission = result.submission
+    if not submission.student.email:
+        return False
+    url = settings.SITE_URL.rstrip("/") + reverse("submissions:detail", args=[submission.pk])
+    subject = f"[{submission.assignment.title}] {result.score:g}/{result.max_score:g}"
+    body = f"{submission.filename}: {result.get_status_display()} {result.score:g}/{result.max_score:g}\n\n"
+    body += (result.message + "\n\n" if result.message else "") + url + "\n"
+    try:
+        send_mail(subject, body, None, [submission.student.email])
+    except OSError as error:
+        logger.warning("result email for submission %s not sent: %s", submission_id, error)
+        Result.objects.filter(pk=submission_id).update(notified_at=None)
+        return False
+    return True
+
+
+@transaction.atomic
+def submission_regrade(*, submission: Submission) -> bool:
+    """Queue a graded (or failed) submission again; False if it is already waiting or running."""
+    updated = Submission.objects.filter(pk=submission.pk, status__in=[Status.GRADED, Status.FAILED]).update(
+        status=Status.QUEUED, attempts=0, enqueued_at=None, claimed_at=None, lease_expires_at=None
+    )
+    if updated != 1:
+        return False
+    queue = get_checker(submission.assignment.checker_slug).queue
+    transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=queue))
+    return True
+
+
+def submission_sweep() -> dict[str, int]:
+    """Recover submissions the pipeline lost track of; safe to run any time, from anywhere.
+
+    - queued but never handed to the broker (it was down), or handed over long ago and still
+      unclaimed (the broker lost it): send again;
+    - running past its claim (the worker died): queue again, or give up after
+      ``GRADING_MAX_ATTEMPTS`` with an error result staff can see and regrade.
+    """
+    now = timezone.now()
+    counts = {"resent": 0, "requeued": 0, "failed": 0}
+    stale = now - timedelta(seconds=settings.GRADING_REQUEUE_AFTER_S)
+    forgotten = Submission.objects.filter(status=Status.QUEUED).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale)
+    ).select_related("assignment")
+    for submission in forgotten.order_by("created_at")[:500]:
+        queue = get_checker(submission.assignment.checker_slug).queue
+        counts["resent"] += submission_enqueue(submission_id=submission.pk, queue=queue)
+    expired = Submission.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now).select_related("assignment")
+    for submission in expired[:500]:
+        if submission.attempts >= settings.GRADING_MAX_ATTEMPTS:
+            counts["failed"] += _give_up(submission=submission, now=now)
+            continue
+        requeued = Submission.objects.filter(
+            pk=submission.pk, status=Status.RUNNING, claimed_at=submission.claimed_at
+        ).update(status=Status.QUEUED, enqueued_at=None, lease_expires_at=None)
+        if requeued:
+            counts["requeued"] += 1
+            queue = get_checker(submission.assignment.checker_slug).queue
+            submission_enqueue(submission_id=submission.pk, queue=queue)
+    if any(counts.values()):
+        logger.info("sweep: %s", counts)
+    return counts
+
+
+def _give_up(*, submission: Submission, now) -> int:
+    checker = get_checker(submission.assignment.checker_slug)
+    grade = GradeResult.error(
+        _("Grading stopped %(count)d times before finishing (the grader crashed or was restarted). "
+          "Course staff have been told and will regrade it.") % {"count": submission.attempts},
+        max_score=checker.points,
+    )
+    stored = _result_store(submission_id=submission.pk, claimed_at=submission.claimed_at, grade=grade, seconds=0)
+    return 1 if stored else 0

@@ -1,0 +1,42 @@
+"""System checks: what must hold before the portal or a worker starts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.compatibility)
+def every_checker_imports(app_configs, **kwargs):
+    from grader.registry import discover
+
+    return [
+        Error(f"Checker module {module} cannot be loaded: {reason}", id="grader.E001")
+        for module, reason in discover().errors.items()
+    ]
+
+
+@register(Tags.compatibility)
+def media_dir_is_writable(app_configs, **kwargs):
+    import os
+
+    media = settings.MEDIA_ROOT
+    try:
+        media.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return [Error(f"MEDIA_ROOT {media} cannot be created: {error}", id="grader.E002")]
+    if not os.access(media, os.W_OK):
+        return [Error(f"MEDIA_ROOT {media} is not writable by this process.", id="grader.E002")]
+    return []
+
+
+@register(Tags.security)
+def sandbox_mode_is_safe(app_configs, **kwargs):
+    if settings.SANDBOX == "unsafe-dev":
+        return [
+            Warning(
+                "SANDBOX=unsafe-dev: student code runs WITHOUT isolation. Never use this with real students.",
+                id="grader.W001",
+            )
+        ]
+    return []

@@ -1,0 +1,193 @@
+"""Reading an uploaded file's bytes into something a checker can grade, or refusing it.
+
+Shared by the upload form and ``manage.py grade`` so that both refuse the same files with the same
+words. Nothing here executes the file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_MAX_BYTES = {".pdf": 20 * 1024 * 1024}
+DEFAULT_MAX_CODE_BYTES = 2 * 1024 * 1024
+TEXT_EXTENSIONS = (".py", ".ipynb", ".txt", ".md")
+# Tried in order; CP950 is what Windows editors in Taiwan still save as "ANSI".
+TEXT_ENCODINGS = ("utf-8", "cp950", "big5hkscs")
+
+
+class RejectedUpload(ValueError):
+    """The file cannot be graded; ``message`` tells the student why, in words they understand."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SubmissionFile:
+    filename: str
+    extension: str
+    data: bytes
+    text: str | None = None
+    encoding: str | None = None
+    notebook: dict[str, Any] | None = None
+
+    def code(self) -> str:
+        """The Python source to run: the file itself, or a notebook's code cells in order.
+
+        Notebook shell escapes and magics (``!pip``, ``%matplotlib``) are commented out: they are
+        IPython syntax, not Python, and installing packages is not part of grading.
+        """
+        if self.notebook is None:
+            return self.text or ""
+        chunks = []
+        for index, cell in enumerate(self.notebook.get("cells", [])):
+            if cell.get("cell_type") != "code":
+                continue
+            lines = [
+                f"# {line}" if line.lstrip().startswith(("%", "!")) else line
+                for line in _cell_source(cell).splitlines()
+            ]
+            chunks.append(f"# --- cell {index + 1} ---\n" + "\n".join(lines))
+        return "\n\n".join(chunks) + "\n"
+
+    def answer_text(self) -> str:
+        """All text a student may have written answers in: the file, or every cell's source."""
+        if self.notebook is None:
+            return self.text or ""
+        return "\n\n".join(_cell_source(cell) for cell in self.notebook.get("cells", []))
+
+
+def read_submission(
+    filename: str, data: bytes, *, accepted_extensions: tuple[str, ...], max_bytes: int | None = None
+) -> SubmissionFile:
+    """Validate ``data`` as a file named ``filename``; raise ``RejectedUpload`` saying why not."""
+    extension = file_extension(filename)
+    if extension not in accepted_extensions:
+        raise RejectedUpload(
+            f"Files ending in {extension or '(no extension)'} are not accepted here; "
+            f"upload a {' or '.join(accepted_extensions)} file."
+        )
+    if not data:
+        raise RejectedUpload("The file is empty. Did you save it before uploading?")
+    limit = max_bytes or default_max_bytes(extension)
+    if len(data) > limit:
+        raise RejectedUpload(
+            f"The file is {human_size(len(data))}; this assignment accepts at most {human_size(limit)}."
+        )
+    if extension == ".pdf":
+        return _read_pdf(filename, data)
+    if extension == ".ipynb":
+        return _read_notebook(filename, data)
+    if extension in TEXT_EXTENSIONS:
+        text, encoding = decode_text(data, kind=f"a {extension} file")
+        return SubmissionFile(filename, extension, data, text=text, encoding=encoding)
+    return SubmissionFile(filename, extension, data)
+
+
+def file_extension(filename: str) -> str:
+    dot = filename.rfind(".")
+    return filename[dot:].lower() if dot > 0 else ""
+
+
+def default_max_bytes(extension: str) -> int:
+    return DEFAULT_MAX_BYTES.get(extension, DEFAULT_MAX_CODE_BYTES)
+
+
+def human_size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+    if count >= 1024:
+        return f"{count / 1024:.1f} KB".replace(".0 KB", " KB")
+    return f"{count} bytes"
+
+
+def decode_text(data: bytes, *, kind: str) -> tuple[str, str]:
+    """Decode source text: UTF-8 (BOM or not), UTF-16 with a BOM, or Big5/CP950.
+
+    Returns ``(text, encoding)`` with line endings normalised to ``\\n``.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _normalise_newlines(data.decode("utf-16")), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" in data:
+        raise RejectedUpload(
+            f"This is not {kind}: it contains binary data. It may be a compiled file, an archive "
+            "or an image renamed; upload the source text file itself."
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, candidates = data[3:], ("utf-8",)
+    else:
+        candidates = TEXT_ENCODINGS
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_binary(text):
+            break
+        return _normalise_newlines(text), encoding
+    raise RejectedUpload(
+        f"This is not {kind} we can read: its bytes are neither UTF-8 nor Big5/CP950 text. "
+        "Save it as UTF-8 in your editor and upload it again."
+    )
+
+
+def _looks_binary(text: str) -> bool:
+    control = sum(1 for char in text if ord(char) < 32 and char not in "\t\n\r\f\v")
+    return control > max(8, len(text) // 100)
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_notebook(filename: str, data: bytes) -> SubmissionFile:
+    import nbformat  # imported here: only notebook uploads pay for it
+
+    text, encoding = decode_text(data, kind="a Jupyter notebook")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RejectedUpload(
+            f"This is not a valid Jupyter notebook: it is not JSON (line {error.lineno}: {error.msg}). "
+            "Download it again with File → Download → .ipynb."
+        ) from None
+    if not isinstance(raw, dict) or "cells" not in raw:
+        raise RejectedUpload("This is not a valid Jupyter notebook: it has no cells.")
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+        nbformat.validate(notebook)
+    except Exception as error:  # nbformat raises several unrelated types for bad documents
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise RejectedUpload(f"This is not a valid Jupyter notebook (nbformat 4): {reason}") from None
+    return SubmissionFile(filename, ".ipynb", data, text=text, encoding=encoding, notebook=dict(notebook))
+
+
+def _read_pdf(filename: str, data: bytes) -> SubmissionFile:
+    if b"%PDF-" not in data[:1024]:
+        raise RejectedUpload(
+            "This is not a PDF file: it does not start like one. Export or print your report to PDF "
+            "and upload that file."
+        )
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        pages = len(reader.pages)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError):
+        pages = 0
+    if pages == 0:
+        raise RejectedUpload("This PDF cannot be opened (it is damaged or has no pages); export it again.")
+    return SubmissionFile(filename, ".pdf", data)
+
+
+def _cell_source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)

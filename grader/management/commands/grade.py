@@ -1,0 +1,56 @@
+"""``manage.py grade <slug> <file> [--json]``: grade a local file exactly as the worker does."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from grader.grading import grade_file
+from grader.registry import UnknownChecker, get_checker
+from grader.results import GradeResult
+from grader.sandbox import get_sandbox
+
+
+class Command(BaseCommand):
+    help = "Grade a local file with an assignment's checker, in the sandbox, and print the result."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="the assignment's checker slug, e.g. lec2_hw1")
+        parser.add_argument("file", help="path of the file to grade")
+        parser.add_argument("--json", action="store_true", help="print the result object as JSON")
+
+    def handle(self, *args, slug: str, file: str, json: bool = False, **options):
+        try:
+            checker = get_checker(slug)
+        except UnknownChecker as error:
+            raise CommandError(str(error)) from None
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            result = GradeResult.rejected(f"Cannot read {file}: {error.strerror}.", max_score=checker.points)
+        else:
+            result = grade_file(checker, filename=path.name, data=data, sandbox=get_sandbox())
+        if json:
+            self.stdout.write(_json_dumps(result.to_dict()))
+        else:
+            self.stdout.write(_human(result))
+        if result.status != "graded":
+            sys.exit(1 if result.status == "rejected" else 2)
+
+
+def _json_dumps(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _human(result: GradeResult) -> str:
+    lines = [f"{result.status}: {result.score:g}/{result.max_score:g}"]
+    if result.message:
+        lines.append(result.message)
+    for check in result.checks:
+        mark = "PASS" if check.passed else "FAIL"
+        lines.append(f"  [{mark}] {check.name} {check.points:g}/{check.max_points:g}  {check.feedback}")
+    return "\n".join(lines)

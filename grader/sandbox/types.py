@@ -1,0 +1,83 @@
+"""What crosses the sandbox boundary: a request in, an outcome out. Both plain, frozen data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+LimitName = Literal["wall_time", "cpu_time", "memory", "processes", "file_size", "output"]
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Per-run limits; checkers override what they need (``dataclasses.replace``)."""
+
+    wall_seconds: float = 20.0
+    cpu_seconds: float = 20.0
+    memory_bytes: int = 2 * 1024**3
+    processes: int = 64
+    file_size_bytes: int = 64 * 1024**2
+    output_bytes: int = 64 * 1024
+
+    def describe(self, limit: LimitName) -> str:
+        """The sentence a student reads when their run hit ``limit``."""
+        return {
+            "wall_time": f"Your code ran longer than {self.wall_seconds:g} s and was stopped.",
+            "cpu_time": f"Your code used more than {self.cpu_seconds:g} s of CPU time and was stopped.",
+            "memory": f"Your code used more than {_human_bytes(self.memory_bytes)} of memory and was stopped.",
+            "processes": f"Your code started more than {self.processes} processes and was stopped.",
+            "file_size": f"Your code wrote a file larger than {_human_bytes(self.file_size_bytes)} and was stopped.",
+            "output": f"Your code printed more than {_human_bytes(self.output_bytes)}; only the end is kept.",
+        }[limit]
+
+
+@dataclass(frozen=True)
+class SandboxRequest:
+    """One run.
+
+    ``harness`` is trusted Python source (from the checker) executed inside the sandbox; the
+    function named ``entry`` is called with the scratch directory's path after ``files`` have been
+    written there, and must return JSON-serialisable data. Student code runs only because the
+    harness imports or executes it.
+    """
+
+    harness: str
+    entry: str
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
+    # Training runs (GPU) need a fresh interpreter: CUDA must never be initialised before a fork.
+    fresh_process: bool = False
+    # Extra environment for the run (e.g. CUDA_VISIBLE_DEVICES); the worker's own is never passed.
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SandboxOutcome:
+    """What came back from one run, already validated by the trusted side."""
+
+    data: Any = None
+    error: str | None = None  # the exception the harness (or the student's code) raised, trimmed
+    limit_exceeded: LimitName | None = None
+    limit_message: str = ""
+    exit_code: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.limit_exceeded is None and self.data is not None
+
+    @property
+    def output(self) -> str:
+        """Both streams' tails, for showing to the student."""
+        parts = [part for part in (self.stdout, self.stderr) if part]
+        return "\n".join(parts)
+
+
+def _human_bytes(count: int) -> str:
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if count >= size:
+            return f"{count / size:g} {unit}"
+    return f"{count} bytes"

@@ -1,0 +1,73 @@
+"""Personas and a course, built once through the services, shared by every test area."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from courseportal.courses.models import Assignment, Course, Membership
+from courseportal.courses.services import course_create, membership_set
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.GRADER_CACHE_DIR = tmp_path / "cache"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def make_user(username: str, *, email: str | None = None):
+    return get_user_model().objects.create_user(
+        username=username, password=PASSWORD, email=email if email is not None else f"{username}@example.edu"
+    )
+
+
+@pytest.fixture
+def course(db) -> Course:
+    return course_create(slug="ai-training-2", title="AI Training Course Series 2")
+
+
+@pytest.fixture
+def student(course):
+    user = make_user("310510123")
+    membership_set(course=course, user=user, role=Membership.Role.STUDENT)
+    return user
+
+
+@pytest.fixture
+def other_student(course):
+    user = make_user("310510999")
+    membership_set(course=course, user=user, role=Membership.Role.STUDENT)
+    return user
+
+
+@pytest.fixture
+def ta(course):
+    user = make_user("ta_chen")
+    membership_set(course=course, user=user, role=Membership.Role.TA)
+    return user
+
+
+@pytest.fixture
+def instructor(course):
+    user = make_user("prof_lin")
+    membership_set(course=course, user=user, role=Membership.Role.INSTRUCTOR)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but enrolled in no course."""
+    return make_user("visitor")
+
+
+def make_assignment(course: Course, checker_slug: str, *, slug: str | None = None, **fields) -> Assignment:
+    now = timezone.now()
+    defaults = {"title": checker_slug, "opens_at": now - timedelta(days=7), "due_at": now + timedelta(days=7)}
+    defaults.update(fields)
+    return Assignment.objects.create(course=course, slug=slug or checker_slug, checker_slug=checker_slug, **defaults)
