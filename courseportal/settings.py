@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "courseportal.courses",
     "courseportal.submissions",
     "courseportal.gradebook",
+    "courseportal.operations",
     "grader",
 ]
 
@@ -180,6 +181,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
 
 # Email: results are posted back by mail as well as on the page.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # for the filebased backend
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -215,7 +217,7 @@ CELERY_TASK_PUBLISH_RETRY = False
 # How often the sweep re-sends forgotten submissions, and how long a queued submission may sit
 # unclaimed, or a claimed one may run past its checker's time limit, before the sweep acts.
 GRADING_SWEEP_INTERVAL_S = env_int("GRADING_SWEEP_INTERVAL_S", 10)
-GRADING_REQUEUE_AFTER_S = env_int("GRADING_REQUEUE_AFTER_S", 30)
+GRADING_REQUEUE_AFTER_S = env_int("GRADING_REQUEUE_AFTER_S", 300)
 GRADING_LEASE_MARGIN_S = env_int("GRADING_LEASE_MARGIN_S", 15)
 GRADING_MAX_ATTEMPTS = env_int("GRADING_MAX_ATTEMPTS", 3)
 # Fairness: a student may have this many gradings in flight per assignment, and this many uploads
@@ -243,6 +245,9 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # Preloading commits the whole domain to HTTPS in browsers for good: the university's call, made
+    # with SECURE_HSTS_PRELOAD=true, so the deploy check's reminder (W021) is not an error here.
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
         raise ImproperlyConfigured("SECRET_KEY must be a long random value in production.")

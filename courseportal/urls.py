@@ -1,6 +1,17 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from courseportal.accounts.views import LoginView
+from courseportal.courses.views import home
+
 urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("courseportal.accounts.urls")),
+    path("courses/", include("courseportal.courses.urls")),
+    path("", include("courseportal.submissions.urls")),
+    path("", include("courseportal.gradebook.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -40,3 +40,17 @@ def sandbox_mode_is_safe(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register("sandbox")
+def sandbox_isolates_student_code(app_configs, **kwargs):
+    """Start the bubblewrap sandbox once and look at it from inside (uid, capabilities, files, network)."""
+    if settings.SANDBOX == "unsafe-dev":
+        return []  # grader.W001 already says so
+    from grader.sandbox.health import sandbox_health
+
+    health = sandbox_health()
+    return [
+        Error(f"The sandbox does not work here: {problem}", hint="See docs/sandbox.md.", id="grader.E003")
+        for problem in health.problems
+    ] + [Warning(f"Sandbox: {note}", id="grader.W002") for note in health.notes]

@@ -6,7 +6,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from courseportal.courses.models import Assignment, Membership
-from courseportal.submissions.models import Submission
+from courseportal.submissions.models import Result, Submission
+from grader.checker import Checker
+from grader.registry import UnknownChecker, get_checker
 
 STAFF_ROLES = [Membership.Role.TA, Membership.Role.INSTRUCTOR]
 
@@ -47,3 +49,21 @@ def assignment_submissions(*, assignment: Assignment) -> QuerySet[Submission]:
         .select_related("student", "result")
         .order_by("-created_at", "-id")
     )
+
+
+def result_of(*, submission: Submission) -> Result | None:
+    """The submission's result, or None while it waits or runs."""
+    return Result.objects.filter(submission_id=submission.pk).first()
+
+
+def checker_for(*, assignment: Assignment) -> Checker | None:
+    """The assignment's checker, or None when it is not registered (the page says uploads are off)."""
+    try:
+        return get_checker(assignment.checker_slug)
+    except UnknownChecker:
+        return None
+
+
+def largest_upload_bytes(*, assignment: Assignment, checker: Checker) -> int:
+    """The most bytes any accepted file of ``assignment`` may have (the upload service checks each)."""
+    return assignment.max_upload_bytes or max(checker.upload_limit(ext) for ext in checker.accepted_extensions)

@@ -130,11 +130,17 @@ def _read_at_most(upload: UploadedFile, limit: int) -> bytes:
 def submission_enqueue(*, submission_id: int, queue: str) -> bool:
     """Hand the submission to the broker; if the broker is down, leave it for the sweep.
 
+    A student has at most one grading in flight per assignment, so one student uploading again
+    and again cannot fill the queue ahead of the class: a later upload waits, queued, until the
+    earlier one is graded (``_result_store`` then sends the next).
+
     Returns whether the broker took the message. Never raises for a broker outage: the upload has
     already succeeded and the student sees "queued".
     """
     from grader.tasks import grade_submission
 
+    if _sibling_in_flight(submission_id=submission_id):
+        return False
     try:
         grade_submission.apply_async(args=[submission_id], queue=queue, retry=False)
     except Exception as error:  # kombu/redis raise many types for one outage
@@ -202,7 +208,34 @@ def _result_store(*, submission_id: int, claimed_at, grade: GradeResult, seconds
         },
     )
     transaction.on_commit(lambda: result_notify(submission_id=submission_id))
+    transaction.on_commit(lambda: _send_next_waiting(submission_id=submission_id))
     return result
+
+
+def _sibling_in_flight(*, submission_id: int) -> bool:
+    """Whether another submission of the same student and assignment is with the broker or a worker."""
+    mine = Submission.objects.filter(pk=submission_id).values("student_id", "assignment_id").first()
+    if mine is None:
+        return False
+    return (
+        Submission.objects.filter(**mine)
+        .exclude(pk=submission_id)
+        .filter(Q(status=Status.RUNNING) | Q(status=Status.QUEUED, enqueued_at__isnull=False))
+        .exists()
+    )
+
+
+def _send_next_waiting(*, submission_id: int) -> None:
+    finished = Submission.objects.select_related("assignment").get(pk=submission_id)
+    waiting = (
+        Submission.objects.filter(student_id=finished.student_id, assignment_id=finished.assignment_id,
+                                  status=Status.QUEUED, enqueued_at__isnull=True)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if waiting is not None:
+        queue = get_checker(finished.assignment.checker_slug).queue
+        submission_enqueue(submission_id=waiting.pk, queue=queue)
 
 
 def result_notify(*, submission_id: int) -> bool:

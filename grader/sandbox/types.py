@@ -18,7 +18,8 @@ class SandboxLimits:
     memory_bytes: int = 2 * 1024**3
     processes: int = 64
     file_size_bytes: int = 64 * 1024**2
-    output_bytes: int = 64 * 1024
+    output_bytes: int = 64 * 1024  # kept of each stream (the tail); more is cut, the run goes on
+    max_output_bytes: int = 16 * 1024**2  # printed in all; more ends the run
 
     def describe(self, limit: LimitName) -> str:
         """The sentence a student reads when their run hit ``limit``."""
@@ -28,7 +29,10 @@ class SandboxLimits:
             "memory": f"Your code used more than {_human_bytes(self.memory_bytes)} of memory and was stopped.",
             "processes": f"Your code started more than {self.processes} processes and was stopped.",
             "file_size": f"Your code wrote a file larger than {_human_bytes(self.file_size_bytes)} and was stopped.",
-            "output": f"Your code printed more than {_human_bytes(self.output_bytes)}; only the end is kept.",
+            "output": (
+                f"Your code printed more than {_human_bytes(self.max_output_bytes)} and was stopped; "
+                f"only the last {_human_bytes(self.output_bytes)} are kept."
+            ),
         }[limit]
 
 
@@ -64,6 +68,7 @@ class SandboxOutcome:
     stdout: str = ""
     stderr: str = ""
     duration_s: float = 0.0
+    output_truncated: bool = False  # more than limits.output_bytes was printed; the tails are kept
 
     @property
     def ok(self) -> bool:
@@ -74,6 +79,11 @@ class SandboxOutcome:
         """Both streams' tails, for showing to the student."""
         parts = [part for part in (self.stdout, self.stderr) if part]
         return "\n".join(parts)
+
+
+class SandboxFailure(RuntimeError):
+    """The sandbox itself could not run the request (it would not start, or broke): not the
+    student's doing. Grading reports it as a grader failure for staff to look at."""
 
 
 def _human_bytes(count: int) -> str:

@@ -33,13 +33,21 @@ class Command(BaseCommand):
         except OSError as error:
             result = GradeResult.rejected(f"Cannot read {file}: {error.strerror}.", max_score=checker.points)
         else:
-            result = grade_file(checker, filename=path.name, data=data, sandbox=get_sandbox())
+            result = grade_file(checker, filename=path.name, data=data, sandbox=_SandboxOnFirstRun())
         if json:
             self.stdout.write(_json_dumps(result.to_dict()))
         else:
             self.stdout.write(_human(result))
         if result.status != "graded":
             sys.exit(1 if result.status == "rejected" else 2)
+
+
+class _SandboxOnFirstRun:
+    """The process's sandbox, started only when a checker first runs code: a file that is refused
+    never waits for it, and a sandbox that cannot start becomes an ``error`` result, not a traceback."""
+
+    def run(self, request):
+        return get_sandbox().run(request)
 
 
 def _json_dumps(document: dict) -> str:

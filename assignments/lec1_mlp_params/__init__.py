@@ -1,0 +1,1 @@
+"""Lecture 2-1 HW: parameters of an MLP."""

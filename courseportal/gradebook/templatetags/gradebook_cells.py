@@ -1,0 +1,30 @@
+"""Renders a gradebook row's score cells in Python.
+
+A class of 500 × 30 is 15,000 cells: through the template engine (a loop, an ``{% url %}`` and an
+``{% if %}`` per cell) that alone took longer than the page's whole 500 ms budget. Every value
+written here is a number, so nothing needs escaping.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from courseportal.gradebook.selectors import GradebookRow
+
+register = template.Library()
+
+_PLACEHOLDER_ID = 987654321
+EMPTY_CELL = '<td class="number"><span class="muted">–</span></td>'
+
+
+@register.simple_tag
+def score_cells(row: GradebookRow) -> SafeString:
+    url_before, url_after = reverse("submissions:detail", args=[_PLACEHOLDER_ID]).split(str(_PLACEHOLDER_ID))
+    cells = [
+        EMPTY_CELL if cell is None
+        else f'<td class="number"><a href="{url_before}{cell.submission_id:d}{url_after}">{cell.display}</a></td>'
+        for cell in row.cells
+    ]
+    return mark_safe("".join(cells))  # noqa: S308 (ids are ints, scores are Decimals: no markup possible)

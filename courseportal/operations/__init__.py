@@ -1,0 +1,1 @@
+"""Running the service: the one-command development stack, the embedded broker, demo data."""

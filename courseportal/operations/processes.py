@@ -1,0 +1,56 @@
+"""Command lines of the stack's long-running processes, shared by ``runstack`` and the tests.
+
+Production runs the same programs from ``docker-compose.yml``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+WORKER_QUEUES = ("checks", "gpu", "maintenance")
+CELERY_APP = "grader.celery"
+
+
+def celery_worker_argv(
+    *,
+    hostname: str,
+    queues: Iterable[str] = WORKER_QUEUES,
+    concurrency: int = 2,
+    beat_schedule: Path | None = None,
+    loglevel: str = "INFO",
+) -> list[str]:
+    """A Celery worker consuming ``queues``; with ``beat_schedule`` it also runs beat in-process."""
+    argv = [
+        sys.executable, "-m", "celery", "--app", CELERY_APP, "worker",
+        "--queues", ",".join(queues),
+        "--concurrency", str(concurrency),
+        "--hostname", hostname,
+        "--loglevel", loglevel,
+        # One host: nothing to synchronise with, and mingle alone costs a second per start.
+        "--without-mingle", "--without-gossip",
+    ]
+    if beat_schedule is not None:
+        argv += ["--beat", "--schedule", str(beat_schedule)]
+    return argv
+
+
+def celery_beat_argv(*, schedule: Path, loglevel: str = "INFO") -> list[str]:
+    """Celery beat, which publishes the periodic sweep (``grader.sweep_submissions``)."""
+    return [sys.executable, "-m", "celery", "--app", CELERY_APP, "beat", "--schedule", str(schedule),
+            "--loglevel", loglevel]
+
+
+def web_server_argv(*, bind: str, workers: int = 2, reload: bool = False) -> list[str]:
+    """Gunicorn serving the portal; WhiteNoise serves the static files (from the app folders in DEBUG)."""
+    argv = [
+        sys.executable, "-m", "gunicorn", "courseportal.wsgi:application",
+        "--bind", bind,
+        "--workers", str(workers),
+        "--timeout", "120",  # large uploads on slow links
+        "--access-logfile", "-",
+    ]
+    if reload:
+        argv.append("--reload")
+    return argv

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from courseportal.submissions.models import Result, Submission
+from courseportal.submissions.services import submission_regrade
+
+
+class ResultInline(admin.StackedInline):
+    model = Result
+    can_delete = False
+    extra = 0
+    readonly_fields = ["status", "score", "max_score", "message", "checks", "output", "grading_seconds",
+                       "graded_at", "notified_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    """Read-only: submissions change only through the upload and grading services."""
+
+    list_display = ["id", "student", "assignment", "filename", "status", "created_at", "attempts"]
+    list_filter = ["status", "assignment__course", "assignment"]
+    search_fields = ["student__username", "filename"]
+    list_select_related = ["student", "assignment__course"]
+    date_hierarchy = "created_at"
+    inlines = [ResultInline]
+    actions = ["regrade"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_regrade_permission(self, request) -> bool:
+        return request.user.has_perm("submissions.regrade_submission")
+
+    @admin.action(description=_("Regrade the selected submissions"), permissions=["regrade"])
+    def regrade(self, request, queryset) -> None:
+        queued = sum(submission_regrade(submission=submission) for submission in queryset.select_related("assignment"))
+        self.message_user(request, ngettext("%(count)d submission queued for grading again.",
+                                            "%(count)d submissions queued for grading again.", queued)
+                          % {"count": queued}, messages.SUCCESS)

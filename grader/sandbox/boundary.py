@@ -1,0 +1,155 @@
+"""The trust boundary: turning what came out of a run into a validated ``SandboxOutcome``.
+
+Only two things cross it. The result frame, which trusted harness code writes on a private pipe
+and which is accepted only as one JSON line of a fixed schema carrying the run's nonce; and the
+tails of stdout and stderr, which are shown to the student and never parsed. Everything else the
+outcome says (limits hit, how the process ended) comes from the worker's own observations: its
+clock, its byte counts, cgroup counters, and the exit status reported by the zygote, which student
+code cannot reach.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import signal
+from dataclasses import dataclass
+
+from grader.sandbox.types import LimitName, SandboxLimits, SandboxOutcome
+
+MAX_RESULT_BYTES = 4 * 1024**2
+
+TAMPERED_MESSAGE = (
+    "Your code wrote into the grader's private result channel, so this run's result cannot be "
+    "trusted and was not used."
+)
+PARENT_KILLED_MESSAGE = (
+    "Your code stopped the sandbox process that was running it (for example by killing its parent "
+    "process), so the check could not finish."
+)
+
+
+class ResultFrameError(ValueError):
+    """The result pipe held something other than one well-formed frame with the run's nonce."""
+
+
+@dataclass(frozen=True)
+class ResultFrame:
+    data: object = None
+    error: str | None = None
+
+
+def parse_result_frame(raw: bytes, *, nonce: str) -> ResultFrame | None:
+    """The harness's report, or None if nothing was written; raises ``ResultFrameError``."""
+    if not raw:
+        return None
+    if len(raw) > MAX_RESULT_BYTES:
+        raise ResultFrameError(f"result is larger than {MAX_RESULT_BYTES} bytes")
+    if not raw.endswith(b"\n") or raw.count(b"\n") != 1:
+        raise ResultFrameError("result must be exactly one line")
+    try:
+        document = json.loads(raw)
+    except ValueError as error:
+        raise ResultFrameError(f"result is not JSON: {error}") from None
+    if not isinstance(document, dict) or not set(document) <= {"nonce", "data", "error"}:
+        raise ResultFrameError("result has unexpected fields")
+    if not isinstance(document.get("nonce"), str) or not hmac.compare_digest(document["nonce"], nonce):
+        raise ResultFrameError("result does not carry this run's nonce")
+    if ("data" in document) == ("error" in document):
+        raise ResultFrameError("result must have exactly one of data and error")
+    if "error" in document and not isinstance(document["error"], str):
+        raise ResultFrameError("error must be a string")
+    return ResultFrame(data=document.get("data"), error=document.get("error"))
+
+
+class TailBuffer:
+    """Keeps the last ``keep`` bytes of a stream and counts all of them."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.total = 0
+        self._buffer = bytearray()
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        self._buffer += chunk
+        if len(self._buffer) > 2 * self.keep:
+            del self._buffer[: len(self._buffer) - self.keep]
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > self.keep
+
+    def text(self) -> str:
+        tail = bytes(self._buffer[-self.keep :]) if self.keep else b""
+        if not self.truncated:
+            return tail.decode("utf-8", "replace")
+        cut = self.total - len(tail)
+        return f"[… {cut} earlier bytes not shown …]\n" + tail.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class RunObservations:
+    """What the worker itself saw of one run."""
+
+    limit: LimitName | None  # a limit the worker enforced (wall time, output, processes)
+    exit_code: int | None  # of the run's main process, from the zygote; None if the zygote died
+    cpu_seconds: float
+    oom_kills: int
+    result: bytes
+    duration_s: float
+
+
+def decide_outcome(
+    observed: RunObservations, *, limits: SandboxLimits, nonce: str, stdout: TailBuffer, stderr: TailBuffer
+) -> SandboxOutcome:
+    """One outcome: a limit if one was hit, else the result frame, else how the process ended."""
+    limit = observed.limit or _limit_from_exit(observed, limits)
+    data, error = None, None
+    try:
+        frame = parse_result_frame(observed.result, nonce=nonce)
+    except ResultFrameError:
+        error = TAMPERED_MESSAGE
+    else:
+        if frame is not None:
+            data, error = frame.data, frame.error
+        elif limit is None:
+            error = _ended_early_message(observed.exit_code)
+    return SandboxOutcome(
+        data=data,
+        error=error,
+        limit_exceeded=limit,
+        limit_message=limits.describe(limit) if limit else "",
+        exit_code=observed.exit_code,
+        stdout=stdout.text(),
+        stderr=stderr.text(),
+        duration_s=observed.duration_s,
+        output_truncated=stdout.truncated or stderr.truncated,
+    )
+
+
+def _limit_from_exit(observed: RunObservations, limits: SandboxLimits) -> LimitName | None:
+    if observed.oom_kills:
+        return "memory"
+    if observed.exit_code == -signal.SIGXFSZ:
+        return "file_size"
+    if observed.exit_code == -signal.SIGXCPU or (
+        observed.exit_code == -signal.SIGKILL and observed.cpu_seconds >= limits.cpu_seconds
+    ):
+        return "cpu_time"
+    return None
+
+
+def _ended_early_message(exit_code: int | None) -> str:
+    if exit_code is None:
+        return PARENT_KILLED_MESSAGE
+    if exit_code < 0:
+        try:
+            name = signal.Signals(-exit_code).name
+        except ValueError:
+            name = f"signal {-exit_code}"
+        return f"Your code's process was ended by {name} before the check finished."
+    return (
+        f"Your code ended the program (exit status {exit_code}) before the check finished; "
+        "remove sys.exit()/exit()/os._exit() calls from the file."
+    )

@@ -1,0 +1,155 @@
+"""Answers about named layers are found wherever and however students write them, and reading
+never raises."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from grader.answer_sheet import (
+    INPUT_SIZE,
+    OUTPUT_SIZE,
+    LayerSpec,
+    answer_lines,
+    python_answer_lines,
+    read_answer_sheet,
+)
+from grader.content import read_submission
+
+LAYERS = [
+    LayerSpec("conv1", "Conv2d"), LayerSpec("bn1", "BatchNorm2d"), LayerSpec("pool1", "MaxPool2d"),
+    LayerSpec("fc1", "Linear"), LayerSpec("dropout", "Dropout"),
+]
+FIELDS = (INPUT_SIZE, OUTPUT_SIZE)
+
+
+def read(text: str):
+    return read_answer_sheet(python_answer_lines(text), layers=LAYERS, fields=FIELDS)
+
+
+def dims(sheet, layer, field):
+    answer = sheet.get(layer, field)
+    return answer.value.dims if answer.status == "answered" else answer.status
+
+
+def test_one_line_answers_with_labels():
+    sheet = read("# conv1: input: (1, 3, 32, 32)  output: (1, 32, 32, 32)\n")
+    assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+
+
+def test_chinese_labels_full_width_punctuation_and_any_spelling_of_the_name():
+    sheet = read("# Self.Conv_1 輸入：（1，3，32，32） 輸出：1×32×32×32\n")
+    assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+
+
+def test_answers_on_the_lines_under_the_layer_name():
+    sheet = read("# bn1\n#   output: 1x32x32x32\n#   input: 1x32x32x32\n#\n# unrelated 5x5\n")
+    assert dims(sheet, "bn1", "input") == (1, 32, 32, 32)
+    assert dims(sheet, "bn1", "output") == (1, 32, 32, 32)
+
+
+def test_labels_before_the_name_and_arrows_without_labels():
+    sheet = read('"""\noutput of pool1 = (1, 32, 16, 16)\nfc1: 64 -> 128\n"""\n')
+    assert dims(sheet, "pool1", "output") == (1, 32, 16, 16)
+    assert dims(sheet, "fc1", "input") == (64,)
+    assert dims(sheet, "fc1", "output") == (128,)
+
+
+def test_a_shared_label_takes_values_in_order():
+    sheet = read("# fc1 in/out: (1, 64), (1, 128)\n")
+    assert dims(sheet, "fc1", "input") == (1, 64)
+    assert dims(sheet, "fc1", "output") == (1, 128)
+
+
+def test_code_is_never_read_as_an_answer():
+    sheet = read("self.conv1 = nn.Conv2d(3, 32, kernel_size=5)\nx = torch.randn(1, 3, 32, 32); conv1 = x\n")
+    assert sheet.answers == {}
+
+
+def test_a_labelled_answer_beats_a_stray_remark_and_a_later_answer_beats_an_earlier_one():
+    sheet = read("# conv1 uses a 5x5 kernel\n# conv1: output: (1, 1, 1, 1)\n\n# conv1: output: (1, 32, 32, 32)\n")
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+
+
+def test_blank_and_unreadable_fields_are_told_apart():
+    sheet = read("# conv1: input: (  )  output: same as above\n")
+    assert sheet.get("conv1", "input").status == "unanswered"
+    unreadable = sheet.get("conv1", "output")
+    assert unreadable.status == "unreadable" and unreadable.written == "same as above"
+
+
+def test_markdown_table_columns_are_read_by_their_header():
+    text = "| Layer | 輸出 | 輸入 |\n|---|---|---|\n| pool1 | (1,32,16,16) | (1,32,32,32) |\n"
+    sheet = read_answer_sheet(text.split("\n"), layers=LAYERS, fields=FIELDS)
+    assert dims(sheet, "pool1", "input") == (1, 32, 32, 32)
+    assert dims(sheet, "pool1", "output") == (1, 32, 16, 16)
+
+
+def test_a_torchsummary_paste_answers_outputs_only_by_call_order():
+    text = ("        Layer (type)               Output Shape         Param #\n"
+            "            Conv2d-1           [-1, 32, 32, 32]           2,432\n"
+            "       BatchNorm2d-2           [-1, 32, 32, 32]              64\n"
+            "           Linear-3                  [-1, 99]             100\n"
+            "Total params: 134,186\nTrainable params: 134,186\nNon-trainable params: 0\n")
+    sheet = read_answer_sheet(text.split("\n"), layers=LAYERS, fields=FIELDS)
+    assert dims(sheet, "conv1", "output") == (None, 32, 32, 32)
+    assert dims(sheet, "bn1", "output") == (None, 32, 32, 32)
+    assert sheet.get("conv1", "input").status == "unanswered"
+    assert "pool1" not in sheet.summary_layers  # row 3 is a Linear, not pool1: not matched
+    assert sheet.total.value.value == 134186
+
+
+def test_torchinfo_rows_with_variable_names():
+    text = "├─Dropout (dropout): 1-9      [1, 128]     [1, 128]     --\n"
+    sheet = read_answer_sheet(text.split("\n"), layers=LAYERS, fields=FIELDS)
+    assert dims(sheet, "dropout", "input") == (1, 128)
+    assert dims(sheet, "dropout", "output") == (1, 128)
+
+
+def test_totals_written_as_sums_on_the_next_line_or_rounded():
+    assert read("# Total = 2432 + 64 + 100 = 2,596\n").total.value.value == 2596
+    assert read("# 總參數量：\n# 134186\n").total.value.value == 134186
+    rounded = read("# total params: 0.13M\n").total
+    assert rounded.status == "answered" and not rounded.value.exact
+
+
+def test_prose_about_the_total_is_not_an_answer():
+    assert read('"""Write the total number of parameters (an exact integer)."""\n').total.status == "unanswered"
+
+
+def test_notebook_markdown_and_code_cells_are_read_but_code_is_not():
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": "conv1 = nn.Conv2d(3, 32, 5)  # conv1: input (1, 3, 32, 32)\n"},
+            {"cell_type": "markdown", "metadata": {}, "source": ["**conv1** output: (1, 32, 32, 32)"]},
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }
+    submission = read_submission("a.ipynb", json.dumps(notebook).encode(), accepted_extensions=(".ipynb",))
+    sheet = read_answer_sheet(answer_lines(submission), layers=LAYERS, fields=FIELDS)
+    assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+
+
+def test_files_that_do_not_tokenize_are_still_read():
+    sheet = read('def broken(:\n    """\n    conv1: input (1, 3, 32, 32) output (1, 32, 32, 32)\n')
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+
+
+ANSWER_LIKE = st.text(
+    alphabet=st.sampled_from(list("conv1bn pool fc dropout input output 輸入輸出參數總 ()[]{},:：=x×*#|-@>\n\"'0123456789.MK ")),
+    max_size=400,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=400), ANSWER_LIKE))
+def test_reading_never_raises_on_any_text(text):
+    sheet = read(text)
+    read_answer_sheet(text.split("\n"), layers=LAYERS, fields=FIELDS)
+    assert sheet.total.status in ("answered", "unreadable", "unanswered")

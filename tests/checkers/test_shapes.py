@@ -1,0 +1,88 @@
+"""Sizes and counts are read in every notation students use, and compared layout-blind."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.shapes import (
+    Shape,
+    explain_shape_difference,
+    find_counts,
+    find_shapes,
+    normalise_text,
+    shape_matches,
+)
+
+
+@pytest.mark.parametrize(
+    "written, dims",
+    [
+        ("(1, 32, 16, 16)", (1, 32, 16, 16)),
+        ("[1, 32, 16, 16]", (1, 32, 16, 16)),
+        ("torch.Size([1, 32, 16, 16])", (1, 32, 16, 16)),
+        ("1x32x16x16", (1, 32, 16, 16)),
+        ("1 × 32 × 16 × 16", (1, 32, 16, 16)),
+        ("1*32*16*16", (1, 32, 16, 16)),
+        ("16x16x32", (16, 16, 32)),
+        ("32@16x16", (32, 16, 16)),
+        ("[-1, 32, 16, 16]", (None, 32, 16, 16)),
+        ("(N, 32, 16, 16)", (None, 32, 16, 16)),
+        ("(batch, 128)", (None, 128)),
+        ("(128,)", (128,)),
+        ("（1，32，16，16）", (1, 32, 16, 16)),
+    ],
+)
+def test_every_size_notation_is_read(written, dims):
+    found = find_shapes(normalise_text(written))
+    assert [located.value.dims for located in found] == [dims]
+
+
+def test_a_bare_number_is_a_size_only_where_the_caller_expects_an_answer():
+    assert find_shapes("fc1 has 128 units") == []
+    assert [located.value.dims for located in find_shapes(" 128", allow_bare_integer=True)] == [(128,)]
+
+
+def test_symbols_other_than_the_batch_are_not_sizes():
+    assert find_shapes("(1, C, H, W)") == []
+    assert find_shapes("nn.Conv2d(3, 32, kernel_size=5)") == []
+
+
+@pytest.mark.parametrize(
+    "written", ["(1, 32, 16, 16)", "(32, 16, 16)", "(-1, 32, 16, 16)", "(16, 16, 32)", "(1, 16, 16, 32)"]
+)
+def test_feature_map_sizes_match_with_or_without_batch_in_either_layout(written):
+    shape = find_shapes(written)[0].value
+    assert shape_matches(shape, (1, 32, 16, 16))
+
+
+@pytest.mark.parametrize("written", ["(1, 32, 8, 8)", "(1, 16, 16, 16)", "(2, 32, 16, 16)", "(32, 16)", "(16, 32, 16)"])
+def test_wrong_feature_map_sizes_do_not_match(written):
+    assert not shape_matches(find_shapes(written)[0].value, (1, 32, 16, 16))
+
+
+@pytest.mark.parametrize("dims", [(1, 128), (128,), (None, 128)])
+def test_linear_sizes_match_with_or_without_batch(dims):
+    assert shape_matches(Shape(dims, ""), (1, 128))
+
+
+def test_a_flattened_size_is_not_a_one_by_one_feature_map():
+    assert not shape_matches(Shape((1, 64), ""), (1, 64, 1, 1))
+
+
+def test_the_difference_is_explained_without_giving_the_answer():
+    hint = explain_shape_difference(Shape((1, 32, 8, 8), ""), (1, 32, 16, 16))
+    assert "channels is right" in hint and "16" not in hint
+    assert "channels is not" in explain_shape_difference(Shape((1, 64, 16, 16), ""), (1, 32, 16, 16))
+    assert "batch" in explain_shape_difference(Shape((4, 32, 16, 16), ""), (1, 32, 16, 16))
+
+
+@pytest.mark.parametrize("written", ["134186", "134,186", "134 186", "134_186", "１３４１８６"])
+def test_exact_counts_are_read_with_any_digit_grouping(written):
+    (count,) = find_counts(normalise_text(written))
+    assert count.value.exact and count.value.value == 134186
+
+
+@pytest.mark.parametrize("written, value", [("0.13M", 130000), ("134K", 134000), ("13.4萬", 134000), ("1.34e5", 134000)])
+def test_rounded_counts_are_read_but_marked_inexact(written, value):
+    (count,) = find_counts(written)
+    assert not count.value.exact and count.value.value == pytest.approx(value)

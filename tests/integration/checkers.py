@@ -1,0 +1,63 @@
+"""Checkers registered only for the integration tests (``GRADER_EXTRA_CHECKER_MODULES``).
+
+``it_add`` runs the student's code through the sandbox, as real checkers do; ``it_slow`` only
+takes its time, so a test can kill the worker while it grades.
+"""
+
+from __future__ import annotations
+
+import time
+
+from grader.checker import Checker
+from grader.results import CheckOutcome, GradeResult
+from grader.sandbox.types import SandboxLimits, SandboxRequest
+
+ADD_HARNESS = """
+import importlib.util, os
+
+def run(scratch):
+    spec = importlib.util.spec_from_file_location("student", os.path.join(scratch, "student.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {"2+3": module.add(2, 3), "-1+1": module.add(-1, 1)}
+"""
+
+# Long enough to kill the worker mid-run, short enough to keep the test quick; the claim lasts
+# the wall limit plus GRADING_LEASE_MARGIN_S.
+SLOW_RUN_SECONDS = 2.5
+
+
+class AddChecker(Checker):
+    """Imports the student's ``add`` in the sandbox and scores two sums, one point each."""
+
+    slug = "it_add"
+    title = "Integration-test adder"
+    points = 2
+    limits = SandboxLimits(wall_seconds=20)
+
+    def check(self, submission, sandbox) -> GradeResult:
+        outcome = sandbox.run(SandboxRequest(harness=ADD_HARNESS, entry="run", limits=self.limits,
+                                             files={"student.py": submission.code().encode()}))
+        if not outcome.ok:
+            return GradeResult.from_checks([], max_score=self.points, message=outcome.error or outcome.limit_message or "the run returned nothing",
+                                           output=outcome.output)
+        expected = {"2+3": 5, "-1+1": 0}
+        checks = [
+            CheckOutcome(name, outcome.data[name] == value, 1.0 if outcome.data[name] == value else 0.0, 1.0,
+                         f"expected {value}, got {outcome.data[name]!r}")
+            for name, value in expected.items()
+        ]
+        return GradeResult.from_checks(checks, max_score=self.points, output=outcome.output)
+
+
+class SlowChecker(Checker):
+    """Takes ``SLOW_RUN_SECONDS`` (in the worker: it runs no student code), then gives full marks."""
+
+    slug = "it_slow"
+    title = "Integration-test slow checker"
+    points = 1
+    limits = SandboxLimits(wall_seconds=4)
+
+    def check(self, submission, sandbox) -> GradeResult:
+        time.sleep(SLOW_RUN_SECONDS)
+        return GradeResult.from_checks([CheckOutcome("ran to the end", True, 1.0, 1.0)], max_score=self.points)

@@ -1,0 +1,83 @@
+"""Integration tests: a real broker and real Celery worker processes grading the test database.
+
+One broker serves the session; each module starts the worker(s) it needs. The test database is a
+file (``tests.stack.use_file_test_database``) and tests commit their rows (``transaction=True``)
+so the worker process sees them; uploads, caches and mail live in one shared folder.
+"""
+
+from __future__ import annotations
+
+import email
+
+import pytest
+
+from grader import registry
+from tests.stack import (
+    SharedState,
+    point_celery_app_at,
+    remove_shared_state,
+    use_file_test_database,
+    valkey_server,
+    worker_env,
+)
+
+CHECKER_MODULES = "tests.integration.checkers"
+
+
+def pytest_configure(config):
+    use_file_test_database()
+
+
+def pytest_unconfigure(config):
+    remove_shared_state()
+
+
+@pytest.fixture(scope="session")
+def shared_state() -> SharedState:
+    return use_file_test_database()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, shared_state):
+    """Overrides the root conftest's per-test folders: the worker must read the same uploads."""
+    settings.MEDIA_ROOT = shared_state.media_root
+    settings.GRADER_CACHE_DIR = shared_state.cache_dir
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    for sent in shared_state.mail_dir.iterdir():
+        sent.unlink()
+
+
+@pytest.fixture(autouse=True)
+def integration_checkers(settings):
+    settings.GRADER_EXTRA_CHECKER_MODULES = [CHECKER_MODULES]
+    registry.discover.cache_clear()
+    registry.get_checker.cache_clear()
+    yield
+    registry.discover.cache_clear()
+    registry.get_checker.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def broker():
+    with valkey_server() as server:
+        restore = point_celery_app_at(server.url)
+        yield server
+        restore()
+
+
+@pytest.fixture(scope="session")
+def integration_worker_env(shared_state) -> dict[str, str]:
+    return worker_env(shared_state, GRADER_EXTRA_CHECKER_MODULES=CHECKER_MODULES)
+
+
+def mail_sent_to(shared_state: SharedState, address: str) -> list[email.message.Message]:
+    """Every message the worker wrote to the file mail backend that is addressed to ``address``."""
+    messages = []
+    for path in sorted(shared_state.mail_dir.iterdir()):
+        # The file backend appends messages separated by a line of dashes.
+        for chunk in path.read_text(errors="replace").split("\n" + "-" * 79 + "\n"):
+            if chunk.strip():
+                message = email.message_from_string(chunk)
+                if address in (message["To"] or ""):
+                    messages.append(message)
+    return messages

@@ -1,0 +1,63 @@
+"""Course staff manage courses in the Django admin: roster import, memberships that grant roles."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from courseportal.courses.models import Membership
+from courseportal.courses.selectors import user_teaches
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+ROSTER = "account,name,email\n310510777,王大明,wang@example.edu\n310510778,Lin Mei,lin@example.edu\n"
+
+
+def test_roster_csv_enrols_the_whole_class(course, admin_client):
+    url = reverse("admin:courses_course_roster", args=[course.pk])
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(url, {"roster": SimpleUploadedFile("roster.csv", ROSTER.encode("utf-8-sig"))})
+    assert response.status_code == 302
+    enrolled = Membership.objects.filter(course=course, role=Membership.Role.STUDENT)
+    assert sorted(enrolled.values_list("user__username", flat=True)) == ["310510777", "310510778"]
+    assert get_user_model().objects.get(username="310510777").first_name == "王大明"
+
+
+def test_big5_roster_from_excel_is_read(course, admin_client):
+    url = reverse("admin:courses_course_roster", args=[course.pk])
+    admin_client.post(url, {"roster": SimpleUploadedFile("roster.csv", ROSTER.encode("cp950"))})
+    assert get_user_model().objects.get(username="310510777").first_name == "王大明"
+
+
+def test_roster_with_a_bad_row_enrols_nobody_and_names_the_row(course, admin_client):
+    url = reverse("admin:courses_course_roster", args=[course.pk])
+    roster = ROSTER + "bad account!,Someone,x@example.edu\n"
+    response = admin_client.post(url, {"roster": SimpleUploadedFile("roster.csv", roster.encode())})
+    assert response.status_code == 400
+    assert "row 3" in response.content.decode()
+    assert not Membership.objects.filter(course=course).exists()
+
+
+def test_course_page_links_to_the_roster_import(course, admin_client):
+    page = admin_client.get(reverse("admin:courses_course_change", args=[course.pk])).content.decode()
+    assert reverse("admin:courses_course_roster", args=[course.pk]) in page
+
+
+def test_ta_added_in_the_admin_gets_the_staff_permissions(course, admin_client):
+    user = make_user("ta_new")
+    response = admin_client.post(reverse("admin:courses_membership_add"),
+                                 {"course": course.pk, "user": user.pk, "role": Membership.Role.TA})
+    assert response.status_code == 302
+    user = get_user_model().objects.get(pk=user.pk)  # fresh permission cache
+    assert user_teaches(user=user, course=course)
+
+
+def test_admin_pages_of_submissions_render(course, student, admin_client, assignment):
+    from tests.portal.conftest import submit_and_grade
+
+    submission = submit_and_grade(student, assignment)
+    assert admin_client.get(reverse("admin:submissions_submission_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:submissions_submission_change", args=[submission.pk])).status_code == 200

@@ -1,0 +1,67 @@
+"""Hostile submissions (data files here) and what grading each must come to.
+
+Every file also carries an answer (``# answer: 42``) that the tests-only checker
+(``tests/sandbox/hostile_checker.py``) scores on the trusted side, so each case also proves that
+the answers are still graded whatever the code did. ``lec2_hw1_submission`` turns a case into a
+correct lec2_hw1 submission with the same attack appended, for pushing through the real checker
+(or a Celery worker).
+
+Every attack is bounded in its own code (forks capped, memory capped, loops end), so a broken
+sandbox cannot take down the machine running the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.sandbox.types import LimitName
+
+HOSTILE_DIR = Path(__file__).resolve().parent
+# The server the connect_out case tries to reach: the test listens on the first free one.
+LISTEN_PORTS = tuple(range(47011, 47021))
+# Every file the write_outside case manages to create carries this name.
+WRITE_MARKER = "HOSTILE_WAS_HERE"
+# Processes the fork_many case leaves behind, if any survive, carry this name.
+SURVIVOR_NAME = "hostile-sleeper"
+
+
+@dataclass(frozen=True)
+class HostileCase:
+    file_name: str
+    # The limit the run must be stopped for (None: it ends by itself); several are acceptable
+    # where the machine's load decides which comes first.
+    limits: tuple[LimitName, ...]
+    # Words the student must read in the result's message (the clear explanation).
+    message_contains: str
+    # Whether running the code counts as a success (only for code that does nothing wrong).
+    runs_cleanly: bool = True
+
+    @property
+    def path(self) -> Path:
+        return HOSTILE_DIR / self.file_name
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+
+HOSTILE_CASES = (
+    HostileCase("well_behaved.py", limits=(), message_contains="ran"),
+    HostileCase("read_secrets.py", limits=(), message_contains="ran"),
+    HostileCase("write_outside.py", limits=(), message_contains="ran"),
+    HostileCase("connect_out.py", limits=(), message_contains="ran"),
+    HostileCase("fork_many.py", limits=("processes",), message_contains="processes", runs_cleanly=False),
+    HostileCase("memory_hog.py", limits=("memory",), message_contains="of memory", runs_cleanly=False),
+    HostileCase("endless_loop.py", limits=("cpu_time", "wall_time"), message_contains="and was stopped",
+                runs_cleanly=False),
+    HostileCase("print_flood.py", limits=("output",), message_contains="printed more than", runs_cleanly=False),
+    HostileCase("kill_parent.py", limits=(), message_contains="sandbox process", runs_cleanly=False),
+    HostileCase("forge_result.py", limits=(), message_contains="private result channel", runs_cleanly=False),
+)
+
+
+def lec2_hw1_submission(case: HostileCase) -> bytes:
+    """A fully correct lec2_hw1 file with ``case``'s attack appended (runs when the file is run)."""
+    from assignments.lec2_hw1.solution import solution_text
+
+    return (solution_text() + "\n\n" + case.path.read_text()).encode()

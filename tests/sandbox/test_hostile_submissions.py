@@ -1,0 +1,227 @@
+"""Hostile submissions graded through the real path (``manage.py grade`` in a subprocess).
+
+Secrets, the database and other students' files are placed where a careless sandbox would show
+them: world-readable (and the decoys world-writable), so only the sandbox's own view of the
+filesystem protects them. For every case: the grade finishes on time with a clear message, the
+answer is still graded, no secret is in the result, nothing outside scratch changed, no
+connection arrived and no process survived.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from grader.sandbox import bwrap
+from grader.sandbox.slots import WORKER_SLOTS, OTHER_SLOTS
+from tests.sandbox.conftest import needs_bwrap_as_root
+from tests.sandbox.hostile import (
+    HOSTILE_CASES,
+    LISTEN_PORTS,
+    SURVIVOR_NAME,
+    WRITE_MARKER,
+    HostileCase,
+    lec2_hw1_submission,
+)
+from tests.sandbox.hostile_checker import LIMITS, HostileSuiteChecker
+
+pytestmark = [pytest.mark.sandbox, needs_bwrap_as_root]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Starting Django, the probe and a zygote that imports torch, on a shared 2-core machine.
+START_UP_MARGIN_S = 12.0
+MARKER_FOLDERS = ["/", "/etc", "/usr", "/usr/lib", "/opt", "/work", str(REPO_ROOT), sys.prefix,
+                  os.path.join(sys.prefix, "lib"), "/var", "/root", "/tmp"]
+
+
+@dataclass
+class HostSetup:
+    """A worker's world as a hostile file would love to see it."""
+
+    folder: Path
+    token: str
+    env: dict[str, str]
+    decoys: dict[Path, bytes]
+    listener: socket.socket
+
+    def changed_decoys(self) -> list[str]:
+        return [str(path) for path, content in self.decoys.items() if path.read_bytes() != content]
+
+
+@pytest.fixture
+def host() -> Iterator[HostSetup]:
+    folder = Path(tempfile.mkdtemp(prefix="hostile-host-", dir="/tmp"))
+    folder.chmod(0o777)
+    token = secrets.token_hex(12)
+    database = folder / "courseportal.sqlite3"
+    other_students_file = folder / "media" / "blobs" / "310510999_lec2_hw1.py"
+    decoys = {
+        database: f"DECOY database {token}\n".encode(),
+        other_students_file: f"DECOY another student's answers {token}\n".encode(),
+    }
+    for path, content in decoys.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o777)
+        path.write_bytes(content)
+        path.chmod(0o666)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(folder),
+        "DJANGO_SETTINGS_MODULE": "courseportal.settings",
+        "DJANGO_ENV": "development",
+        "SANDBOX": "bwrap",
+        "SECRET_KEY": f"worker-secret-key-{token}",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "REDIS_URL": f"redis://:broker-password-{token}@127.0.0.1:6390/0",
+        "COURSEPORTAL_VAR_DIR": str(folder),
+        "MEDIA_ROOT": str(folder / "media"),
+        "GRADER_CACHE_DIR": str(REPO_ROOT / "var" / "cache"),
+        "GRADER_EXTRA_CHECKER_MODULES": "tests.sandbox.hostile_checker",
+    }
+    listener = _listen_on_a_free_port()
+    try:
+        yield HostSetup(folder, token, env, decoys, listener)
+    finally:
+        listener.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _listen_on_a_free_port() -> socket.socket:
+    for port in LISTEN_PORTS:
+        listener = socket.socket()
+        try:
+            listener.bind(("127.0.0.1", port))
+        except OSError:
+            listener.close()
+            continue
+        listener.listen(8)
+        listener.setblocking(False)
+        return listener
+    pytest.fail(f"none of the ports {LISTEN_PORTS} is free")
+
+
+@dataclass
+class Graded:
+    result: dict
+    raw_output: str
+    elapsed_s: float
+    grader_pid: int
+
+
+def grade(host: HostSetup, slug: str, file_name: str, content: bytes) -> Graded:
+    submission = host.folder / "upload" / file_name
+    submission.parent.mkdir(exist_ok=True)
+    submission.write_bytes(content)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "grade", slug, str(submission), "--json"],
+        cwd=REPO_ROOT, env=host.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,  # a hostile file that escaped must not reach pytest's process group
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, 9)
+            process.wait()
+    elapsed = time.monotonic() - started
+    assert process.returncode == 0, f"grade exited {process.returncode}:\n{stderr.decode()[-3000:]}"
+    return Graded(json.loads(stdout), stdout.decode() + stderr.decode(), elapsed, process.pid)
+
+
+def assert_nothing_escaped(host: HostSetup, graded: Graded) -> None:
+    assert host.token not in graded.raw_output, "a secret reached the stored result or the logs"
+    assert host.changed_decoys() == []
+    planted = [folder for folder in MARKER_FOLDERS + [str(host.folder)] if os.path.exists(os.path.join(folder, WRITE_MARKER))]
+    for folder in planted:
+        os.unlink(os.path.join(folder, WRITE_MARKER))
+    assert planted == []
+    with pytest.raises(BlockingIOError):
+        host.listener.accept()
+    slot_uid = settings.SANDBOX_BASE_UID + WORKER_SLOTS + graded.grader_pid % OTHER_SLOTS
+    assert _processes_left(slot_uid) == []
+
+
+def _processes_left(uid: int, wait_s: float = 5.0) -> list[str]:
+    give_up = time.monotonic() + wait_s
+    while True:
+        left = []
+        for entry in os.listdir("/proc"):
+            try:
+                comm = Path(f"/proc/{entry}/comm").read_text().strip()
+                owner = os.stat(f"/proc/{entry}").st_uid
+            except (OSError, ValueError):
+                continue
+            if comm == SURVIVOR_NAME or owner == uid:
+                left.append(f"{entry} {comm} uid={owner}")
+        if not left or time.monotonic() > give_up:
+            return left
+        time.sleep(0.1)
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("case", HOSTILE_CASES, ids=lambda case: case.file_name.removesuffix(".py"))
+def test_hostile_submission_is_contained_and_still_graded(host, case: HostileCase):
+    graded = grade(host, HostileSuiteChecker.slug, case.file_name, case.read_bytes())
+    result = graded.result
+    assert graded.elapsed_s < LIMITS.wall_seconds + START_UP_MARGIN_S
+    checks = {check["name"]: check for check in result["checks"]}
+    assert result["status"] == "graded"
+    assert checks["answer"]["passed"] and checks["answer"]["points"] == 5.0
+    assert checks["runs"]["passed"] is case.runs_cleanly
+    assert result["score"] == (10.0 if case.runs_cleanly else 5.0)
+    if case.limits:
+        assert any(LIMITS.describe(limit) == result["message"] for limit in case.limits), result["message"]
+    assert case.message_contains in result["message"]
+    assert_nothing_escaped(host, graded)
+
+
+def test_printing_hundreds_of_megabytes_keeps_the_end_of_the_output(host):
+    graded = grade(host, HostileSuiteChecker.slug, "print_flood.py", (HOSTILE_CASES[7].read_bytes()))
+    output = graded.result["output"]
+    assert output.startswith("[… ") and "earlier bytes not shown" in output
+    assert len(output.encode()) <= LIMITS.output_bytes + 200
+    assert output.rstrip().endswith("flood")
+
+
+lec2_hw1_ready = pytest.mark.skipif(
+    not (REPO_ROOT / "assignments/lec2_hw1/checker.py").exists()
+    or not (REPO_ROOT / "assignments/lec2_hw1/solution.py").exists(),
+    reason="the lec2_hw1 checker is not there yet",
+)
+
+
+@lec2_hw1_ready
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("case", [case for case in HOSTILE_CASES if case.file_name != "well_behaved.py"],
+                         ids=lambda case: case.file_name.removesuffix(".py"))
+def test_hostile_lec2_hw1_submission_still_gets_every_answer_marked(host, case: HostileCase):
+    from assignments.lec2_hw1.checker import NetHWSizesChecker
+
+    graded = grade(host, "lec2_hw1", "310510123_lec2_hw1.py", lec2_hw1_submission(case))
+    result = graded.result
+    checker_limits = NetHWSizesChecker.limits
+    assert graded.elapsed_s < checker_limits.wall_seconds + START_UP_MARGIN_S
+    assert result["status"] == "graded"
+    assert result["score"] == result["max_score"] == NetHWSizesChecker.points
+    structure = {check["name"]: check for check in result["checks"]}["model_unchanged"]
+    assert structure["passed"] is case.runs_cleanly
+    if case.limits:
+        assert any(checker_limits.describe(limit) in structure["feedback"] for limit in case.limits), structure
+    elif not case.runs_cleanly:
+        assert case.message_contains in structure["feedback"]
+    assert_nothing_escaped(host, graded)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from grader import registry
+from tests.conftest import make_assignment
+
+
+@pytest.fixture(autouse=True)
+def word_checker(settings):
+    settings.GRADER_EXTRA_CHECKER_MODULES = ["tests.submissions.checkers"]
+    registry.discover.cache_clear()
+    registry.get_checker.cache_clear()
+    yield
+    registry.discover.cache_clear()
+    registry.get_checker.cache_clear()
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every message the services hand to the broker, instead of a broker (unit tests only)."""
+    sent: list[tuple[int, str]] = []
+
+    def fake_apply_async(args, queue, retry):
+        sent.append((args[0], queue))
+
+    monkeypatch.setattr("grader.tasks.grade_submission.apply_async", fake_apply_async)
+    monkeypatch.setattr("grader.sandbox.get_sandbox", lambda: None)
+    return sent
+
+
+@pytest.fixture
+def assignment(course):
+    return make_assignment(course, "unit_word", slug="hw")
+
+
+def upload(name: str, content: bytes = b"# correct\n") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="text/x-python")
