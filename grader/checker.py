@@ -44,6 +44,8 @@ class Checker:
     max_upload_bytes: ClassVar[int | None] = None
     # True for reports that TAs grade by hand: the checker only validates the file.
     manual_grading: ClassVar[bool] = False
+    # Share of the lecture's homework grade, copied to new assignments (staff may change it there).
+    weight_percent: ClassVar[int] = 100
     description: ClassVar[str] = ""
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:

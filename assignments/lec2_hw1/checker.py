@@ -50,6 +50,7 @@ class NetHWSizesChecker(Checker):
     points_per_size = 0.625
     points_for_total = 5.0
     points = 25.0
+    weight_percent = 25
 
     def reference(self) -> Reference:
         return reference_load(version=self.version, cache_dir=settings.GRADER_CACHE_DIR)

@@ -64,3 +64,11 @@ def solution_text(
     if replaced != 1:
         raise ValueError("the starter's template has no total line")
     return text
+
+
+def full_marks_text(*, style: str = "tuple") -> str:
+    """A filled-in starter that scores 25/25, from the cached torch reference (needs settings):
+    for browser tests, demos and benchmarks."""
+    from assignments.lec2_hw1.checker import NetHWSizesChecker
+
+    return solution_text(NetHWSizesChecker().reference(), style=style)

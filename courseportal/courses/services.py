@@ -99,7 +99,7 @@ def assignment_sync(*, course: Course, due_at: datetime, opens_at: datetime | No
     for slug in sorted(all_checkers()):
         checker = get_checker(slug)
         defaults = {"checker_slug": slug, "title": checker.title, "due_at": due_at,
-                    "description": checker.description}
+                    "description": checker.description, "weight_percent": checker.weight_percent}
         if opens_at is not None:
             defaults["opens_at"] = opens_at
         assignment, _ = Assignment.objects.get_or_create(course=course, slug=slug, defaults=defaults)

@@ -121,7 +121,7 @@ def launch(spec: SandboxSpec, *, control_fd: int) -> LaunchedSandbox:
     opened: list[int] = []
     try:
         arguments = _arguments(spec, control_fd=control_fd, opened=opened)
-        stderr_file = tempfile.TemporaryFile()
+        stderr_file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the sandbox
         process = subprocess.Popen(
             arguments,
             executable=BWRAP,

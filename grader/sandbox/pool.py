@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import json
 import logging
 import os
@@ -49,6 +50,11 @@ class Zygote:
     """One started sandbox with its zygote; ``execute`` runs one request in a forked child."""
 
     def __init__(self, spec: bwrap.SandboxSpec) -> None:
+        if os.geteuid() != 0:
+            raise SandboxFailure(
+                f"the bwrap sandbox needs the grading process to start as root: it runs student code "
+                f"as the unprivileged uid {spec.uid}, never as itself (see docs/sandbox.md)"
+            )
         self.spec = spec
         self.runs = 0
         self.ready = False
@@ -195,10 +201,8 @@ class _RunPipes:
     def close_all(self) -> None:
         self.close_child_ends()
         for fd in self.worker_ends.values():
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self.worker_ends = {}
 
 
@@ -322,10 +326,8 @@ class _RunWatch:
             self.result += chunk
 
     def _unregister(self, fd: int) -> None:
-        try:
+        with contextlib.suppress(KeyError, ValueError):
             self._selector.unregister(fd)
-        except (KeyError, ValueError):
-            pass
 
 
 class WarmPoolSandbox:

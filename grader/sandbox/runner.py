@@ -25,6 +25,7 @@ only thing on that pipe and carries the nonce; stdout and stderr are captured an
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import resource
@@ -256,10 +257,8 @@ def _kill_other_processes() -> bool:
     if os.getpid() != ZYGOTE_PID_IN_NAMESPACE:
         raise RuntimeError("refusing kill(-1) outside the sandbox's PID namespace")
     for _ in range(400):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         _reap_children()
         survivors = [entry for entry in os.listdir("/proc") if entry.isdigit() and int(entry) > 2]
         if not survivors:
@@ -288,10 +287,8 @@ def _wipe_scratch() -> bool:
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, onerror=_make_writable_and_retry)
             else:
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
-                except FileNotFoundError:
-                    pass
     return not any(os.listdir(root) for root in SCRATCH_ROOTS if os.path.isdir(root))
 
 
@@ -299,10 +296,8 @@ def _make_writable_and_retry(function, path, _error) -> None:
     # A student may chmod 000 a folder in scratch; we own it, so we may open it up again.
     parent = os.path.dirname(path)
     for target in (parent, path):
-        try:
+        with contextlib.suppress(OSError):
             os.chmod(target, 0o700, follow_symlinks=False)
-        except OSError:
-            pass
     try:
         function(path)
     except FileNotFoundError:
@@ -320,10 +315,8 @@ def _set_dumpable(dumpable: bool) -> None:
 
 def _flush_standard_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
 
 
 # --- SANDBOX=unsafe-dev ------------------------------------------------------------------------

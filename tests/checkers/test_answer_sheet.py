@@ -124,9 +124,9 @@ def test_prose_about_the_total_is_not_an_answer():
 def test_notebook_markdown_and_code_cells_are_read_but_code_is_not():
     notebook = {
         "cells": [
-            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+            {"id": "c1", "cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
              "source": "conv1 = nn.Conv2d(3, 32, 5)  # conv1: input (1, 3, 32, 32)\n"},
-            {"cell_type": "markdown", "metadata": {}, "source": ["**conv1** output: (1, 32, 32, 32)"]},
+            {"id": "c2", "cell_type": "markdown", "metadata": {}, "source": ["**conv1** output: (1, 32, 32, 32)"]},
         ],
         "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
     }

@@ -4,6 +4,9 @@ in every notation score. Uses a structure-only fake sandbox: these tests are abo
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from assignments.lec2_hw1.solution import STYLES, solution_text
 from grader.grading import grade_file
@@ -112,3 +115,18 @@ def test_the_score_ignores_what_the_sandbox_reports(lec2_checker):
     result = grade(lec2_checker, forged, lec2_checker.starter_path("lec2_hw1.py").read_text())
     assert result["score"] == 0
     assert not check(result, "model_unchanged")["passed"]
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(noise=st.text(max_size=300))
+def test_grading_any_text_appended_to_a_solution_never_fails(lec2_checker, fake_sandbox, noise):
+    text = solution_text(lec2_checker.reference()) + "\n# " + noise.replace("\x00", "")
+    result = grade(lec2_checker, fake_sandbox, text)
+    assert result["status"] in ("graded", "rejected")
+    assert 0 <= result["score"] <= 25
+
+
+def test_full_marks_text_is_what_the_browser_test_uploads(lec2_checker, fake_sandbox):
+    from assignments.lec2_hw1.solution import full_marks_text
+
+    assert grade(lec2_checker, fake_sandbox, full_marks_text())["score"] == 25

@@ -1,22 +1,49 @@
-"""lec1_mlp_params: golden submissions get their expected results, and a right answer scores."""
+"""lec1_mlp_params: golden submissions get their expected results; the reference is torch's."""
 
 from __future__ import annotations
 
 import pytest
 
-from assignments.lec1_mlp_params.checker import Lec1MlpParamsChecker
+from assignments.lec1_mlp_params.checker import STARTER, MlpParameterCountChecker, reference_compute
 from grader.grading import grade_file
 from tests.checkers.golden import assert_matches_golden, golden_result, golden_submissions
 
 
-@pytest.mark.parametrize("submission", golden_submissions(Lec1MlpParamsChecker), ids=lambda path: path.name)
+@pytest.mark.parametrize("submission", golden_submissions(MlpParameterCountChecker), ids=lambda path: path.name)
 def test_golden_submission_gets_its_expected_result(submission, sandbox):
-    assert_matches_golden(golden_result(Lec1MlpParamsChecker(), submission, sandbox), submission)
+    assert_matches_golden(golden_result(MlpParameterCountChecker(), submission, sandbox), submission)
 
 
-def test_the_right_total_scores_full_marks(sandbox):
-    checker = Lec1MlpParamsChecker()
-    starter = checker.starter_path("lec1_mlp_params.py").read_text(encoding="utf-8")
-    filled = starter.replace("總參數量:", f"總參數量: {checker.total_params():,}")
-    result = grade_file(checker, filename="310510123_lec1_mlp_params.py", data=filled.encode(), sandbox=sandbox)
+def test_the_reference_counts_what_torch_counts():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("starter_for_test", STARTER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.MLP()
+    reference = reference_compute()
+    assert reference["total_params"] == sum(parameter.numel() for parameter in model.parameters())
+    assert {layer["name"]: layer["params"] for layer in reference["layers"]} == {
+        name: sum(parameter.numel() for parameter in child.parameters()) for name, child in model.named_children()
+    }
+
+
+def _filled(checker: MlpParameterCountChecker, counts: dict[str, int], total: int) -> bytes:
+    text = checker.starter_path("lec1_mlp_params.py").read_text(encoding="utf-8")
+    for name, count in counts.items():
+        text = text.replace(f"# {name} parameters:", f"# {name} parameters: {count:,}")
+    return text.replace("總參數量:", f"總參數量: {total}").encode()
+
+
+def test_right_answers_score_full_marks_and_a_forgotten_bias_is_named(sandbox):
+    checker = MlpParameterCountChecker()
+    reference = checker.reference()
+    right = {layer["name"]: layer["params"] for layer in reference["layers"]}
+    result = grade_file(checker, filename="a.py", data=_filled(checker, right, reference["total_params"]), sandbox=sandbox)
     assert (result.status, result.score) == ("graded", checker.points)
+
+    forgot = {**right, "fc2": reference["layers"][1]["mistakes"][0][0]}
+    result = grade_file(checker, filename="a.py", data=_filled(checker, forgot, reference["total_params"]), sandbox=sandbox)
+    fc2 = next(check for check in result.checks if check.name == "fc2.params")
+    assert not fc2.passed and "leaves out the bias" in fc2.feedback
+    assert result.score == checker.points - checker.points_per_layer

@@ -137,6 +137,8 @@ def _notebook(source: str, markdown: str = "") -> str:
     ]
     if markdown:
         cells.append({"cell_type": "markdown", "metadata": {}, "source": [markdown]})
+    for number, cell in enumerate(cells, start=1):
+        cell["id"] = f"cell-{number}"
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
 
 

@@ -60,8 +60,10 @@ HOSTILE_CASES = (
 )
 
 
-def lec2_hw1_submission(case: HostileCase) -> bytes:
-    """A fully correct lec2_hw1 file with ``case``'s attack appended (runs when the file is run)."""
-    from assignments.lec2_hw1.solution import solution_text
+# A full-marks lec2_hw1 submission kept by that checker's golden tests.
+LEC2_HW1_FULL_MARKS = HOSTILE_DIR.parents[2] / "assignments/lec2_hw1/tests/golden/full_marks_tuples.py"
 
-    return (solution_text() + "\n\n" + case.path.read_text()).encode()
+
+def lec2_hw1_submission(case: HostileCase) -> bytes:
+    """A full-marks lec2_hw1 file with ``case``'s attack appended (it runs when the file is run)."""
+    return LEC2_HW1_FULL_MARKS.read_bytes() + b"\n\n" + case.read_bytes()

@@ -1,5 +1,6 @@
 # Hostile submission: writes forged grader results to stdout, stderr and every open descriptor.
 # answer: 42
+import contextlib
 import json
 import os
 
@@ -14,7 +15,5 @@ text = "\n".join(forged_frames) + "\n"
 print(text)
 print(text, file=__import__("sys").stderr)
 for fd in range(0, 256):
-    try:
+    with contextlib.suppress(OSError):
         os.write(fd, text.encode())
-    except OSError:
-        pass

@@ -3,6 +3,6 @@
 import sys
 
 line = "flood " * 170 + "\n"
-for number in range(300_000):
+for _number in range(300_000):
     sys.stdout.write(line)
 print("FLOOD FINISHED")

@@ -2,6 +2,7 @@
 # everything it finds so that a leak would show up in the stored result.
 # answer: 42
 import os
+import re
 import sys
 
 FOUND = []
@@ -44,4 +45,10 @@ for root, folders, files in os.walk("/"):
                 note(path, handle.read(20000).decode("utf-8", "replace"))
         except OSError as error:
             note(path, f"refused: {error.strerror}")
-print("\n".join(FOUND))
+# Print compactly and print the juicy parts last: only the tail of the output is kept, and a
+# leak must not hide in the part that is cut.
+print("seen:", len(FOUND), "places")
+juicy = re.compile(r"(SECRET_KEY|DATABASE_URL|REDIS_URL|password|DECOY).{0,120}")
+for line in FOUND:
+    for match in juicy.finditer(line):
+        print("FOUND", line.split(":", 1)[0], match.group(0)[:160])

@@ -1,0 +1,90 @@
+"""Medians, percentiles and the benchmark's report, shared by every measurement."""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+
+# Each figure, its unit and what it means, in report order; the JSON object uses the same keys.
+FIGURE_LABELS: dict[str, str] = {
+    "cores": "CPU cores on this machine",
+    "sandbox": "sandbox in use (bwrap or unsafe-dev)",
+    "runs": "runs per median",
+    "sandbox_overhead_ms": "sandbox's own cost per run (sandboxed - unsandboxed, trivial file), ms",
+    "sandboxed_trivial_ms": "trivial file through the sandbox, ms",
+    "unsandboxed_trivial_ms": "trivial file run in-process, no sandbox, ms",
+    "hw1_grade_s": "grade one lec2_hw1 file through the checker, sandboxed (warm pool), s",
+    "hw1_grade_cold_s": "the same, first grading of a new process (zygote starting), s",
+    "hw1_bare_python_s": "`python <the same file>`, no sandbox, no grading, s",
+    "hw1_grade_to_bare_ratio": "hw1_grade_s / hw1_bare_python_s",
+    "python_import_torch_s": "`python -c 'import torch'` cold start, s",
+    "upload_to_result_p50_s": "idle system: HTTP upload -> result on the result page, median, s",
+    "upload_to_result_p95_s": "idle system: the same, 95th percentile, s",
+    "burst_students": "deadline burst: students uploading",
+    "burst_seconds": "deadline burst: window they upload in, s",
+    "burst_grades_per_s": "deadline burst: results per second (first upload -> last result)",
+    "burst_time_to_result_p50_s": "deadline burst: upload -> result visible, median, s",
+    "burst_time_to_result_p95_s": "deadline burst: upload -> result visible, 95th percentile, s",
+    "burst_time_to_result_max_s": "deadline burst: upload -> result visible, slowest, s",
+    "burst_server_p95_s": "deadline burst: upload stored -> result stored (database), 95th percentile, s",
+    "burst_lost": "deadline burst: accepted uploads without a result at the end (must be 0)",
+    "burst_errors": "deadline burst: HTTP errors (must be 0)",
+    "flood_uploads_sent": "flood: uploads the flooding student sent",
+    "flood_uploads_refused": "flood: of those, refused by the per-student rate limit",
+    "flood_others_p50_s": "flood: other students' upload -> result, median, s",
+    "flood_others_p95_s": "flood: other students' upload -> result, 95th percentile, s",
+    "flood_slowdown": "flood: flood_others_p50_s / upload_to_result_p50_s",
+    "flood_errors": "flood: HTTP errors (must be 0)",
+    "gradebook_students": "gradebook: students x assignments (x submissions each)",
+    "gradebook_ms": "gradebook page render, median, ms",
+    "gradebook_queries": "gradebook page SQL queries",
+    "gradebook_small_students": "gradebook: the smaller class, students",
+    "gradebook_small_ms": "gradebook page render for the smaller class, median, ms",
+    "gradebook_small_queries": "gradebook page SQL queries for the smaller class",
+}
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else math.nan
+
+
+def percentile(values: Sequence[float], percent: float) -> float:
+    """The nearest-rank percentile (an observed value, never an interpolation); NaN when empty."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(percent / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def rounded(value: float, digits: int = 3) -> float | None:
+    """``value`` rounded for the report; None for NaN (JSON has no NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(value, digits)
+
+
+def report_text(figures: Mapping[str, object]) -> str:
+    """One ``name = value  # meaning`` line per figure, in ``FIGURE_LABELS`` order, then any others."""
+    names = [name for name in FIGURE_LABELS if name in figures]
+    names += [name for name in figures if name not in FIGURE_LABELS]
+    width = max(len(name) for name in names)
+    lines = []
+    for name in names:
+        label = FIGURE_LABELS.get(name, "")
+        lines.append(f"{name:<{width}} = {_display(figures[name]):>10}" + (f"   # {label}" if label else ""))
+    return "\n".join(lines)
+
+
+def report_json(figures: Mapping[str, object]) -> str:
+    return json.dumps(dict(figures), sort_keys=False)
+
+
+def _display(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
