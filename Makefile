@@ -61,7 +61,8 @@ dev: install
 	$(PYTHON) manage.py seed_demo
 	exec $(PYTHON) manage.py runstack
 
-test: install
+# No migrate: the tests build their own database.
+test: system-packages python-packages messages
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: $(INSTALLED)

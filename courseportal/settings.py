@@ -68,6 +68,7 @@ VAR_DIR = Path(env_str("COURSEPORTAL_VAR_DIR", str(BASE_DIR / "var")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "courseportal" / "static"]  # the portal's own CSS and poller script
 # No MEDIA_URL: uploads are served only through the authenticated download view.
 
 INSTALLED_APPS = [

@@ -5,7 +5,6 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from courseportal.accounts.forms import LanguageForm
@@ -16,7 +15,6 @@ from courseportal.accounts.services import profile_language_set
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
-    extra_context = {"title": _("Sign in")}
 
 
 @require_POST

@@ -12,7 +12,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from courseportal.courses.models import Assignment
-from courseportal.courses.selectors import assignment_for_viewer, assignment_phase, user_can_regrade, user_teaches
+from courseportal.courses.selectors import (
+    assignment_for_viewer,
+    assignment_phase,
+    user_can_regrade,
+    user_teaches,
+)
 from courseportal.submissions.forms import UploadForm
 from courseportal.submissions.models import Submission
 from courseportal.submissions.selectors import (
@@ -23,9 +28,18 @@ from courseportal.submissions.selectors import (
     submission_for_viewer,
     submission_history,
 )
-from courseportal.submissions.services import UploadRefused, expected_filename, submission_create, submission_regrade
+from courseportal.submissions.services import (
+    UploadRefused,
+    expected_filename,
+    submission_create,
+    submission_regrade,
+)
 from courseportal.submissions.storage import blob_path
-from courseportal.submissions.upload_guard import UploadSizeGuard, declared_body_too_large, install_upload_guard
+from courseportal.submissions.upload_guard import (
+    UploadSizeGuard,
+    declared_body_too_large,
+    install_upload_guard,
+)
 from grader.content import human_size
 
 STAFF_PAGE_SIZE = 50

@@ -130,6 +130,7 @@ class Zygote:
             watch.forget_control()
             self.stop()  # the PID namespace goes with it: every process of the run is gone
             watch.drain_after_kill()
+        watch.close()
         run.close_all()
         counters = run_cgroups.counters() if run_cgroups else cgroups.RunCounters()
         finished = watch.finished or {}
@@ -267,6 +268,9 @@ class _RunWatch:
     def streams_closed(self) -> bool:
         return not self._streams
 
+    def close(self) -> None:
+        self._selector.close()
+
     def forget_control(self) -> None:
         self._unregister(self.control.fileno())
 
@@ -343,6 +347,7 @@ class WarmPoolSandbox:
         if self.controllers:
             cgroups.remove_orphans()
         # --die-with-parent would end the zygote anyway; closing first also reaps it.
+        self._owner_pid = os.getpid()
         atexit.register(self.close)
 
     def prestart(self) -> None:
@@ -365,7 +370,8 @@ class WarmPoolSandbox:
         return record.outcome
 
     def close(self) -> None:
-        self._discard_zygote()
+        if os.getpid() == self._owner_pid:  # a forked child must not end its parent's zygote
+            self._discard_zygote()
 
     def _run_fresh(self, request: SandboxRequest) -> SandboxOutcome:
         spec = bwrap.SandboxSpec(uid=self.uid, devices=bwrap.gpu_devices())

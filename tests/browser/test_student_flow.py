@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from courseportal.submissions.models import Submission
 from tests.conftest import PASSWORD, make_assignment
@@ -26,8 +27,8 @@ def test_student_sees_the_grade_arrive_without_reloading_and_ta_opens_it(
         chromium, live_server, broker, browser_worker_env, course, student, ta):
     make_assignment(course, "portal_echo", slug="hw1", title="Homework 1")
     student_page = chromium.new_context().new_page()
-    student_page.on("console", lambda m: print("CONSOLE", m.type, m.text))
-    student_page.on("response", lambda r: print("RESP", r.status, r.url))
+    console_errors: list[str] = []
+    student_page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
     sign_in(student_page, live_server.url, "310510123")
     student_page.click("text=Homework 1")
     student_page.set_input_files("input[type=file]", files=[
@@ -46,14 +47,13 @@ def test_student_sees_the_grade_arrive_without_reloading_and_ta_opens_it(
     with celery_worker(broker_url=broker.url, env=browser_worker_env) as worker:
         try:
             student_page.wait_for_selector("#submission-status[data-pending='false']", timeout=60_000)
-        except Exception:
+        except PlaywrightTimeout:
             submission.refresh_from_db()
-            print("STATUS", submission.status, submission.enqueued_at)
-            print("LOG", worker.log()[-3000:])
-            print("HTML", student_page.content()[-3000:])
-            raise
+            raise AssertionError(f"page never showed the result; submission is {submission.status}; "
+                                 f"browser errors: {console_errors}; worker log:\n{worker.log()[-3000:]}") from None
 
     assert student_page.evaluate("window.loadedOnce") is True
+    assert console_errors == []
     assert student_page.url == detail_url
     result_text = student_page.locator("#submission-status").inner_text()
     assert "Graded" in result_text and "10 / 10" in result_text

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
@@ -89,6 +90,7 @@ def test_poller_script_is_served_from_our_own_static_files(student, assignment):
     page = signed_in(student).get(reverse("submissions:detail", args=[submission.pk])).content.decode()
     scripts = re.findall(r'<script src="([^"]+)"', page)
     assert scripts == ["/static/courseportal/portal.js"]
+    assert finders.find("courseportal/portal.js") and finders.find("courseportal/portal.css")
     assert "http" not in "".join(re.findall(r'(?:src|href)="([^"]+)"', page)).replace("http://testserver", "")
 
 

@@ -118,3 +118,16 @@ def test_request_environment_reaches_the_run_but_the_workers_does_not(make_pool,
     assert outcome.data["CUDA_VISIBLE_DEVICES"] == "0"
     assert "SECRET_KEY" not in outcome.data
     assert outcome.data["HOME"] == outcome.data["TMPDIR"] == "/tmp/work"
+
+
+def test_a_run_cannot_look_into_the_zygote_that_forked_it(make_pool):
+    body = (
+        "refused = []\n"
+        "for path in ('/proc/2/environ', '/proc/2/mem', '/proc/2/fd'):\n"
+        "    try:\n"
+        "        os.listdir(path) if path.endswith('fd') else open(path, 'rb').read(1)\n"
+        "    except PermissionError:\n"
+        "        refused.append(path)\n"
+        "return [os.getppid(), refused]"
+    )
+    assert make_pool().run(request(body)).data == [2, ["/proc/2/environ", "/proc/2/mem", "/proc/2/fd"]]

@@ -31,6 +31,7 @@ FIGURE_LABELS: dict[str, str] = {
     "burst_server_p95_s": "deadline burst: upload stored -> result stored (database), 95th percentile, s",
     "burst_lost": "deadline burst: accepted uploads without a result at the end (must be 0)",
     "burst_errors": "deadline burst: HTTP errors (must be 0)",
+    "burst_claimed_more_than_once": "deadline burst: uploads a worker claimed again (a grading was cut off)",
     "flood_uploads_sent": "flood: uploads the flooding student sent",
     "flood_uploads_refused": "flood: of those, refused by the per-student rate limit",
     "flood_others_p50_s": "flood: other students' upload -> result, median, s",

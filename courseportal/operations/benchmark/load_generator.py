@@ -1,0 +1,305 @@
+"""The students: a separate process that signs in and uploads through the portal's real forms.
+
+Standard library only (urllib with a cookie jar), no Django: it must load the web server the way
+browsers do, not share its process or shortcuts. Run as::
+
+    python -m courseportal.operations.benchmark.load_generator < plan.json > outcome.json
+
+The plan names the server, the students and a scenario (``idle``, ``burst``, ``flood``); the
+outcome has one record per upload. Students sign in (login form, CSRF token) and open the
+assignment page before the scenario's clock starts, as they would with the page open before a
+deadline; signing in is deliberately slow (password hashing) and is not what is measured.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.cookiejar
+import json
+import random
+import re
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SUBMISSION_PATH = re.compile(r"/submissions/(\d+)/$")
+SCORE = re.compile(r'<span class="score big">([^<]*)</span>')
+REQUEST_TIMEOUT_S = 120.0
+SIGN_IN_CONCURRENCY = 4  # password hashing is CPU-bound on the server: more would only queue
+# The result page's poller (portal.js) asks every 2 s; the burst polls as the page does.
+PAGE_POLL_INTERVAL_S = 2.0
+
+
+class SignInFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class UploadRecord:
+    """One upload as the student saw it; times are seconds from the scenario's start."""
+
+    student: str
+    scenario: str
+    started_s: float
+    http_status: int | None = None
+    outcome: str = "error"  # accepted | refused | error
+    submission_id: int | None = None
+    upload_s: float | None = None  # the POST alone
+    visible_s: float | None = None  # from the POST's start until the result page showed the result
+    result: str | None = None  # graded | rejected | error, as the page shows it
+    score: str | None = None
+    error: str = ""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # the caller reads Location itself
+        return None
+
+
+@dataclass
+class Student:
+    """One signed-in browser: a cookie jar and the upload form's CSRF token."""
+
+    username: str
+    password: str
+    base_url: str
+    csrf_token: str = ""
+    jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
+
+    def __post_init__(self) -> None:
+        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+
+    def request(self, path: str, *, data: bytes | None = None, headers: dict[str, str] | None = None):
+        """(status, headers, body) of one request; HTTP error statuses are returned, not raised."""
+        request = urllib.request.Request(self.base_url + path, data=data, headers=headers or {})
+        try:
+            with self._opener.open(request, timeout=REQUEST_TIMEOUT_S) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, error.headers, error.read()
+
+    def sign_in(self, *, assignment_path: str) -> None:
+        """Log in through the login form, then open the assignment page for its upload form's token."""
+        status, _, body = self.request("/accounts/login/")
+        token = _csrf_token(body)
+        if status != 200 or not token:
+            raise SignInFailed(f"{self.username}: login page answered {status}")
+        form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": self.username,
+                                       "password": self.password, "next": ""}).encode()
+        status, headers, _ = self.request("/accounts/login/", data=form, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Referer": self.base_url + "/accounts/login/"})
+        if status != 302:
+            raise SignInFailed(f"{self.username}: signing in answered {status}, not a redirect")
+        status, _, body = self.request(assignment_path)
+        self.csrf_token = _csrf_token(body) or ""
+        if status != 200 or not self.csrf_token:
+            raise SignInFailed(f"{self.username}: the assignment page answered {status} without an upload form")
+
+    def upload(self, *, upload_path: str, filename: str, content: bytes, record: UploadRecord, clock) -> None:
+        """Post the upload form; fills ``record`` with the answer (a redirect to the result page)."""
+        boundary = uuid.uuid4().hex
+        body = _multipart(boundary, fields={"csrfmiddlewaretoken": self.csrf_token},
+                          filename=filename, content=content)
+        posted = clock()
+        try:
+            status, headers, page = self.request(upload_path, data=body, headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Referer": self.base_url + upload_path})
+        except (OSError, http.client.HTTPException) as error:
+            record.error = f"upload: {type(error).__name__}: {error}"
+            return
+        record.upload_s = clock() - posted
+        record.http_status = status
+        location = SUBMISSION_PATH.search(urllib.parse.urlsplit(headers.get("Location") or "").path or "")
+        if status == 302 and location:
+            record.outcome, record.submission_id = "accepted", int(location.group(1))
+        elif status == 400:
+            record.outcome = "refused"  # the form's answer to a rule (rate limit), shown to the student
+        else:
+            record.error = f"upload answered {status}: {page[:300].decode('utf-8', 'replace')}"
+
+    def wait_for_result(self, *, record: UploadRecord, posted_at: float, clock, interval_s: float,
+                        give_up_at: float, page: str) -> None:
+        """Poll the result page (or its status block) until it shows a result, or ``give_up_at``."""
+        path = f"/submissions/{record.submission_id}/" + ("status/" if page == "status" else "")
+        while clock() < give_up_at:
+            time.sleep(interval_s)
+            try:
+                status, _, body = self.request(path)
+            except (OSError, http.client.HTTPException) as error:
+                record.error = f"poll: {type(error).__name__}: {error}"
+                continue
+            if status != 200:
+                record.error = f"the result page answered {status}"
+                record.outcome = "error"
+                return
+            if b'data-pending="false"' in body:
+                record.visible_s = clock() - posted_at
+                record.result = _shown_result(body)
+                score = SCORE.search(body.decode("utf-8", "replace"))
+                record.score = score.group(1).strip() if score else None
+                return
+
+
+def _csrf_token(body: bytes) -> str | None:
+    match = CSRF_FIELD.search(body.decode("utf-8", "replace"))
+    return match.group(1) if match else None
+
+
+def _shown_result(body: bytes) -> str:
+    if b'class="score-line"' in body:
+        return "graded"
+    if b"No result is stored" in body:
+        return "missing"
+    return "rejected" if b"was not graded" in body else "error"
+
+
+def _multipart(boundary: str, *, fields: dict[str, str], filename: str, content: bytes) -> bytes:
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: text/x-python\r\n\r\n".encode() + content + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts)
+
+
+# --- Scenarios ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Plan:
+    base_url: str
+    course: str
+    assignment: str
+    scenario: str  # idle | burst | flood
+    students: list[dict[str, str]]  # username, password
+    file_text: str
+    seconds: float = 60.0  # burst: the window uploads are spread over
+    result_timeout_s: float = 600.0  # how long after its upload a result may take before it counts as lost
+    poll_interval_s: float = PAGE_POLL_INTERVAL_S
+    flood_interval_s: float = 0.5  # flood: the flooding student uploads this often
+    flood_min_seconds: float = 4.0  # flood: at least this long, so it runs into the rate limit
+    seed: int = 2024
+
+    @property
+    def assignment_path(self) -> str:
+        return f"/courses/{self.course}/assignments/{self.assignment}/"
+
+    @property
+    def upload_path(self) -> str:
+        return self.assignment_path + "upload/"
+
+
+def run_plan(plan: Plan) -> dict:
+    students = [Student(s["username"], s["password"], plan.base_url) for s in plan.students]
+    sign_in_started = time.monotonic()
+    with ThreadPoolExecutor(SIGN_IN_CONCURRENCY) as pool:
+        list(pool.map(lambda student: student.sign_in(assignment_path=plan.assignment_path), students))
+    signed_in_s = time.monotonic() - sign_in_started
+    scenario = {"idle": _idle, "burst": _burst, "flood": _flood}[plan.scenario]
+    records = scenario(plan, students)
+    return {"scenario": plan.scenario, "sign_in_s": signed_in_s, "records": [asdict(r) for r in records]}
+
+
+def _upload_and_wait(plan: Plan, student: Student, *, clock, interval_s: float, page: str,
+                     scenario: str | None = None) -> UploadRecord:
+    record = UploadRecord(student=student.username, scenario=scenario or plan.scenario, started_s=clock())
+    student.upload(upload_path=plan.upload_path, filename=f"{student.username}_{plan.assignment}.py",
+                   content=plan.file_text.encode(), record=record, clock=clock)
+    if record.outcome == "accepted":
+        student.wait_for_result(record=record, posted_at=record.started_s, clock=clock, interval_s=interval_s,
+                                give_up_at=record.started_s + plan.result_timeout_s, page=page)
+    return record
+
+
+def _idle(plan: Plan, students: list[Student]) -> list[UploadRecord]:
+    """One student at a time, each waiting for their result: nothing else runs. Polls the result
+    page itself, often, so the figure is the system's, not the poller's interval."""
+    clock = _clock()
+    return [_upload_and_wait(plan, student, clock=clock, interval_s=0.02, page="detail") for student in students]
+
+
+def _burst(plan: Plan, students: list[Student]) -> list[UploadRecord]:
+    """Every student uploads once at a random moment in the window, then waits like the page does."""
+    offsets = sorted(random.Random(plan.seed).uniform(0, plan.seconds) for _ in students)
+    clock = _clock()
+    return _run_at(offsets, students, lambda student: _upload_and_wait(
+        plan, student, clock=clock, interval_s=plan.poll_interval_s, page="status"), clock)
+
+
+def _flood(plan: Plan, students: list[Student]) -> list[UploadRecord]:
+    """The first student uploads every ``flood_interval_s`` while the others upload one at a time."""
+    flooder, others = students[0], students[1:]
+    clock = _clock()
+    done = threading.Event()
+    flood_records: list[UploadRecord] = []
+
+    def flood() -> None:
+        while not done.is_set():
+            record = UploadRecord(student=flooder.username, scenario="flooder", started_s=clock())
+            flooder.upload(upload_path=plan.upload_path, filename=f"{flooder.username}_{plan.assignment}.py",
+                           content=plan.file_text.encode(), record=record, clock=clock)
+            flood_records.append(record)
+            done.wait(plan.flood_interval_s)
+
+    flooding = threading.Thread(target=flood, daemon=True)
+    flooding.start()
+    time.sleep(2 * plan.flood_interval_s)  # the flood is going before the first honest upload
+    others_records = [_upload_and_wait(plan, student, clock=clock, interval_s=0.02, page="detail",
+                                       scenario="flood") for student in others]
+    done.wait(max(0.0, plan.flood_min_seconds - clock()))
+    done.set()
+    flooding.join()
+    return others_records + flood_records
+
+
+def _run_at(offsets: list[float], students: list[Student], action: Callable[[Student], UploadRecord],
+            clock) -> list[UploadRecord]:
+    records: list[UploadRecord | None] = [None] * len(students)
+
+    def student_thread(index: int) -> None:
+        delay = offsets[index] - clock()
+        if delay > 0:
+            time.sleep(delay)
+        try:
+            records[index] = action(students[index])
+        except Exception as error:  # counted as an error, never silently dropped
+            records[index] = UploadRecord(student=students[index].username, scenario="burst",
+                                          started_s=offsets[index], error=f"{type(error).__name__}: {error}")
+
+    threads = [threading.Thread(target=student_thread, args=(index,), daemon=True) for index in range(len(students))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [record for record in records if record is not None]
+
+
+def _clock():
+    started = time.monotonic()
+    return lambda: time.monotonic() - started
+
+
+def main() -> None:
+    plan = Plan(**json.load(sys.stdin))
+    try:
+        outcome = run_plan(plan)
+    except SignInFailed as error:
+        outcome = {"scenario": plan.scenario, "sign_in_error": str(error), "records": []}
+    json.dump(outcome, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""The benchmark's order of work and the figures it computes from what it observed.
+
+1. Throwaway state: a temporary folder with its own database, media, cache, broker and ports.
+2. Before anything else runs: the sandbox's overhead, grading one lec2_hw1 file against plain
+   ``python`` on it, and the gradebook at two class sizes (each a median of ``runs``).
+3. The stack starts (broker, worker with ``concurrency`` slots, beat, gunicorn), then the load
+   generator, a separate process, signs students in and runs, one after the other: the idle
+   uploads, the deadline burst, and (with ``flood``) one student flooding while others upload.
+4. The database is audited for uploads left without a result; everything is stopped and removed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from courseportal.operations.benchmark.figures import median, percentile, rounded
+from courseportal.operations.benchmark.stack import SANDBOX_UID_SHIFT, BenchmarkStack
+
+# The first idle uploads wake the worker's slots (their sandboxes may still be importing torch);
+# they are not counted.
+IDLE_WARM_UP_UPLOADS = 2
+
+
+@dataclass(frozen=True)
+class BenchmarkOptions:
+    students: int = 300
+    seconds: float = 60.0
+    runs: int = 5
+    idle_uploads: int = 10
+    flood: bool = False
+    flood_others: int = 8
+    flood_interval_s: float = 0.2
+    gradebook_students: int = 500
+    gradebook_assignments: int = 30
+    gradebook_submissions: int = 3
+    concurrency: int = 2
+    web_workers: int = 2
+    result_timeout_s: float = 600.0
+    database_url: str | None = None
+    keep: bool = False
+
+
+def benchmark_run(options: BenchmarkOptions, *, say: Callable[[str], None] = print) -> dict:
+    """Run every measurement on a throwaway stack and return the figures (``figures.FIGURE_LABELS``).
+
+    Raises ``StackFailed`` if a part of the stack or a task would not run; whatever happens, the
+    processes it started are stopped and (unless ``keep``) its folder is removed.
+    """
+    root = Path(tempfile.mkdtemp(prefix="courseportal-benchmark-"))
+    stack = BenchmarkStack(root=root, repository=Path(settings.BASE_DIR), database_url=options.database_url,
+                           sandbox_base_uid=settings.SANDBOX_BASE_UID + SANDBOX_UID_SHIFT,
+                           concurrency=options.concurrency, web_workers=options.web_workers)
+    figures: dict = {"cores": os.cpu_count(), "runs": options.runs}
+    try:
+        say(f"state in {root}; creating the database")
+        stack.prepare()
+        population = stack.run_task("prepare", {"groups": {
+            "idle": options.idle_uploads + IDLE_WARM_UP_UPLOADS, "burst": options.students,
+            "flood": (options.flood_others + 1) if options.flood else 0,
+        }})
+        say("measuring the sandbox and grading one lec2_hw1 file against plain python")
+        figures.update(stack.run_task("grading-cost", {"runs": options.runs}))
+        say(f"measuring the gradebook ({options.gradebook_students} students x {options.gradebook_assignments} "
+            f"assignments x {options.gradebook_submissions} submissions, and half as many students)")
+        figures.update(stack.run_task("gradebook", {
+            "students": options.gradebook_students, "small_students": max(1, options.gradebook_students // 2),
+            "assignments": options.gradebook_assignments,
+            "submissions_per_assignment": options.gradebook_submissions, "runs": options.runs,
+        }))
+        say(f"starting the stack (worker concurrency {options.concurrency}) at {stack.base_url}")
+        stack.start()
+        figures.update(_idle(stack, population, options, say))
+        figures.update(_burst(stack, population, options, say))
+        if options.flood:
+            figures.update(_flood(stack, population, options, figures["upload_to_result_p50_s"], say))
+    finally:
+        stack.stop()
+        if options.keep:
+            say(f"kept the benchmark's state and logs in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    return figures
+
+
+def _plan(population: dict, options: BenchmarkOptions, scenario: str, accounts: list[str]) -> dict:
+    return {
+        "course": population["course"], "assignment": population["assignment"], "scenario": scenario,
+        "students": [{"username": account, "password": population["password"]} for account in accounts],
+        "file_text": population["file_text"], "seconds": options.seconds,
+        "result_timeout_s": options.result_timeout_s, "flood_interval_s": options.flood_interval_s,
+    }
+
+
+def _idle(stack: BenchmarkStack, population: dict, options: BenchmarkOptions, say) -> dict:
+    say(f"idle: {options.idle_uploads} uploads, one at a time")
+    outcome = _load(stack, _plan(population, options, "idle", population["groups"]["idle"]))
+    counted = outcome["records"][IDLE_WARM_UP_UPLOADS:]
+    problems = [record for record in counted if record["visible_s"] is None]
+    if problems:
+        raise RuntimeError(f"idle uploads without a result: {problems}")
+    times = [record["visible_s"] for record in counted]
+    return {"upload_to_result_p50_s": rounded(median(times)), "upload_to_result_p95_s": rounded(percentile(times, 95))}
+
+
+def _burst(stack: BenchmarkStack, population: dict, options: BenchmarkOptions, say) -> dict:
+    accounts = population["groups"]["burst"]
+    say(f"deadline burst: {len(accounts)} students upload within {options.seconds:g} s")
+    records = _load(stack, _plan(population, options, "burst", accounts))["records"]
+    audit = stack.run_task("audit", {"accounts": accounts, "assignment": population["assignment"]})
+    accepted = [record for record in records if record["outcome"] == "accepted"]
+    shown = [record for record in accepted if record["visible_s"] is not None]
+    times = [record["visible_s"] for record in shown]
+    span = (max(r["started_s"] + r["visible_s"] for r in shown) - min(r["started_s"] for r in records)) if shown else 0
+    return {
+        "burst_students": len(accounts),
+        "burst_seconds": options.seconds,
+        "burst_grades_per_s": rounded(len(shown) / span if span else 0.0, 2),
+        "burst_time_to_result_p50_s": rounded(median(times)),
+        "burst_time_to_result_p95_s": rounded(percentile(times, 95)),
+        "burst_time_to_result_max_s": rounded(max(times, default=float("nan"))),
+        "burst_server_p95_s": rounded(percentile(audit["server_seconds"], 95)),
+        # An accepted upload is lost if the page never showed its result or the database has none.
+        "burst_lost": max(len(accepted) - len(shown), audit["without_result"]),
+        "burst_errors": len(records) - len(accepted) + sum(1 for r in shown if r["result"] != "graded"),
+        "burst_claimed_more_than_once": audit["claimed_more_than_once"],
+    }
+
+
+def _flood(stack: BenchmarkStack, population: dict, options: BenchmarkOptions, idle_p50_s: float, say) -> dict:
+    accounts = population["groups"]["flood"]
+    say(f"flood: {accounts[0]} uploads every {options.flood_interval_s:g} s while {len(accounts) - 1} others upload")
+    records = _load(stack, _plan(population, options, "flood", accounts))["records"]
+    flooder = [record for record in records if record["scenario"] == "flooder"]
+    others = [record for record in records if record["scenario"] == "flood"]
+    times = [record["visible_s"] for record in others if record["visible_s"] is not None]
+    p50 = median(times)
+    return {
+        "flood_uploads_sent": len(flooder),
+        "flood_uploads_refused": sum(1 for record in flooder if record["outcome"] == "refused"),
+        "flood_others_p50_s": rounded(p50),
+        "flood_others_p95_s": rounded(percentile(times, 95)),
+        "flood_slowdown": rounded(p50 / idle_p50_s if idle_p50_s else float("nan"), 2),
+        "flood_errors": (sum(1 for record in others if record["visible_s"] is None)
+                         + sum(1 for record in flooder if record["outcome"] == "error")),
+    }
+
+
+def _load(stack: BenchmarkStack, plan: dict) -> dict:
+    outcome = stack.run_load(plan)
+    if "sign_in_error" in outcome:
+        raise RuntimeError(f"the load generator could not sign in: {outcome['sign_in_error']}")
+    return outcome

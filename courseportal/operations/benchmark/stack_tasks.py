@@ -1,0 +1,164 @@
+"""Work done inside the benchmark's throwaway state, one task per process.
+
+Run by ``BenchmarkStack.run_task`` as ``python -m courseportal.operations.benchmark.stack_tasks
+<task>`` with the stack's environment (its own database, media, broker), a JSON object of arguments
+on stdin and the task's JSON answer as the last line of stdout. Never run it by hand against real
+data: ``prepare`` and ``gradebook`` add courses and students.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseportal.settings")
+
+
+def prepare(*, groups: dict[str, int]) -> dict:
+    """The uploading class, the lec2_hw1 file they upload, and the checker's reference cached."""
+    from assignments.lec2_hw1.solution import solution_text
+    from courseportal.operations.benchmark.population import HW1, uploading_class_create
+    from grader.registry import get_checker
+
+    reference = get_checker(HW1).reference()  # computed with torch once, here, not in the timed runs
+    population = uploading_class_create(groups=groups)
+    return {"course": population.course_slug, "assignment": population.assignment_slug,
+            "password": population.password, "groups": population.groups,
+            "file_text": solution_text(reference)}
+
+
+def grading_cost(*, runs: int) -> dict:
+    """The sandbox's own cost, grading one lec2_hw1 file, and plain ``python`` on the same file."""
+    from django.conf import settings
+
+    from assignments.lec2_hw1.solution import solution_text
+    from courseportal.operations.benchmark.figures import median, rounded
+    from courseportal.operations.benchmark.population import HW1
+    from grader.grading import grade_file
+    from grader.registry import get_checker
+    from grader.sandbox import get_sandbox
+    from grader.sandbox.measure import overhead_ms
+
+    checker = get_checker(HW1)
+    text = solution_text(checker.reference()).encode()
+
+    def grade() -> None:
+        result = grade_file(checker, filename=f"310510123_{HW1}.py", data=text, sandbox=get_sandbox())
+        if result.status != "graded" or result.score != checker.points:
+            raise RuntimeError(f"the correct file was not graded full marks: {result.to_dict()}")
+
+    cold = _seconds(grade)  # this process's first grading starts its sandbox (the zygote imports torch)
+    graded = [_seconds(grade) for _ in range(runs)]
+    overhead = overhead_ms(runs=max(runs, 20))
+    with tempfile.TemporaryDirectory(prefix="benchmark-bare-") as folder:
+        student_file = Path(folder) / f"310510123_{HW1}.py"
+        student_file.write_bytes(text)
+        bare = [_seconds(lambda: _python(str(student_file), cwd=folder)) for _ in range(runs)]
+        import_torch = [_seconds(lambda: _python("-c", "import torch", cwd=folder)) for _ in range(runs)]
+    return {
+        "sandbox": settings.SANDBOX,
+        "sandbox_overhead_ms": overhead["overhead_median_ms"],
+        "sandboxed_trivial_ms": overhead["sandboxed_median_ms"],
+        "unsandboxed_trivial_ms": overhead["unsandboxed_median_ms"],
+        "hw1_grade_s": rounded(median(graded), 4),
+        "hw1_grade_cold_s": rounded(cold, 3),
+        "hw1_bare_python_s": rounded(median(bare), 3),
+        "hw1_grade_to_bare_ratio": rounded(median(graded) / median(bare), 3),
+        "python_import_torch_s": rounded(median(import_torch), 3),
+    }
+
+
+def gradebook(*, students: int, small_students: int, assignments: int, submissions_per_assignment: int,
+              runs: int) -> dict:
+    """Render the instructor's gradebook for two class sizes: median time and SQL queries of each."""
+    from courseportal.operations.benchmark.population import gradebook_class_create
+
+    figures = {}
+    for prefix, size in (("gradebook_small", small_students), ("gradebook", students)):
+        generated = gradebook_class_create(slug=f"gradebook-{size}", students=size, assignments=assignments,
+                                           submissions_per_assignment=submissions_per_assignment)
+        milliseconds, queries = _gradebook_render(generated, runs=runs)
+        figures[f"{prefix}_ms"] = milliseconds
+        figures[f"{prefix}_queries"] = queries
+        figures[f"{prefix}_students"] = (
+            f"{size}x{assignments}x{submissions_per_assignment}" if prefix == "gradebook" else size
+        )
+    return figures
+
+
+def _gradebook_render(generated, *, runs: int) -> tuple[float, int]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from courseportal.operations.benchmark.figures import median, rounded
+
+    client = Client(HTTP_HOST="127.0.0.1")  # an allowed host: DEBUG is off, as in production
+    client.force_login(generated.instructor)
+    url = reverse("gradebook:course", args=[generated.course.slug])
+
+    def render() -> None:
+        response = client.get(url)
+        if response.status_code != 200 or f"{generated.course.slug}-s0000".encode() not in response.content:
+            raise RuntimeError(f"the gradebook page answered {response.status_code} without the class")
+
+    render()  # templates compiled, connection open: what a running server has
+    times = [_seconds(render) * 1000 for _ in range(runs)]
+    with CaptureQueriesContext(connection) as queries:
+        render()
+    return rounded(median(times), 1), len(queries.captured_queries)
+
+
+def audit(*, accounts: list[str], assignment: str) -> dict:
+    """What the database says about the given students' uploads: how many have no result, how
+    many were claimed more than once, and upload-stored -> result-stored times."""
+    from courseportal.submissions.models import Submission
+
+    rows = list(
+        Submission.objects.filter(student__username__in=accounts, assignment__slug=assignment)
+        .values_list("pk", "created_at", "attempts", "result__graded_at", "result__status")
+    )
+    return {
+        "submissions": len(rows),
+        "without_result": sum(1 for *_, graded_at, _status in rows if graded_at is None),
+        "claimed_more_than_once": sum(1 for _, _, attempts, *_ in rows if attempts > 1),
+        "not_graded": sum(1 for *_, status in rows if status is not None and status != "graded"),
+        "server_seconds": [(graded_at - created_at).total_seconds()
+                           for _, created_at, _, graded_at, _ in rows if graded_at is not None],
+    }
+
+
+def _seconds(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _python(*argv: str, cwd: str) -> None:
+    subprocess.run([sys.executable, *argv], cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+
+
+TASKS: dict[str, Callable[..., dict]] = {
+    "prepare": prepare, "grading-cost": grading_cost, "gradebook": gradebook, "audit": audit,
+}
+
+
+def main() -> None:
+    django.setup()
+    task = TASKS[sys.argv[1]]
+    answer = task(**json.load(sys.stdin))
+    sys.stdout.write("\n" + json.dumps(answer) + "\n")
+
+
+if __name__ == "__main__":
+    main()

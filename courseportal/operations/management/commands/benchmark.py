@@ -1,0 +1,64 @@
+"""``manage.py benchmark``: measure grading, uploads, a deadline burst and the gradebook on a throwaway stack."""
+
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from courseportal.operations.benchmark.figures import report_json, report_text
+from courseportal.operations.benchmark.run import BenchmarkOptions, benchmark_run
+from courseportal.operations.benchmark.stack import StackFailed
+
+
+class Command(BaseCommand):
+    # The checks would create MEDIA_ROOT under the development state; the benchmark's own processes
+    # run them (migrate) or their own (the worker's sandbox check) on the throwaway state.
+    requires_system_checks: list[str] = []
+    help = ("Start the real stack on temporary state and measure the sandbox, grading lec2_hw1, upload -> "
+            "result, a deadline burst and the gradebook. Never touches the development data.")
+
+    def add_arguments(self, parser):
+        defaults = BenchmarkOptions()
+        parser.add_argument("--students", type=int, default=defaults.students,
+                            help="students in the deadline burst (default %(default)s)")
+        parser.add_argument("--seconds", type=float, default=defaults.seconds,
+                            help="the burst's window: every student uploads once within it (default %(default)s)")
+        parser.add_argument("--runs", type=int, default=defaults.runs,
+                            help="runs per median for the grading and gradebook figures (default %(default)s)")
+        parser.add_argument("--idle-uploads", type=int, default=defaults.idle_uploads,
+                            help="uploads, one at a time, for the idle upload -> result figures")
+        parser.add_argument("--flood", action="store_true",
+                            help="also measure fairness: one student floods uploads while others upload")
+        parser.add_argument("--gradebook-students", type=int, default=defaults.gradebook_students,
+                            help="students in the generated gradebook (also measured at half the size)")
+        parser.add_argument("--gradebook-assignments", type=int, default=defaults.gradebook_assignments)
+        parser.add_argument("--gradebook-submissions", type=int, default=defaults.gradebook_submissions,
+                            help="graded submissions per student and assignment")
+        parser.add_argument("--concurrency", type=int, default=defaults.concurrency,
+                            help="grading processes in the worker (default %(default)s)")
+        parser.add_argument("--result-timeout", type=float, default=defaults.result_timeout_s,
+                            help="seconds after its upload a result may take before it counts as lost")
+        parser.add_argument("--database-url", default=None,
+                            help="an EMPTY database to fill (default: a temporary SQLite file)")
+        parser.add_argument("--keep", action="store_true", help="keep the temporary state and logs")
+        parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+
+    def handle(self, *args, **options):
+        if options["students"] < 1 or options["seconds"] <= 0 or options["runs"] < 1:
+            raise CommandError("--students and --runs must be at least 1 and --seconds above 0.")
+        chosen = BenchmarkOptions(
+            students=options["students"], seconds=options["seconds"], runs=options["runs"],
+            idle_uploads=options["idle_uploads"], flood=options["flood"],
+            gradebook_students=options["gradebook_students"],
+            gradebook_assignments=options["gradebook_assignments"],
+            gradebook_submissions=options["gradebook_submissions"], concurrency=options["concurrency"],
+            result_timeout_s=options["result_timeout"], database_url=options["database_url"], keep=options["keep"],
+        )
+        try:
+            figures = benchmark_run(chosen, say=lambda line: self.stderr.write(f"benchmark: {line}"))
+        except (StackFailed, RuntimeError) as error:
+            raise CommandError(f"the benchmark could not finish: {error}") from None
+        self.stdout.write(report_json(figures) if options["json"] else report_text(figures))
+        if figures.get("burst_lost") or figures.get("burst_errors"):
+            sys.exit(3)
