@@ -250,8 +250,9 @@ def result_notify(*, submission_id: int) -> bool:
     if not submission.student.email:
         return False
     url = settings.SITE_URL.rstrip("/") + reverse("submissions:detail", args=[submission.pk])
-    subject = f"[{submission.assignment.title}] {result.score:g}/{result.max_score:g}"
-    body = f"{submission.filename}: {result.get_status_display()} {result.score:g}/{result.max_score:g}\n\n"
+    score = f"{float(result.score):g}/{float(result.max_score):g}"
+    subject = f"[{submission.assignment.title}] {score}"
+    body = f"{submission.filename}: {result.get_status_display()} {score}\n\n"
     body += (result.message + "\n\n" if result.message else "") + url + "\n"
     try:
         send_mail(subject, body, None, [submission.student.email])
