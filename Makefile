@@ -17,6 +17,7 @@ APT_PACKAGES := python3.11 python3.11-venv bubblewrap chromium gettext ca-certif
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
+RUNSTACK_ARGS ?=
 
 .PHONY: help install system-packages python-packages messages migrate dev test lint clean
 
@@ -39,13 +40,14 @@ system-packages:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(PYTHON):
-	$(BASE_PYTHON) -m venv $(VENV)
+# umask 022: the sandbox runs this interpreter as an unprivileged user, who must be able to read it.
+$(PYTHON): | system-packages
+	umask 022 && $(BASE_PYTHON) -m venv $(VENV)
 
 # Reinstalls only when pyproject.toml changes. The pinned torch==2.13.0 CPU wheel is found through
 # the machine's pip configuration (find-links in /etc/pip.conf or PIP_FIND_LINKS).
 $(INSTALLED): pyproject.toml | $(PYTHON)
-	$(PYTHON) -m pip install --quiet -e '.[test]'
+	umask 022 && $(PYTHON) -m pip install --quiet -e '.[test]'
 	touch $@
 
 python-packages: $(INSTALLED)
@@ -59,7 +61,7 @@ migrate: $(INSTALLED)
 
 dev: install
 	$(PYTHON) manage.py seed_demo
-	exec $(PYTHON) manage.py runstack
+	exec $(PYTHON) manage.py runstack $(RUNSTACK_ARGS)
 
 # No migrate: the tests build their own database.
 test: system-packages python-packages messages

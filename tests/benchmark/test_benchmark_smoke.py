@@ -50,7 +50,7 @@ def test_every_figure_is_measured(small_run):
     assert all(isinstance(figures[name], float) and figures[name] > 0 for name in measured), figures
     assert figures["cores"] == os.cpu_count()
     assert figures["hw1_grade_to_bare_ratio"] == pytest.approx(figures["hw1_grade_s"] / figures["hw1_bare_python_s"],
-                                                               rel=0.01)
+                                                               rel=0.05)
 
 
 def test_gradebook_query_count_does_not_grow_with_the_class(small_run):

@@ -231,9 +231,15 @@ def _idle(plan: Plan, students: list[Student]) -> list[UploadRecord]:
     return [_upload_and_wait(plan, student, clock=clock, interval_s=0.02, page="detail") for student in students]
 
 
+def upload_moments(*, count: int, seconds: float, seed: int) -> list[float]:
+    """When each of ``count`` students uploads: independent uniform moments in [0, ``seconds``), sorted."""
+    moments = random.Random(seed)
+    return sorted(moments.uniform(0, seconds) for _ in range(count))
+
+
 def _burst(plan: Plan, students: list[Student]) -> list[UploadRecord]:
     """Every student uploads once at a random moment in the window, then waits like the page does."""
-    offsets = sorted(random.Random(plan.seed).uniform(0, plan.seconds) for _ in students)
+    offsets = upload_moments(count=len(students), seconds=plan.seconds, seed=plan.seed)
     clock = _clock()
     return _run_at(offsets, students, lambda student: _upload_and_wait(
         plan, student, clock=clock, interval_s=plan.poll_interval_s, page="status"), clock)

@@ -71,7 +71,7 @@ def grading_cost(*, runs: int) -> dict:
         "hw1_grade_s": rounded(median(graded), 4),
         "hw1_grade_cold_s": rounded(cold, 3),
         "hw1_bare_python_s": rounded(median(bare), 3),
-        "hw1_grade_to_bare_ratio": rounded(median(graded) / median(bare), 3),
+        "hw1_grade_to_bare_ratio": rounded(median(graded) / median(bare), 5),
         "python_import_torch_s": rounded(median(import_torch), 3),
     }
 

@@ -53,7 +53,7 @@ class Command(BaseCommand):
             on_ready=lambda: self._announce(bind)
         )
         if exit_code:
-            raise CommandError("the stack stopped because a process kept failing (see its output above)")
+            raise CommandError("the stack stopped on an error; the output above says which process failed")
 
     def _broker_specs(self, run_dir) -> list[ProcessSpec]:
         if not settings.USING_EMBEDDED_REDIS:

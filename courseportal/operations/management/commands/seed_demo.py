@@ -23,7 +23,7 @@ class Command(BaseCommand):
         zone = seed.course.zone
         self.stdout.write(f"Course: {seed.course.title} ({seed.course.slug}, time zone {seed.course.time_zone})")
         for assignment in seed.assignments:
-            due = assignment.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+            due = f"{assignment.due_at.astimezone(zone):%Y-%m-%d %H:%M} {seed.course.time_zone}"
             self.stdout.write(f"  assignment {assignment.slug}: {assignment.title}, due {due}")
         if not seed.assignments:
             self.stdout.write(self.style.WARNING("  no checkers are registered under assignments/ yet"))
