@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 DEFAULT_MAX_BYTES = {".pdf": 20 * 1024 * 1024}
 DEFAULT_MAX_CODE_BYTES = 2 * 1024 * 1024
 TEXT_EXTENSIONS = (".py", ".ipynb", ".txt", ".md")
@@ -68,22 +70,23 @@ def read_submission(
     extension = file_extension(filename)
     if extension not in accepted_extensions:
         raise RejectedUpload(
-            f"Files ending in {extension or '(no extension)'} are not accepted here; "
-            f"upload a {' or '.join(accepted_extensions)} file."
+            _("Files ending in %(extension)s are not accepted here; upload a %(accepted)s file.")
+            % {"extension": extension or _("(no extension)"), "accepted": _(" or ").join(accepted_extensions)}
         )
     if not data:
-        raise RejectedUpload("The file is empty. Did you save it before uploading?")
+        raise RejectedUpload(_("The file is empty. Did you save it before uploading?"))
     limit = max_bytes or default_max_bytes(extension)
     if len(data) > limit:
         raise RejectedUpload(
-            f"The file is {human_size(len(data))}; this assignment accepts at most {human_size(limit)}."
+            _("The file is %(size)s; this assignment accepts at most %(limit)s.")
+            % {"size": human_size(len(data)), "limit": human_size(limit)}
         )
     if extension == ".pdf":
         return _read_pdf(filename, data)
     if extension == ".ipynb":
         return _read_notebook(filename, data)
     if extension in TEXT_EXTENSIONS:
-        text, encoding = decode_text(data, kind=f"a {extension} file")
+        text, encoding = decode_text(data, kind=_("a %(extension)s file") % {"extension": extension})
         return SubmissionFile(filename, extension, data, text=text, encoding=encoding)
     return SubmissionFile(filename, extension, data)
 
@@ -117,8 +120,8 @@ def decode_text(data: bytes, *, kind: str) -> tuple[str, str]:
             pass
     elif b"\x00" in data:
         raise RejectedUpload(
-            f"This is not {kind}: it contains binary data. It may be a compiled file, an archive "
-            "or an image renamed; upload the source text file itself."
+            _("This is not %(kind)s: it contains binary data. It may be a compiled file, an archive "
+              "or an image renamed; upload the source text file itself.") % {"kind": kind}
         )
     if data.startswith(b"\xef\xbb\xbf"):
         data, candidates = data[3:], ("utf-8",)
@@ -133,8 +136,8 @@ def decode_text(data: bytes, *, kind: str) -> tuple[str, str]:
             break
         return _normalise_newlines(text), encoding
     raise RejectedUpload(
-        f"This is not {kind} we can read: its bytes are neither UTF-8 nor Big5/CP950 text. "
-        "Save it as UTF-8 in your editor and upload it again."
+        _("This is not %(kind)s we can read: its bytes are neither UTF-8 nor Big5/CP950 text. "
+          "Save it as UTF-8 in your editor and upload it again.") % {"kind": kind}
     )
 
 
@@ -150,30 +153,32 @@ def _normalise_newlines(text: str) -> str:
 def _read_notebook(filename: str, data: bytes) -> SubmissionFile:
     import nbformat  # imported here: only notebook uploads pay for it
 
-    text, encoding = decode_text(data, kind="a Jupyter notebook")
+    text, encoding = decode_text(data, kind=_("a Jupyter notebook"))
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
         raise RejectedUpload(
-            f"This is not a valid Jupyter notebook: it is not JSON (line {error.lineno}: {error.msg}). "
-            "Download it again with File → Download → .ipynb."
+            _("This is not a valid Jupyter notebook: it is not JSON (line %(line)d: %(reason)s). "
+              "Download it again with File → Download → .ipynb.") % {"line": error.lineno, "reason": error.msg}
         ) from None
     if not isinstance(raw, dict) or "cells" not in raw:
-        raise RejectedUpload("This is not a valid Jupyter notebook: it has no cells.")
+        raise RejectedUpload(_("This is not a valid Jupyter notebook: it has no cells."))
     try:
         notebook = nbformat.reads(text, as_version=4)
         nbformat.validate(notebook)
     except Exception as error:  # nbformat raises several unrelated types for bad documents
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-        raise RejectedUpload(f"This is not a valid Jupyter notebook (nbformat 4): {reason}") from None
+        raise RejectedUpload(
+            _("This is not a valid Jupyter notebook (nbformat 4): %(reason)s") % {"reason": reason}
+        ) from None
     return SubmissionFile(filename, ".ipynb", data, text=text, encoding=encoding, notebook=dict(notebook))
 
 
 def _read_pdf(filename: str, data: bytes) -> SubmissionFile:
     if b"%PDF-" not in data[:1024]:
         raise RejectedUpload(
-            "This is not a PDF file: it does not start like one. Export or print your report to PDF "
-            "and upload that file."
+            _("This is not a PDF file: it does not start like one. Export or print your report to PDF "
+              "and upload that file.")
         )
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
@@ -184,7 +189,7 @@ def _read_pdf(filename: str, data: bytes) -> SubmissionFile:
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError):
         pages = 0
     if pages == 0:
-        raise RejectedUpload("This PDF cannot be opened (it is damaged or has no pages); export it again.")
+        raise RejectedUpload(_("This PDF cannot be opened (it is damaged or has no pages); export it again."))
     return SubmissionFile(filename, ".pdf", data)
 
 

@@ -112,6 +112,16 @@ class EmbeddedBroker:
             raise BrokerUnavailable(f"{error}\n{self.log_path.read_text(errors='replace')[-2000:]}") from None
         return self
 
+    def flush(self) -> None:
+        """Drop every queued and unacknowledged message (tests start each module on an empty broker)."""
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        try:
+            client.flushall()
+        finally:
+            client.close()
+
     @property
     def log_path(self) -> Path:
         return self.data_dir / "valkey-server.log"

@@ -82,3 +82,12 @@ def test_every_message_of_the_catalogue_is_translated():
                                 capture_output=True, text=True, check=True).stderr
     assert "translated messages" in statistics
     assert "untranslated" not in statistics and "fuzzy" not in statistics
+
+
+def test_content_refusal_is_in_chinese_for_a_chinese_user(student, assignment):
+    profile_language_set(user=student, language="zh-hant")
+    client = signed_in(student)
+    response = client.post(reverse("submissions:upload", args=["ai-training-2", "hw1"]),
+                           {"file": SimpleUploadedFile("310510123_hw1.py", b"")})
+    assert response.status_code == 400
+    assert "檔案是空的" in response.content.decode()
