@@ -23,6 +23,7 @@ from pathlib import Path
 BWRAP = "/usr/bin/bwrap"
 RUNNER_SOURCE = Path(__file__).with_name("runner.py")
 RUNNER_IN_SANDBOX = "/opt/courseportal/runner.py"
+ENVIRONMENT_IN_SANDBOX = Path("/opt/courseportal/env")
 # Each sandbox's /tmp and /dev/shm are private tmpfs mounts; their pages are also charged to the
 # run's memory cgroup, so these are ceilings on top of the memory limit, not instead of it.
 SCRATCH_TMPFS_BYTES = 1024**3
@@ -53,10 +54,24 @@ class SandboxSpec:
 
 
 def python_in_sandbox() -> str:
-    """The interpreter path, identical inside and outside (the environment is bound at its path)."""
-    if Path(sys.executable).is_relative_to(sys.prefix):
-        return sys.executable
-    return str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
+    """The interpreter's path inside the sandbox, where the environment sits at a fixed place."""
+    mounts = dict(python_environment_mounts())
+    for host, inside in mounts.items():
+        if Path(sys.executable).is_relative_to(host):
+            return str(Path(inside) / Path(sys.executable).relative_to(host))
+    base = Path(sys.base_prefix)
+    return str(Path(mounts.get(base, base)) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
+
+
+def python_environment_mounts() -> list[tuple[Path, Path]]:
+    """(host folder, folder inside the sandbox) for each of ``python_environment_roots``.
+
+    The virtualenv is shown at a fixed path, not its own: a checkout under /tmp (as CI may make)
+    would otherwise land inside the sandbox's private /tmp and vanish under it. A virtualenv is
+    relocatable for this purpose: Python finds its prefix from the interpreter's location.
+    """
+    prefix = Path(sys.prefix)
+    return [(root, ENVIRONMENT_IN_SANDBOX if root == prefix else root) for root in python_environment_roots()]
 
 
 def python_environment_roots() -> list[Path]:
@@ -172,7 +187,9 @@ def _arguments(spec: SandboxSpec, *, control_fd: int, opened: list[int]) -> list
     arguments += ["--size", str(SHM_TMPFS_BYTES), "--tmpfs", "/dev/shm"]
     for device in spec.devices:
         arguments += ["--dev-bind", device, device]
-    for path in [*python_environment_roots(), *spec.read_only_paths]:
+    for host, inside in python_environment_mounts():
+        arguments += ["--ro-bind", str(host), str(inside)]
+    for path in spec.read_only_paths:
         arguments += ["--ro-bind", str(path), str(path)]
     arguments += data_file(RUNNER_SOURCE.read_bytes(), RUNNER_IN_SANDBOX)
     arguments += ["--remount-ro", "/", "--chdir", "/tmp"]
