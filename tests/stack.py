@@ -192,8 +192,8 @@ def worker_env(state: SharedState, **overrides: str) -> dict[str, str]:
     """Environment for a worker that grades the test session's rows and files.
 
     Pipeline timings are shrunk so sweeps and expired claims happen in seconds; mail goes to files
-    under ``state.mail_dir``. Until the bubblewrap sandbox lands, test checkers run with
-    ``SANDBOX=unsafe-dev`` (override with ``INTEGRATION_SANDBOX=bwrap``).
+    under ``state.mail_dir``. Student code runs in the bubblewrap sandbox, as in production
+    (``INTEGRATION_SANDBOX=unsafe-dev`` runs it unisolated, for a host without bwrap).
     """
     return {
         "DJANGO_ENV": "test",
@@ -202,7 +202,7 @@ def worker_env(state: SharedState, **overrides: str) -> dict[str, str]:
         "GRADER_CACHE_DIR": str(state.cache_dir),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(state.mail_dir),
-        "SANDBOX": os.environ.get("INTEGRATION_SANDBOX", "unsafe-dev"),
+        "SANDBOX": os.environ.get("INTEGRATION_SANDBOX", "bwrap"),
         "GRADING_SWEEP_INTERVAL_S": "1",
         "GRADING_LEASE_MARGIN_S": "1",
         "GRADING_REQUEUE_AFTER_S": "5",
