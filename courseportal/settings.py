@@ -127,6 +127,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite cannot create the database's folder itself ("unable to open database file").
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Web and workers write concurrently: WAL lets readers go on, and a generous busy timeout
     # queues writers instead of failing them with "database is locked".
     DATABASES["default"]["OPTIONS"] = {

@@ -20,7 +20,13 @@ from courseportal.submissions.services import submission_create
 from grader.sandbox.slots import WORKER_SLOTS
 from tests.conftest import make_assignment, make_user
 from tests.sandbox.conftest import needs_bwrap_as_root
-from tests.sandbox.hostile import HOSTILE_CASES, LISTEN_PORTS, SURVIVOR_NAME, WRITE_MARKER, lec2_hw1_submission
+from tests.sandbox.hostile import (
+    HOSTILE_CASES,
+    LISTEN_PORTS,
+    SURVIVOR_NAME,
+    WRITE_MARKER,
+    lec2_hw1_submission,
+)
 from tests.stack import celery_worker, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.sandbox, needs_bwrap_as_root,
