@@ -69,6 +69,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "courseportal" / "static"]  # the portal's own CSS and poller script
+# Outside production, serve static files straight from their source folders (no collectstatic),
+# also with DEBUG off (the benchmark's stack); production serves the collected, compressed copies.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 # No MEDIA_URL: uploads are served only through the authenticated download view.
 
 INSTALLED_APPS = [
