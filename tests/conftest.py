@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -10,6 +12,9 @@ from django.utils import timezone
 
 from courseportal.courses.models import Assignment, Course, Membership
 from courseportal.courses.services import course_create, membership_set
+from grader import registry
+
+pytest_plugins = ["tests.live"]
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -21,6 +26,19 @@ def _isolated_media(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # The real hasher costs ~0.4 s a password here; tests create dozens of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@contextmanager
+def checkers_registered(settings, *modules: str) -> Iterator[None]:
+    """Register tests-only checker modules for the duration; the registry forgets them after."""
+    settings.GRADER_EXTRA_CHECKER_MODULES = list(modules)
+    registry.discover.cache_clear()
+    registry.get_checker.cache_clear()
+    try:
+        yield
+    finally:
+        registry.discover.cache_clear()
+        registry.get_checker.cache_clear()
 
 
 def make_user(username: str, *, email: str | None = None):

@@ -9,13 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from grader import registry
+from tests.conftest import checkers_registered
 from tests.stack import (
-    SharedState,
-    point_celery_app_at,
     remove_shared_state,
     use_file_test_database,
-    valkey_server,
     worker_env,
 )
 
@@ -36,35 +33,15 @@ def pytest_unconfigure(config):
     remove_shared_state()
 
 
-@pytest.fixture(scope="session")
-def shared_state() -> SharedState:
-    return use_file_test_database()
-
-
 @pytest.fixture(autouse=True)
-def _isolated_media(settings, shared_state):
+def _isolated_media(shared_media):
     """Overrides the root conftest's per-test folders: the worker must read the same uploads."""
-    settings.MEDIA_ROOT = shared_state.media_root
-    settings.GRADER_CACHE_DIR = shared_state.cache_dir
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
 @pytest.fixture(autouse=True)
 def portal_checker(settings):
-    settings.GRADER_EXTRA_CHECKER_MODULES = [CHECKER_MODULES]
-    registry.discover.cache_clear()
-    registry.get_checker.cache_clear()
-    yield
-    registry.discover.cache_clear()
-    registry.get_checker.cache_clear()
-
-
-@pytest.fixture(scope="session")
-def broker():
-    with valkey_server() as server:
-        restore = point_celery_app_at(server.url)
-        yield server
-        restore()
+    with checkers_registered(settings, CHECKER_MODULES):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -15,15 +15,13 @@ import assignments
 from courseportal.courses.models import Assignment
 from grader import registry
 from grader.grading import grade_file
+from tests.conftest import checkers_registered
 
 
 @pytest.fixture
-def fresh_registry():
-    registry.discover.cache_clear()
-    registry.get_checker.cache_clear()
-    yield
-    registry.discover.cache_clear()
-    registry.get_checker.cache_clear()
+def fresh_registry(settings):
+    with checkers_registered(settings):
+        yield
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 
 from courseportal.courses.models import Assignment, Course, Membership
 from grader import registry
+from tests.conftest import checkers_registered
 
 pytestmark = pytest.mark.django_db
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -21,12 +22,8 @@ TAIPEI = ZoneInfo("Asia/Taipei")
 @pytest.fixture(autouse=True)
 def registered_checkers(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # PBKDF2: 0.4 s a password
-    settings.GRADER_EXTRA_CHECKER_MODULES = ["tests.integration.checkers"]
-    registry.discover.cache_clear()
-    registry.get_checker.cache_clear()
-    yield
-    registry.discover.cache_clear()
-    registry.get_checker.cache_clear()
+    with checkers_registered(settings, "tests.integration.checkers"):
+        yield
 
 
 def seed(*args: str) -> str:

@@ -12,20 +12,15 @@ from django.test import Client
 
 from courseportal.submissions.models import Submission
 from courseportal.submissions.services import submission_create, submission_grade
-from grader import registry
-from tests.conftest import make_assignment
+from tests.conftest import checkers_registered, make_assignment
 
 GOOD_ANSWER = b"answer = 42\n"
 
 
 @pytest.fixture(autouse=True)
 def portal_checker(settings):
-    settings.GRADER_EXTRA_CHECKER_MODULES = ["tests.portal.checkers"]
-    registry.discover.cache_clear()
-    registry.get_checker.cache_clear()
-    yield
-    registry.discover.cache_clear()
-    registry.get_checker.cache_clear()
+    with checkers_registered(settings, "tests.portal.checkers"):
+        yield
 
 
 @pytest.fixture(autouse=True)

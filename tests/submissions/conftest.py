@@ -3,18 +3,13 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from grader import registry
-from tests.conftest import make_assignment
+from tests.conftest import checkers_registered, make_assignment
 
 
 @pytest.fixture(autouse=True)
 def word_checker(settings):
-    settings.GRADER_EXTRA_CHECKER_MODULES = ["tests.submissions.checkers"]
-    registry.discover.cache_clear()
-    registry.get_checker.cache_clear()
-    yield
-    registry.discover.cache_clear()
-    registry.get_checker.cache_clear()
+    with checkers_registered(settings, "tests.submissions.checkers"):
+        yield
 
 
 @pytest.fixture
