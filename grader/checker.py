@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import ClassVar, Protocol
@@ -18,6 +19,15 @@ from grader.results import GradeResult
 from grader.sandbox.types import SandboxLimits, SandboxOutcome, SandboxRequest
 
 QUEUES = ("checks", "gpu")
+
+
+@dataclass(frozen=True)
+class ManualProblem:
+    """One part of a report that TAs grade by hand: the check it is stored as, its title, its points."""
+
+    name: str
+    title: str
+    points: float
 
 
 class Sandbox(Protocol):
@@ -44,12 +54,20 @@ class Checker:
     max_upload_bytes: ClassVar[int | None] = None
     # True for reports that TAs grade by hand: the checker only validates the file.
     manual_grading: ClassVar[bool] = False
+    # What TAs grade, one points field each; their points add up to ``points``. Empty: one grade
+    # for the whole file.
+    manual_problems: ClassVar[tuple[ManualProblem, ...]] = ()
     # Share of the lecture's homework grade, copied to new assignments (staff may change it there).
     weight_percent: ClassVar[int] = 100
     description: ClassVar[str] = ""
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
         raise NotImplementedError(f"{type(self).__name__} must implement check()")
+
+    @classmethod
+    def hand_graded_problems(cls) -> tuple[ManualProblem, ...]:
+        """The parts a TA enters points for (``manual_problems``, or the whole file as one)."""
+        return cls.manual_problems or (ManualProblem("grade", cls.title, float(cls.points)),)
 
     @classmethod
     def folder(cls) -> Path:
@@ -93,6 +111,14 @@ def validate_checker_class(cls: type[Checker]) -> None:
         raise CheckerDefinitionError(f"{cls.__qualname__}.accepted_extensions must be like ('.py',)")
     if cls.points <= 0:
         raise CheckerDefinitionError(f"{cls.__qualname__}.points must be positive")
+    if cls.manual_problems:
+        names = [problem.name for problem in cls.manual_problems]
+        if not cls.manual_grading:
+            raise CheckerDefinitionError(f"{cls.__qualname__} sets manual_problems without manual_grading")
+        if len(set(names)) != len(names) or not all(problem.points > 0 for problem in cls.manual_problems):
+            raise CheckerDefinitionError(f"{cls.__qualname__}.manual_problems need distinct names and positive points")
+        if abs(sum(problem.points for problem in cls.manual_problems) - cls.points) > 1e-9:
+            raise CheckerDefinitionError(f"{cls.__qualname__}.manual_problems must add up to points ({cls.points})")
     for name in cls.starter_files:
         if not (cls.folder() / name).is_file():
             raise CheckerDefinitionError(f"{cls.__qualname__}: starter file {name} is missing")

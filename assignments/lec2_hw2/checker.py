@@ -13,7 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from grader.checker import Checker, Sandbox
+from grader.checker import Checker, ManualProblem, Sandbox
 from grader.content import SubmissionFile
 from grader.results import CheckOutcome, GradeResult
 
@@ -54,6 +54,8 @@ class ReportChecker(Checker):
     accepted_extensions = (".pdf",)
     manual_grading = True
     points = sum(problem.points for problem in PROBLEMS)
+    # TAs enter points per problem, stored under the same check names this checker reports.
+    manual_problems = tuple(ManualProblem(problem.check_name, problem.title, problem.points) for problem in PROBLEMS)
     weight_percent = 75
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
@@ -102,5 +104,5 @@ def _message(pages: int, found: list[Problem], text: str) -> str:
         seen = f"Not found: {'; '.join(missing)}."
     return (
         f"Your report was received ({pages} page{'s' if pages != 1 else ''}). {seen} "
-        "It awaits grading by a TA: the 0/75 shown now is not your grade."
+        "It awaits grading by a TA; your score will appear here once it is graded."
     )

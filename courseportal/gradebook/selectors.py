@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, FloatField, Value, Window
+from django.db.models import Case, F, FloatField, IntegerField, Max, Value, When, Window
 from django.db.models.functions import Cast, NullIf, RowNumber
 from django.utils.translation import gettext_lazy as _
 
@@ -47,15 +47,25 @@ class GradebookCell(NamedTuple):
     score: float
     max_score: float
     submission_id: int
+    # The chosen submission is a report awaiting TA grading: no score yet, whatever ``score`` says.
+    awaiting_grading: bool = False
+    # A report that could still change this cell awaits TA grading (for the best score: any of them).
+    provisional: bool = False
 
     @property
     def display(self) -> str:
-        """The score without trailing zeros: 8.5, 10."""
-        return f"{self.score:g}"
+        """The score without trailing zeros: 8.5, 10; "pending" while a TA has not graded it."""
+        return str(PENDING_LABEL) if self.awaiting_grading else f"{self.score:g}"
 
     @property
     def fraction(self) -> float:
-        return self.score / self.max_score if self.max_score else 0.0
+        """The share of the maximum earned; 0 while awaiting grading (pending counts as nothing)."""
+        if self.awaiting_grading or not self.max_score:
+            return 0.0
+        return self.score / self.max_score
+
+
+PENDING_LABEL = _("pending")
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class GradebookRow:
     name: str
     cells: tuple[GradebookCell | None, ...]  # one per assignment, in the gradebook's order
     total_percent: float
+    # Some report of this student awaits TA grading, so the total may still rise.
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,8 @@ def gradebook_for(*, course: Course, choice: ScoreChoice) -> Gradebook:
     """Students × assignments of ``course`` with the chosen score per cell and a weighted total.
 
     The total is ``sum(score / max_score × weight) / sum(weights)`` as a percentage; an assignment
-    without a counted result contributes zero. Three queries, whatever the size of the class.
+    without a counted result, or whose report awaits TA grading, contributes zero, and a row with a
+    report awaiting grading is marked provisional. Three queries, whatever the size of the class.
     """
     assignments = tuple(Assignment.objects.filter(course=course).order_by("due_at", "slug"))
     students = (
@@ -99,6 +112,7 @@ def gradebook_for(*, course: Course, choice: ScoreChoice) -> Gradebook:
         rows.append(GradebookRow(
             student_id=student_id, account=account, name=f"{first_name} {last_name}".strip(), cells=cells,
             total_percent=100 * weighted / weight_total if weight_total else 0.0,
+            provisional=any(cell is not None and cell.provisional for cell in cells),
         ))
     return Gradebook(course=course, choice=choice, assignments=assignments, rows=tuple(rows),
                      weight_total=weight_total)
@@ -111,17 +125,25 @@ def _chosen_scores(*, assignment_ids: list[int], choice: ScoreChoice) -> dict[tu
     # Partitioned and ordered like the submission_history index (assignment, student, -created_at),
     # so the database can rank the latest without sorting the whole course's history.
     newest_first = [F("submission__created_at").desc()]
-    ranking = newest_first if choice is ScoreChoice.LATEST else [fraction.desc(nulls_last=True), *newest_first]
+    # 1 for a report awaiting TA grading: the best score ranks every graded result above it.
+    awaiting = Case(When(awaits_manual_grading=True, then=Value(1)), default=Value(0), output_field=IntegerField())
+    ranking = newest_first if choice is ScoreChoice.LATEST else [
+        awaiting.asc(), fraction.desc(nulls_last=True), *newest_first]
+    partition = [F("submission__assignment_id"), F("submission__student_id")]
     ranked = (
         Result.objects.filter(submission__assignment_id__in=assignment_ids, status__in=COUNTED_RESULT_STATUSES)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("submission__assignment_id"),
-                                                         F("submission__student_id")], order_by=ranking))
+        .annotate(rank=Window(RowNumber(), partition_by=partition, order_by=ranking),
+                  any_awaiting=Window(Max(awaiting), partition_by=partition))
         .filter(rank=1)
         .annotate(score_value=Cast("score", FloatField()), max_score_value=Cast("max_score", FloatField()))
         .values_list("submission__student_id", "submission__assignment_id", "submission_id", "score_value",
-                     "max_score_value")
+                     "max_score_value", "awaits_manual_grading", "any_awaiting")
     )
+    latest = choice is ScoreChoice.LATEST
     return {
-        (student_id, assignment_id): GradebookCell(score=score, max_score=max_score, submission_id=submission_id)
-        for student_id, assignment_id, submission_id, score, max_score in ranked
+        (student_id, assignment_id): GradebookCell(
+            score=score, max_score=max_score, submission_id=submission_id, awaiting_grading=chosen_awaits,
+            provisional=chosen_awaits if latest else bool(any_awaiting),
+        )
+        for student_id, assignment_id, submission_id, score, max_score, chosen_awaits, any_awaiting in ranked
     }

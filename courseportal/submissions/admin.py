@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from courseportal.submissions.models import Result, Submission
-from courseportal.submissions.services import submission_regrade
+from courseportal.submissions.services import RegradeRefused, submission_regrade
 
 
 class ResultInline(admin.StackedInline):
@@ -13,7 +13,7 @@ class ResultInline(admin.StackedInline):
     can_delete = False
     extra = 0
     readonly_fields = ["status", "score", "max_score", "message", "checks", "output", "grading_seconds",
-                       "graded_at", "notified_at"]
+                       "graded_at", "notified_at", "awaits_manual_grading", "manually_graded_at", "graded_by"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -45,7 +45,16 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Regrade the selected submissions"), permissions=["regrade"])
     def regrade(self, request, queryset) -> None:
-        queued = sum(submission_regrade(submission=submission) for submission in queryset.select_related("assignment"))
+        queued = kept = 0
+        for submission in queryset.select_related("assignment"):
+            try:
+                queued += submission_regrade(submission=submission)
+            except RegradeRefused:
+                kept += 1
         self.message_user(request, ngettext("%(count)d submission queued for grading again.",
                                             "%(count)d submissions queued for grading again.", queued)
                           % {"count": queued}, messages.SUCCESS)
+        if kept:
+            self.message_user(request, ngettext("%(count)d report graded by a TA was left as graded.",
+                                                "%(count)d reports graded by a TA were left as graded.", kept)
+                              % {"count": kept}, messages.WARNING)

@@ -78,6 +78,16 @@ class Result(models.Model):
     grading_seconds = models.FloatField(default=0)
     graded_at = models.DateTimeField()
     notified_at = models.DateTimeField(null=True, blank=True)
+    # Reports TAs grade by hand: the automatic result only validates the file, so its score is not a
+    # grade until a TA enters one (then who and when is kept, and a regrade may not replace it).
+    awaits_manual_grading = models.BooleanField(default=False)
+    manually_graded_at = models.DateTimeField(null=True, blank=True)
+    graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="manual_grades")
 
     def __str__(self) -> str:
         return f"result of {self.submission_id}: {self.score}/{self.max_score}"
+
+    @property
+    def is_manually_graded(self) -> bool:
+        return self.manually_graded_at is not None

@@ -51,9 +51,14 @@ def assignment_submissions(*, assignment: Assignment) -> QuerySet[Submission]:
     )
 
 
+def submissions_awaiting_grading(*, submissions: QuerySet[Submission]) -> QuerySet[Submission]:
+    """Those of ``submissions`` whose report was checked and awaits a TA's grade."""
+    return submissions.filter(status=Submission.Status.GRADED, result__awaits_manual_grading=True)
+
+
 def result_of(*, submission: Submission) -> Result | None:
     """The submission's result, or None while it waits or runs."""
-    return Result.objects.filter(submission_id=submission.pk).first()
+    return Result.objects.filter(submission_id=submission.pk).select_related("graded_by").first()
 
 
 def checker_for(*, assignment: Assignment) -> Checker | None:

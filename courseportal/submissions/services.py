@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -24,6 +26,7 @@ from django.utils.translation import gettext as _
 from courseportal.courses.models import Assignment, Membership
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.storage import blob_read, blob_store
+from grader.checker import ManualProblem
 from grader.content import RejectedUpload, file_extension, human_size, read_submission
 from grader.grading import grade_file
 from grader.registry import get_checker
@@ -180,11 +183,14 @@ def submission_grade(*, submission_id: int) -> Result | None:
         max_bytes=submission.assignment.max_upload_bytes,
     )
     seconds = (timezone.now() - started).total_seconds()
-    return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds)
+    return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds,
+                         manual_grading=checker.manual_grading)
 
 
 @transaction.atomic
-def _result_store(*, submission_id: int, claimed_at, grade: GradeResult, seconds: float) -> Result | None:
+def _result_store(
+    *, submission_id: int, claimed_at, grade: GradeResult, seconds: float, manual_grading: bool = False
+) -> Result | None:
     now = timezone.now()
     final_status = Status.FAILED if grade.status == "error" else Status.GRADED
     still_ours = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claimed_at=claimed_at).update(
@@ -193,6 +199,14 @@ def _result_store(*, submission_id: int, claimed_at, grade: GradeResult, seconds
     if still_ours != 1:
         logger.info("submission %s was taken over while grading; result discarded", submission_id)
         return None
+    graded_by_hand = Result.objects.filter(submission_id=submission_id, manually_graded_at__isnull=False).first()
+    if graded_by_hand is not None:
+        # A TA's grade is never replaced by a machine check (a regrade refuses it, and this covers
+        # one queued just before the TA saved): the submission keeps the TA's grade.
+        Submission.objects.filter(pk=submission_id).update(status=Status.GRADED)
+        logger.info("submission %s was graded by hand; automatic result discarded", submission_id)
+        transaction.on_commit(lambda: _send_next_waiting(submission_id=submission_id))
+        return graded_by_hand
     result, _ = Result.objects.update_or_create(
         submission_id=submission_id,
         defaults={
@@ -205,6 +219,8 @@ def _result_store(*, submission_id: int, claimed_at, grade: GradeResult, seconds
             "grading_seconds": seconds,
             "graded_at": now,
             "notified_at": None,
+            # The automatic check of a hand-graded report only validates the file: no grade yet.
+            "awaits_manual_grading": manual_grading and grade.status == "graded",
         },
     )
     transaction.on_commit(lambda: result_notify(submission_id=submission_id))
@@ -251,9 +267,16 @@ def result_notify(*, submission_id: int) -> bool:
         return False
     url = settings.SITE_URL.rstrip("/") + reverse("submissions:detail", args=[submission.pk])
     score = f"{float(result.score):g}/{float(result.max_score):g}"
+    if result.awaits_manual_grading:
+        score = _("received, awaiting TA grading")
     subject = f"[{submission.assignment.title}] {score}"
     body = f"{submission.filename}: {result.get_status_display()} {score}\n\n"
-    body += (result.message + "\n\n" if result.message else "") + url + "\n"
+    body += (result.message + "\n\n" if result.message else "")
+    if result.is_manually_graded:
+        body += "".join(f"{check['name']}: {check['points']:g}/{check['max_points']:g}"
+                        + (f"\n  {check['feedback']}" if check["feedback"] else "") + "\n"
+                        for check in result.checks) + "\n"
+    body += url + "\n"
     try:
         send_mail(subject, body, None, [submission.student.email])
     except OSError as error:
@@ -263,13 +286,30 @@ def result_notify(*, submission_id: int) -> bool:
     return True
 
 
+class RegradeRefused(ValueError):
+    """The submission was not queued again; ``message`` tells staff why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 @transaction.atomic
 def submission_regrade(*, submission: Submission) -> bool:
-    """Queue a graded (or failed) submission again; False if it is already waiting or running."""
-    updated = Submission.objects.filter(pk=submission.pk, status__in=[Status.GRADED, Status.FAILED]).update(
-        status=Status.QUEUED, attempts=0, enqueued_at=None, claimed_at=None, lease_expires_at=None
+    """Queue a graded (or failed) submission again; False if it is already waiting or running.
+
+    Raises ``RegradeRefused`` for a submission a TA graded by hand: a machine check would replace
+    the TA's grade (staff change that grade with the grading form instead).
+    """
+    updated = (
+        Submission.objects.filter(pk=submission.pk, status__in=[Status.GRADED, Status.FAILED])
+        .exclude(result__manually_graded_at__isnull=False)
+        .update(status=Status.QUEUED, attempts=0, enqueued_at=None, claimed_at=None, lease_expires_at=None)
     )
     if updated != 1:
+        if Result.objects.filter(submission_id=submission.pk, manually_graded_at__isnull=False).exists():
+            raise RegradeRefused(_("A TA graded this report by hand, so it is not regraded automatically: "
+                                   "a regrade would replace their grade. Change the grade with the grading form."))
         return False
     queue = get_checker(submission.assignment.checker_slug).queue
     transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=queue))
@@ -319,3 +359,75 @@ def _give_up(*, submission: Submission, now) -> int:
     )
     stored = _result_store(submission_id=submission.pk, claimed_at=submission.claimed_at, grade=grade, seconds=0)
     return 1 if stored else 0
+
+
+class GradeRefused(ValueError):
+    """The grade was not stored; ``message`` tells the TA why and what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def result_grade_manually(
+    *,
+    submission: Submission,
+    grader: User,
+    points: Mapping[str, Decimal | float | int],
+    feedback: Mapping[str, str],
+    comment: str = "",
+) -> Result:
+    """Store a TA's grade of a hand-graded report and email the student.
+
+    ``points`` and ``feedback`` are keyed by the checker's problem names
+    (``Checker.hand_graded_problems``); each problem becomes one check of the result, the score is
+    their sum and ``comment`` its message. Grading again replaces the previous hand grade. The
+    caller checks that ``grader`` may grade the course.
+
+    Raises ``GradeRefused`` (storing nothing) when the assignment is not graded by hand, a problem's
+    points are missing or outside 0..its maximum, or the submission is being checked or was rejected.
+    """
+    checker = get_checker(submission.assignment.checker_slug)
+    if not checker.manual_grading:
+        raise GradeRefused(_("This assignment is graded automatically; its submissions cannot be graded by hand."))
+    problems = checker.hand_graded_problems()
+    unknown = sorted(set(points) - {problem.name for problem in problems})
+    if unknown:
+        raise GradeRefused(_("This assignment has no problem named %(names)s.") % {"names": ", ".join(unknown)})
+    earned = {problem.name: _points_within(problem=problem, points=points.get(problem.name)) for problem in problems}
+    # Held: not queued or running, so no machine check can store a result over this grade.
+    held = Submission.objects.filter(pk=submission.pk, status__in=[Status.GRADED, Status.FAILED]).update(
+        status=Status.GRADED
+    )
+    if held != 1:
+        raise GradeRefused(_("The file is being checked again; grade it once the check has finished."))
+    checks = [
+        {"name": problem.name, "passed": earned[problem.name] > 0, "points": float(earned[problem.name]),
+         "max_points": float(problem.points), "feedback": str(feedback.get(problem.name, "")).strip()}
+        for problem in problems
+    ]
+    now = timezone.now()
+    stored = Result.objects.filter(submission_id=submission.pk).exclude(status=Result.Status.REJECTED).update(
+        status=Result.Status.GRADED, score=sum(earned.values()), max_score=Decimal(str(checker.points)),
+        message=comment.strip(), checks=checks, graded_at=now, manually_graded_at=now, graded_by=grader,
+        awaits_manual_grading=False, notified_at=None,
+    )
+    if stored != 1:
+        raise GradeRefused(_("This file was rejected (it is not a readable report), so there is nothing to grade."))
+    transaction.on_commit(lambda: result_notify(submission_id=submission.pk))
+    return Result.objects.get(submission_id=submission.pk)
+
+
+def _points_within(*, problem: ManualProblem, points: Decimal | float | int | None) -> Decimal:
+    """``points`` as a Decimal of two places, or ``GradeRefused`` unless it lies in 0..the problem's maximum."""
+    try:
+        value = Decimal(str(points)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        value = None
+    if points is None or isinstance(points, bool) or value is None or not value.is_finite() \
+            or not 0 <= value <= Decimal(str(problem.points)):
+        raise GradeRefused(
+            _("%(problem)s: enter points from 0 to %(max)s.") % {"problem": problem.title, "max": f"{problem.points:g}"}
+        )
+    return value

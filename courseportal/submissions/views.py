@@ -18,7 +18,7 @@ from courseportal.courses.selectors import (
     user_can_regrade,
     user_teaches,
 )
-from courseportal.submissions.forms import UploadForm
+from courseportal.submissions.forms import ManualGradeForm, UploadForm
 from courseportal.submissions.models import Submission
 from courseportal.submissions.selectors import (
     assignment_submissions,
@@ -27,10 +27,14 @@ from courseportal.submissions.selectors import (
     result_of,
     submission_for_viewer,
     submission_history,
+    submissions_awaiting_grading,
 )
 from courseportal.submissions.services import (
+    GradeRefused,
+    RegradeRefused,
     UploadRefused,
     expected_filename,
+    result_grade_manually,
     submission_create,
     submission_regrade,
 )
@@ -129,17 +133,34 @@ def _refused(request: HttpRequest, assignment: Assignment, message: str) -> Http
 @login_required
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = _submission_or_404(request, pk)
+    return _submission_page(request, _submission_or_404(request, pk))
+
+
+def _submission_page(
+    request: HttpRequest, submission: Submission, *, grade_form: ManualGradeForm | None = None,
+    grade_refusal: str = "", status: int = 200,
+) -> HttpResponse:
     course = submission.assignment.course
+    result = result_of(submission=submission)
+    can_regrade = user_can_regrade(user=request.user, course=course)
+    checker = checker_for(assignment=submission.assignment)
+    # The form is offered once the file was checked and found readable (the service refuses the rest).
+    gradable = result is not None and result.status != result.Status.REJECTED and not submission.is_pending
+    if grade_form is None and gradable and can_regrade and checker is not None and checker.manual_grading:
+        initial = ManualGradeForm.initial_from(checks=result.checks, comment=result.message) \
+            if result.is_manually_graded else {}
+        grade_form = ManualGradeForm(problems=checker.hand_graded_problems(), initial=initial)
     context = {
         "submission": submission,
-        "result": result_of(submission=submission),
+        "result": result,
         "assignment": submission.assignment,
         "course": course,
         "teaches": user_teaches(user=request.user, course=course),
-        "can_regrade": user_can_regrade(user=request.user, course=course),
+        "can_regrade": can_regrade,
+        "grade_form": grade_form,
+        "grade_refusal": grade_refusal,
     }
-    return render(request, "submissions/submission_detail.html", context)
+    return render(request, "submissions/submission_detail.html", context, status=status)
 
 
 @never_cache
@@ -175,10 +196,37 @@ def submission_regrade_view(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission_or_404(request, pk)
     if not user_can_regrade(user=request.user, course=submission.assignment.course):
         raise PermissionDenied
-    if submission_regrade(submission=submission):
+    try:
+        queued = submission_regrade(submission=submission)
+    except RegradeRefused as refusal:
+        messages.warning(request, refusal.message)
+        return redirect("submissions:detail", submission.pk)
+    if queued:
         messages.success(request, _("The submission is queued for grading again."))
     else:
         messages.info(request, _("The submission is already waiting or being graded."))
+    return redirect("submissions:detail", submission.pk)
+
+
+@login_required
+@require_POST
+def submission_grade_manually_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A TA's hand grade of a report; 404 for anyone who may not grade it (as for every staff page)."""
+    submission = _submission_or_404(request, pk)
+    checker = checker_for(assignment=submission.assignment)
+    if not user_can_regrade(user=request.user, course=submission.assignment.course):
+        raise Http404
+    if checker is None or not checker.manual_grading:
+        raise Http404
+    form = ManualGradeForm(request.POST, problems=checker.hand_graded_problems())
+    if not form.is_valid():
+        return _submission_page(request, submission, grade_form=form, status=400)
+    try:
+        result_grade_manually(submission=submission, grader=request.user, points=form.points(),
+                              feedback=form.feedback(), comment=form.cleaned_data["comment"])
+    except GradeRefused as refusal:
+        return _submission_page(request, submission, grade_form=form, grade_refusal=refusal.message, status=400)
+    messages.success(request, _("The grade is saved; the student can see it and has been emailed."))
     return redirect("submissions:detail", submission.pk)
 
 
@@ -193,7 +241,13 @@ def assignment_submission_list(request: HttpRequest, course_slug: str, assignmen
     account = request.GET.get("student", "").strip()
     if account:
         submissions = submissions.filter(student__username__icontains=account)
+    checker = checker_for(assignment=assignment)
+    hand_graded = checker is not None and checker.manual_grading
+    to_grade = hand_graded and request.GET.get("to_grade") == "1"
+    if to_grade:
+        submissions = submissions_awaiting_grading(submissions=submissions)
     page = Paginator(submissions, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"assignment": assignment, "course": assignment.course, "page": page, "account": account,
-               "can_regrade": user_can_regrade(user=request.user, course=assignment.course)}
+               "can_regrade": user_can_regrade(user=request.user, course=assignment.course),
+               "hand_graded": hand_graded, "to_grade": to_grade}
     return render(request, "submissions/assignment_submissions.html", context)

@@ -27,9 +27,14 @@ def test_submission_being_graded_by_a_killed_worker_is_graded_after_restart(
     submission.refresh_from_db()
     assert submission.status == Submission.Status.RUNNING  # the claim outlives the dead worker
 
-    with celery_worker(broker_url=broker.url, env=integration_worker_env, beat=True):
-        wait_until(lambda: Submission.objects.filter(pk=submission.pk, status=Submission.Status.GRADED).exists(),
-                   timeout_s=40, what="the restarted worker to grade it")
+    with celery_worker(broker_url=broker.url, env=integration_worker_env, beat=True) as second:
+        try:
+            wait_until(lambda: Submission.objects.filter(pk=submission.pk, status=Submission.Status.GRADED).exists(),
+                       timeout_s=90, what="the restarted worker to grade it")
+        except AssertionError as timeout:
+            submission.refresh_from_db()
+            raise AssertionError(f"{timeout}; submission {submission.status} attempts={submission.attempts} "
+                                 f"lease={submission.lease_expires_at}\nworker log:\n{second.log()[-6000:]}") from None
 
     submission.refresh_from_db()
     assert submission.attempts == 2
