@@ -18,7 +18,7 @@ from courseportal.courses.models import Membership
 from courseportal.courses.services import membership_set
 from courseportal.gradebook.selectors import ScoreChoice, gradebook_for
 from courseportal.submissions.models import Blob, Result, Submission
-from courseportal.submissions.services import _give_up
+from courseportal.submissions.services.pipeline import _give_up
 from tests.conftest import make_assignment, make_user
 from tests.portal.conftest import signed_in, submit, submit_and_grade
 

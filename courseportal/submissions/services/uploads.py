@@ -1,0 +1,120 @@
+"""Accepting an upload: stored whole and queued for grading, or refused with a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from courseportal.courses.models import Assignment, Membership
+from courseportal.submissions.models import Submission
+from courseportal.submissions.services.pipeline import submission_enqueue
+from courseportal.submissions.storage import blob_store
+from grader.content import RejectedUpload, file_extension, human_size, read_submission
+from grader.registry import get_checker
+
+logger = logging.getLogger(__name__)
+Status = Submission.Status
+
+
+class UploadRefused(ValueError):
+    """The upload was not stored; ``message`` tells the student why and what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def expected_filename(*, user: User, assignment: Assignment, extension: str) -> str:
+    return f"{user.username}_{assignment.slug}{extension}"
+
+
+@transaction.atomic
+def submission_create(*, student: User, assignment: Assignment, upload: UploadedFile) -> Submission:
+    """Store an upload whole and queue it for grading, or raise ``UploadRefused`` storing nothing."""
+    checker = get_checker(assignment.checker_slug)
+    filename = os.path.basename((upload.name or "").replace("\\", "/"))
+    _refuse_unless_member(student=student, assignment=assignment)
+    _refuse_unless_open(assignment=assignment)
+    _refuse_unless_named(student=student, assignment=assignment, filename=filename,
+                         accepted=checker.accepted_extensions)
+    _refuse_if_flooding(student=student)
+    limit = assignment.max_upload_bytes or checker.upload_limit(file_extension(filename))
+    if upload.size is not None and upload.size > limit:
+        raise UploadRefused(
+            _("The file is %(size)s; this assignment accepts at most %(limit)s.")
+            % {"size": human_size(upload.size), "limit": human_size(limit)}
+        )
+    data = _read_at_most(upload, limit)
+    try:
+        read_submission(filename, data, accepted_extensions=checker.accepted_extensions, max_bytes=limit)
+    except RejectedUpload as refusal:
+        raise UploadRefused(refusal.message) from None
+    blob = blob_store(data)
+    submission = Submission.objects.create(
+        assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED
+    )
+    queue = checker.queue
+    transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=queue))
+    return submission
+
+
+def _refuse_unless_member(*, student: User, assignment: Assignment) -> None:
+    if not Membership.objects.filter(user=student, course_id=assignment.course_id).exists():
+        raise UploadRefused(_("You are not enrolled in this course."))
+
+
+def _refuse_unless_open(*, assignment: Assignment) -> None:
+    now = timezone.now()
+    local = assignment.course.zone
+    if not assignment.is_published or now < assignment.opens_at:
+        raise UploadRefused(
+            _("This assignment opens for uploads at %(when)s.")
+            % {"when": date_format(assignment.opens_at.astimezone(local), "DATETIME_FORMAT")}
+        )
+    if now > assignment.due_at:
+        raise UploadRefused(
+            _("This assignment closed at %(when)s; uploads are no longer accepted.")
+            % {"when": date_format(assignment.due_at.astimezone(local), "DATETIME_FORMAT")}
+        )
+
+
+def _refuse_unless_named(*, student: User, assignment: Assignment, filename: str, accepted: tuple[str, ...]) -> None:
+    extension = file_extension(filename)
+    expected = [expected_filename(user=student, assignment=assignment, extension=ext) for ext in accepted]
+    if extension in accepted and filename == expected_filename(user=student, assignment=assignment, extension=extension):
+        return
+    raise UploadRefused(
+        _("The file must be named %(expected)s (your account, an underscore, the assignment); you uploaded %(got)s.")
+        % {"expected": _(" or ").join(expected), "got": filename or _("a file without a name")}
+    )
+
+
+def _refuse_if_flooding(*, student: User) -> None:
+    limit = settings.UPLOADS_PER_MINUTE_PER_STUDENT
+    recent = Submission.objects.filter(student=student, created_at__gte=timezone.now() - timedelta(minutes=1))
+    if limit and recent.count() >= limit:
+        raise UploadRefused(
+            _("You uploaded %(count)d files in the last minute. Wait a minute and upload again; your "
+              "latest upload is being graded.") % {"count": limit}
+        )
+
+
+def _read_at_most(upload: UploadedFile, limit: int) -> bytes:
+    chunks, total = [], 0
+    upload.seek(0)
+    for chunk in upload.chunks():
+        total += len(chunk)
+        if total > limit:
+            raise UploadRefused(_("The file is larger than %(limit)s.") % {"limit": human_size(limit)})
+        chunks.append(chunk)
+    return b"".join(chunks)
