@@ -224,7 +224,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 # unclaimed, or a claimed one may run past its checker's time limit, before the sweep acts.
 GRADING_SWEEP_INTERVAL_S = env_int("GRADING_SWEEP_INTERVAL_S", 10)
 GRADING_REQUEUE_AFTER_S = env_int("GRADING_REQUEUE_AFTER_S", 300)
-GRADING_LEASE_MARGIN_S = env_int("GRADING_LEASE_MARGIN_S", 15)
+# The margin covers what a grading spends outside its sandbox wall clock: a fresh sandbox zygote
+# importing torch (up to a minute on a loaded 2-core host), the checker's own work, the database.
+GRADING_LEASE_MARGIN_S = env_int("GRADING_LEASE_MARGIN_S", 90)
 GRADING_MAX_ATTEMPTS = env_int("GRADING_MAX_ATTEMPTS", 3)
 # Fairness: a student may have this many gradings in flight per assignment, and this many uploads
 # per minute across the portal.

@@ -156,6 +156,8 @@ def _read_notebook(filename: str, data: bytes) -> SubmissionFile:
     text, encoding = decode_text(data, kind=_("a Jupyter notebook"))
     try:
         raw = json.loads(text)
+    except RecursionError:
+        raise RejectedUpload(_("This is not a valid Jupyter notebook: it is nested too deeply to read.")) from None
     except json.JSONDecodeError as error:
         raise RejectedUpload(
             _("This is not a valid Jupyter notebook: it is not JSON (line %(line)d: %(reason)s). "

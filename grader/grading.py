@@ -8,12 +8,13 @@ import time
 from grader.checker import Checker, Sandbox
 from grader.content import RejectedUpload, read_submission
 from grader.results import GradeResult
+from grader.sandbox.types import SandboxFailure
 
 logger = logging.getLogger(__name__)
 
 GRADER_FAILED_MESSAGE = (
-    "The grader itself failed on this file. Your submission is kept; course staff have been told "
-    "and will regrade it."
+    "The grader itself failed on this file. Your submission is kept; course staff see it marked "
+    "as a grader error and will regrade it."
 )
 
 
@@ -23,7 +24,9 @@ def grade_file(
     """Validate the file as an upload would, then run the checker on it.
 
     Never raises for anything about the file: unreadable content is a ``rejected`` result and a
-    checker bug is an ``error`` result (logged with its traceback for staff).
+    checker bug is an ``error`` result (logged with its traceback for staff). Raises
+    ``SandboxFailure`` when the sandbox itself broke: that is nobody's answer, so the caller tries
+    again rather than storing a grade.
     """
     started = time.monotonic()
     try:
@@ -34,6 +37,8 @@ def grade_file(
         return GradeResult.rejected(refusal.message, max_score=checker.points)
     try:
         result = checker.check(submission, sandbox)
+    except SandboxFailure:
+        raise
     except Exception:
         logger.exception("checker %s failed on %s", checker.slug, filename)
         return GradeResult.error(GRADER_FAILED_MESSAGE, max_score=checker.points)

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from courseportal.courses.models import Assignment, Membership
 from courseportal.submissions.models import Result, Submission
 from grader.checker import Checker
+from grader.content import file_extension
 from grader.registry import UnknownChecker, get_checker
 
 STAFF_ROLES = [Membership.Role.TA, Membership.Role.INSTRUCTOR]
@@ -67,6 +68,11 @@ def checker_for(*, assignment: Assignment) -> Checker | None:
         return get_checker(assignment.checker_slug)
     except UnknownChecker:
         return None
+
+
+def upload_limit(*, assignment: Assignment, checker: Checker, filename: str) -> int:
+    """The most bytes a file named ``filename`` may have to be accepted for ``assignment``."""
+    return assignment.max_upload_bytes or checker.upload_limit(file_extension(filename))
 
 
 def largest_upload_bytes(*, assignment: Assignment, checker: Checker) -> int:

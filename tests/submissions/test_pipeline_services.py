@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from courseportal.courses.models import Assignment
 from courseportal.submissions.models import Blob, Result, Submission
 from courseportal.submissions.services import (
     UploadRefused,
@@ -20,10 +21,10 @@ from tests.submissions.conftest import upload
 pytestmark = pytest.mark.django_db
 
 
-def create(student, assignment, django_capture_on_commit_callbacks, content=b"# correct\n"):
+def create(student, assignment, django_capture_on_commit_callbacks, content=b"# correct\n", name=None):
     with django_capture_on_commit_callbacks(execute=True):
         return submission_create(student=student, assignment=assignment,
-                                 upload=upload(f"{student.username}_hw.py", content))
+                                 upload=upload(name or f"{student.username}_hw.py", content))
 
 
 def test_upload_is_stored_whole_and_sent_to_the_checkers_queue(student, assignment, published,
@@ -135,3 +136,96 @@ def test_broker_outage_leaves_the_upload_queued(student, assignment, monkeypatch
     submission = create(student, assignment, django_capture_on_commit_callbacks)
     submission.refresh_from_db()
     assert submission.status == Submission.Status.QUEUED and submission.enqueued_at is None
+
+
+def test_two_uploads_committing_at_once_send_only_one(student, assignment, published,
+                                                      django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = submission_create(student=student, assignment=assignment, upload=upload("310510123_hw.py"))
+        second = submission_create(student=student, assignment=assignment, upload=upload("310510123_hw.py"))
+    for callback in callbacks:
+        callback()
+    assert published == [(first.pk, "checks")]
+    second.refresh_from_db()
+    assert second.enqueued_at is None
+
+
+def test_siblings_both_lost_by_the_broker_are_resent_one_at_a_time(student, assignment, published, settings,
+                                                                   django_capture_on_commit_callbacks):
+    first = create(student, assignment, django_capture_on_commit_callbacks)
+    second = create(student, assignment, django_capture_on_commit_callbacks)
+    long_ago = timezone.now() - timedelta(seconds=settings.GRADING_REQUEUE_AFTER_S + 60)
+    Submission.objects.filter(pk__in=[first.pk, second.pk]).update(enqueued_at=long_ago)
+    published.clear()
+    assert submission_sweep()["resent"] == 1
+    assert published == [(first.pk, "checks")]
+
+
+def test_sweep_skips_a_submission_whose_checker_is_gone_and_recovers_the_rest(
+        student, other_student, course, assignment, published, django_capture_on_commit_callbacks):
+    from tests.conftest import make_assignment
+
+    orphan_assignment = make_assignment(course, "unit_word", slug="renamed")
+    orphan = create(student, orphan_assignment, django_capture_on_commit_callbacks,
+                    name=f"{student.username}_renamed.py")
+    healthy = create(other_student, assignment, django_capture_on_commit_callbacks)
+    Assignment.objects.filter(pk=orphan_assignment.pk).update(checker_slug="no_such_checker")
+    Submission.objects.filter(pk__in=[orphan.pk, healthy.pk]).update(enqueued_at=None)
+    published.clear()
+    assert submission_sweep()["resent"] == 1
+    assert published == [(healthy.pk, "checks")]
+
+
+def test_sweep_stops_sending_at_the_first_sign_the_broker_is_down(student, other_student, assignment, monkeypatch,
+                                                                  django_capture_on_commit_callbacks):
+    attempts = []
+
+    def broker_down(*args, **kwargs):
+        attempts.append(args)
+        raise ConnectionRefusedError("connection refused")
+
+    monkeypatch.setattr("grader.tasks.grade_submission.apply_async", broker_down)
+    for who in (student, other_student):
+        create(who, assignment, django_capture_on_commit_callbacks)
+    attempts.clear()
+    counts = submission_sweep()
+    assert counts["broker_down"] == 1 and counts["resent"] == 0 and len(attempts) == 1
+    assert not Submission.objects.filter(enqueued_at__isnull=False).exists()
+
+
+def test_a_broken_sandbox_hands_the_submission_back_instead_of_failing_it(student, assignment, published,
+                                                                          monkeypatch,
+                                                                          django_capture_on_commit_callbacks):
+    from grader.sandbox.types import SandboxFailure
+
+    def sandbox_breaks(*args, **kwargs):
+        raise SandboxFailure("the sandbox did not start")
+
+    monkeypatch.setattr("courseportal.submissions.services.pipeline.grade_file", sandbox_breaks)
+    submission = create(student, assignment, django_capture_on_commit_callbacks)
+    assert submission_grade(submission_id=submission.pk) is None
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.QUEUED and submission.attempts == 1
+    assert not Result.objects.filter(submission=submission).exists()
+    published.clear()
+    assert submission_sweep()["resent"] == 1
+
+
+def test_a_missing_stored_file_is_a_grader_error_not_a_stuck_submission(student, assignment, published,
+                                                                         django_capture_on_commit_callbacks):
+    submission = create(student, assignment, django_capture_on_commit_callbacks)
+    path = blob_path(submission.blob_id)
+    path.chmod(0o640)
+    path.unlink()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.FAILED
+    assert result.status == "error" and "cannot be read" in result.message
+
+
+def test_notebook_nested_too_deeply_is_refused_with_a_reason(student, assignment, published):
+    with pytest.raises(UploadRefused, match="nested too deeply"):
+        submission_create(student=student, assignment=assignment,
+                          upload=upload("310510123_hw.ipynb", b'{"cells": ' + b"[" * 200_000))
+    assert not Submission.objects.exists()

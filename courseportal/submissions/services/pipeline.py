@@ -6,24 +6,33 @@ worker, or a regrade racing a grade does no harm.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
+from typing import Literal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import DatabaseError, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courseportal.submissions.models import Result, Submission
+from courseportal.submissions.selectors import upload_limit
 from courseportal.submissions.services.notify import result_notify
 from courseportal.submissions.storage import blob_read
 from grader.grading import grade_file
-from grader.registry import get_checker
+from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult
+from grader.sandbox.types import SandboxFailure
 
 logger = logging.getLogger(__name__)
 Status = Submission.Status
+SWEEP_BATCH = 500
+STORED_FILE_UNREADABLE = (
+    "The stored copy of this file cannot be read on the server. Course staff see it marked as a "
+    "grader error; the file you uploaded is not at fault."
+)
 
 
 def submission_enqueue(*, submission_id: int, queue: str) -> bool:
@@ -33,20 +42,50 @@ def submission_enqueue(*, submission_id: int, queue: str) -> bool:
     and again cannot fill the queue ahead of the class: a later upload waits, queued, until the
     earlier one is graded (``_result_store`` then sends the next).
 
-    Returns whether the broker took the message. Never raises for a broker outage: the upload has
-    already succeeded and the student sees "queued".
+    Returns whether the broker took the message. Never raises, for a broker outage or a busy
+    database alike: the upload has already succeeded, the student sees "queued", and the sweep
+    sends whatever this call could not.
     """
+    return _publish(submission_id=submission_id, queue=queue) == "sent"
+
+
+def _publish(*, submission_id: int, queue: str) -> Literal["sent", "waiting", "broker_down"]:
     from grader.tasks import grade_submission
 
-    if _sibling_in_flight(submission_id=submission_id):
-        return False
+    now = timezone.now()
+    try:
+        # Reserve first, in one statement: two uploads committing at once cannot both go.
+        reserved = _sendable(now=now).filter(pk=submission_id).update(enqueued_at=now)
+    except DatabaseError as error:
+        logger.warning("submission %s not sent (database busy), left for the sweep: %s", submission_id, error)
+        return "waiting"
+    if reserved != 1:
+        return "waiting"
     try:
         grade_submission.apply_async(args=[submission_id], queue=queue, retry=False)
     except Exception as error:  # kombu/redis raise many types for one outage
         logger.warning("broker unavailable, submission %s left for the sweep: %s", submission_id, error)
-        return False
-    Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(enqueued_at=timezone.now())
-    return True
+        # If even this fails, the reservation goes stale and the sweep sends it then.
+        with contextlib.suppress(DatabaseError):
+            Submission.objects.filter(pk=submission_id, enqueued_at=now).update(enqueued_at=None)
+        return "broker_down"
+    return "sent"
+
+
+def _sendable(*, now) -> QuerySet[Submission]:
+    """Queued submissions not with the broker (or handed over so long ago the broker lost them)
+    whose student has no other grading of the same assignment in flight."""
+    stale = now - timedelta(seconds=settings.GRADING_REQUEUE_AFTER_S)
+    sibling_in_flight = (
+        Submission.objects.filter(student_id=OuterRef("student_id"), assignment_id=OuterRef("assignment_id"))
+        .exclude(pk=OuterRef("pk"))
+        .filter(Q(status=Status.RUNNING) | Q(status=Status.QUEUED, enqueued_at__gte=stale))
+    )
+    return (
+        Submission.objects.filter(status=Status.QUEUED)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
+        .exclude(Exists(sibling_in_flight))
+    )
 
 
 def submission_grade(*, submission_id: int) -> Result | None:
@@ -54,7 +93,8 @@ def submission_grade(*, submission_id: int) -> Result | None:
 
     Returns the stored result, or None when another worker holds the claim or the submission
     is already graded (a redelivered task). A worker killed mid-grade leaves a claim that
-    expires; ``submission_sweep`` then queues the submission again.
+    expires; ``submission_sweep`` then queues the submission again. A sandbox that breaks (not the
+    student's doing) hands the submission straight back to the queue.
     """
     submission = Submission.objects.select_related("assignment", "blob").filter(pk=submission_id).first()
     if submission is None:
@@ -71,16 +111,36 @@ def submission_grade(*, submission_id: int) -> Result | None:
     from grader.sandbox import get_sandbox
 
     started = timezone.now()
-    grade = grade_file(
-        checker,
-        filename=submission.filename,
-        data=blob_read(submission.blob_id),
-        sandbox=get_sandbox(),
-        max_bytes=submission.assignment.max_upload_bytes,
-    )
+    try:
+        data = blob_read(submission.blob_id)
+    except OSError as error:  # missing or no longer matching its digest
+        logger.error("submission %s: stored file unreadable: %r", submission_id, error)
+        grade = GradeResult.error(STORED_FILE_UNREADABLE, max_score=checker.points)
+        return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=0)
+    try:
+        grade = grade_file(
+            checker,
+            filename=submission.filename,
+            data=data,
+            sandbox=get_sandbox(),
+            # Accepted once under the limit of its day; a later, lower limit never rejects it.
+            max_bytes=max(upload_limit(assignment=submission.assignment, checker=checker,
+                                       filename=submission.filename), len(data)),
+        )
+    except SandboxFailure as failure:
+        logger.error("submission %s: sandbox failed, handing it back to the queue: %s", submission_id, failure)
+        _claim_release(submission_id=submission_id, claimed_at=claimed_at)
+        return None
     seconds = (timezone.now() - started).total_seconds()
     return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds,
                          manual_grading=checker.manual_grading)
+
+
+def _claim_release(*, submission_id: int, claimed_at) -> None:
+    """Give a claim back so the sweep sends the submission again (its attempt still counts)."""
+    Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claimed_at=claimed_at).update(
+        status=Status.QUEUED, enqueued_at=None, lease_expires_at=None
+    )
 
 
 @transaction.atomic
@@ -119,22 +179,10 @@ def _result_store(
             "awaits_manual_grading": manual_grading and grade.status == "graded",
         },
     )
-    transaction.on_commit(lambda: result_notify(submission_id=submission_id))
+    # The next waiting upload first: a failing email must not hold back the student's next grading.
     transaction.on_commit(lambda: _send_next_waiting(submission_id=submission_id))
+    transaction.on_commit(lambda: result_notify(submission_id=submission_id))
     return result
-
-
-def _sibling_in_flight(*, submission_id: int) -> bool:
-    """Whether another submission of the same student and assignment is with the broker or a worker."""
-    mine = Submission.objects.filter(pk=submission_id).values("student_id", "assignment_id").first()
-    if mine is None:
-        return False
-    return (
-        Submission.objects.filter(**mine)
-        .exclude(pk=submission_id)
-        .filter(Q(status=Status.RUNNING) | Q(status=Status.QUEUED, enqueued_at__isnull=False))
-        .exists()
-    )
 
 
 def _send_next_waiting(*, submission_id: int) -> None:
@@ -184,42 +232,56 @@ def submission_sweep() -> dict[str, int]:
     """Recover submissions the pipeline lost track of; safe to run any time, from anywhere.
 
     - queued but never handed to the broker (it was down), or handed over long ago and still
-      unclaimed (the broker lost it): send again;
+      unclaimed (the broker lost it): send again, stopping at the first sign the broker is down;
     - running past its claim (the worker died): queue again, or give up after
       ``GRADING_MAX_ATTEMPTS`` with an error result staff can see and regrade.
+
+    A submission whose checker is gone (renamed, or failing to import) is logged and skipped, so
+    it cannot stop the recovery of everyone else's.
     """
     now = timezone.now()
-    counts = {"resent": 0, "requeued": 0, "failed": 0}
-    stale = now - timedelta(seconds=settings.GRADING_REQUEUE_AFTER_S)
-    forgotten = Submission.objects.filter(status=Status.QUEUED).filter(
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale)
-    ).select_related("assignment")
-    for submission in forgotten.order_by("created_at")[:500]:
-        queue = get_checker(submission.assignment.checker_slug).queue
-        counts["resent"] += submission_enqueue(submission_id=submission.pk, queue=queue)
+    counts = {"resent": 0, "requeued": 0, "failed": 0, "broker_down": 0}
     expired = Submission.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now).select_related("assignment")
-    for submission in expired[:500]:
+    for submission in expired[:SWEEP_BATCH]:
         if submission.attempts >= settings.GRADING_MAX_ATTEMPTS:
-            counts["failed"] += _give_up(submission=submission, now=now)
+            counts["failed"] += _give_up(submission=submission)
             continue
         requeued = Submission.objects.filter(
             pk=submission.pk, status=Status.RUNNING, claimed_at=submission.claimed_at
         ).update(status=Status.QUEUED, enqueued_at=None, lease_expires_at=None)
-        if requeued:
-            counts["requeued"] += 1
-            queue = get_checker(submission.assignment.checker_slug).queue
-            submission_enqueue(submission_id=submission.pk, queue=queue)
+        counts["requeued"] += requeued
+    for submission in _sendable(now=now).select_related("assignment").order_by("created_at", "id")[:SWEEP_BATCH]:
+        queue = _queue_of(submission)
+        if queue is None:
+            continue
+        outcome = _publish(submission_id=submission.pk, queue=queue)
+        if outcome == "broker_down":
+            counts["broker_down"] = 1
+            break
+        counts["resent"] += outcome == "sent"
     if any(counts.values()):
         logger.info("sweep: %s", counts)
     return counts
 
 
-def _give_up(*, submission: Submission, now) -> int:
-    checker = get_checker(submission.assignment.checker_slug)
+def _queue_of(submission: Submission) -> str | None:
+    try:
+        return get_checker(submission.assignment.checker_slug).queue
+    except UnknownChecker:
+        logger.error("submission %s: no checker %r is registered; it stays queued until one is",
+                     submission.pk, submission.assignment.checker_slug)
+        return None
+
+
+def _give_up(*, submission: Submission) -> int:
+    try:
+        max_score = get_checker(submission.assignment.checker_slug).points
+    except UnknownChecker:
+        max_score = 0.0
     grade = GradeResult.error(
         _("Grading stopped %(count)d times before finishing (the grader crashed or was restarted). "
-          "Course staff have been told and will regrade it.") % {"count": submission.attempts},
-        max_score=checker.points,
+          "Course staff see it marked as a grader error and will regrade it.") % {"count": submission.attempts},
+        max_score=max_score,
     )
     stored = _result_store(submission_id=submission.pk, claimed_at=submission.claimed_at, grade=grade, seconds=0)
     return 1 if stored else 0

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from courseportal.courses.models import Assignment, Membership
 from courseportal.submissions.models import Submission
+from courseportal.submissions.selectors import upload_limit
 from courseportal.submissions.services.pipeline import submission_enqueue
 from courseportal.submissions.storage import blob_store
 from grader.content import RejectedUpload, file_extension, human_size, read_submission
@@ -38,9 +39,14 @@ def expected_filename(*, user: User, assignment: Assignment, extension: str) -> 
     return f"{user.username}_{assignment.slug}{extension}"
 
 
-@transaction.atomic
 def submission_create(*, student: User, assignment: Assignment, upload: UploadedFile) -> Submission:
-    """Store an upload whole and queue it for grading, or raise ``UploadRefused`` storing nothing."""
+    """Store an upload whole and queue it for grading, or raise ``UploadRefused`` storing nothing.
+
+    The file is read, validated and stored before the transaction: on SQLite a transaction holds
+    the database's one write lock, and a 20 MB PDF must not make the workers wait for it. Only
+    the row is written inside it; a blob left without a row (a crash in between) is harmless,
+    being content-addressed and never shown.
+    """
     checker = get_checker(assignment.checker_slug)
     filename = os.path.basename((upload.name or "").replace("\\", "/"))
     _refuse_unless_member(student=student, assignment=assignment)
@@ -48,7 +54,7 @@ def submission_create(*, student: User, assignment: Assignment, upload: Uploaded
     _refuse_unless_named(student=student, assignment=assignment, filename=filename,
                          accepted=checker.accepted_extensions)
     _refuse_if_flooding(student=student)
-    limit = assignment.max_upload_bytes or checker.upload_limit(file_extension(filename))
+    limit = upload_limit(assignment=assignment, checker=checker, filename=filename)
     if upload.size is not None and upload.size > limit:
         raise UploadRefused(
             _("The file is %(size)s; this assignment accepts at most %(limit)s.")
@@ -60,11 +66,12 @@ def submission_create(*, student: User, assignment: Assignment, upload: Uploaded
     except RejectedUpload as refusal:
         raise UploadRefused(refusal.message) from None
     blob = blob_store(data)
-    submission = Submission.objects.create(
-        assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED
-    )
-    queue = checker.queue
-    transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=queue))
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED
+        )
+        queue = checker.queue
+        transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=queue))
     return submission
 
 

@@ -12,6 +12,7 @@ from grader.grading import grade_file
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult
 from grader.sandbox import get_sandbox
+from grader.sandbox.types import SandboxFailure
 
 
 class Command(BaseCommand):
@@ -33,7 +34,10 @@ class Command(BaseCommand):
         except OSError as error:
             result = GradeResult.rejected(f"Cannot read {file}: {error.strerror}.", max_score=checker.points)
         else:
-            result = grade_file(checker, filename=path.name, data=data, sandbox=_SandboxOnFirstRun())
+            try:
+                result = grade_file(checker, filename=path.name, data=data, sandbox=_SandboxOnFirstRun())
+            except SandboxFailure as failure:
+                result = GradeResult.error(f"The sandbox could not run this file: {failure}", max_score=checker.points)
         if json:
             self.stdout.write(_json_dumps(result.to_dict()))
         else:
