@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from courseportal.courses.forms import RosterImportForm
+from courseportal.courses.forms import (
+    AssignmentAdminForm,
+    CourseAssignmentFormSet,
+    RosterImportForm,
+    course_zone,
+)
 from courseportal.courses.models import Assignment, Course, Membership
 from courseportal.courses.services import membership_set, roster_import
 
@@ -19,8 +27,18 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+def course_local_time(moment: datetime | None, course: Course) -> str:
+    """``moment`` as a wall-clock time in the course's zone, with the zone named (admin lists mix courses)."""
+    if moment is None:
+        return "-"
+    zone = course_zone(course)
+    return f"{date_format(moment.astimezone(zone), 'DATETIME_FORMAT')} ({zone.key})"
+
+
 class AssignmentInline(admin.TabularInline):
     model = Assignment
+    form = AssignmentAdminForm
+    formset = CourseAssignmentFormSet
     extra = 0
     fields = ["slug", "title", "checker_slug", "opens_at", "due_at", "weight_percent", "is_published"]
     show_change_link = True
@@ -76,9 +94,20 @@ class CourseAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["title", "course", "slug", "checker_slug", "opens_at", "due_at", "weight_percent", "is_published"]
+    form = AssignmentAdminForm
+    list_display = ["title", "course", "slug", "checker_slug", "opens_at_local", "due_at_local", "weight_percent",
+                    "is_published"]
     list_filter = ["course", "is_published"]
+    list_select_related = ["course"]
     search_fields = ["title", "slug", "checker_slug"]
+
+    @admin.display(description=gettext_lazy("Opens at"), ordering="opens_at")
+    def opens_at_local(self, assignment: Assignment) -> str:
+        return course_local_time(assignment.opens_at, assignment.course)
+
+    @admin.display(description=gettext_lazy("Due at"), ordering="due_at")
+    def due_at_local(self, assignment: Assignment) -> str:
+        return course_local_time(assignment.due_at, assignment.course)
 
 
 @admin.register(Membership)

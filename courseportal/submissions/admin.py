@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from courseportal.courses.admin import course_local_time
+from courseportal.courses.forms import course_zone
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.services import RegradeRefused, submission_regrade
 
@@ -23,7 +27,7 @@ class ResultInline(admin.StackedInline):
 class SubmissionAdmin(admin.ModelAdmin):
     """Read-only: submissions change only through the upload and grading services."""
 
-    list_display = ["id", "student", "assignment", "filename", "status", "created_at", "attempts"]
+    list_display = ["id", "student", "assignment", "filename", "status", "created_at_local", "attempts"]
     list_filter = ["status", "assignment__course", "assignment"]
     search_fields = ["student__username", "filename"]
     list_select_related = ["student", "assignment__course"]
@@ -32,7 +36,24 @@ class SubmissionAdmin(admin.ModelAdmin):
     actions = ["regrade"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+        return [field.name for field in self.model._meta.fields] + ["time_zone_shown"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Staff read upload and grading times against the course's deadlines, so show them in its zone.
+        submission = self.get_object(request, unquote(object_id))
+        zone = course_zone(submission.assignment.course) if submission else None
+        with timezone.override(zone):
+            response = super().change_view(request, object_id, form_url, extra_context)
+            # A TemplateResponse renders after the view returns, outside the override, unless rendered here.
+            return response.render() if hasattr(response, "render") else response
+
+    @admin.display(description=_("Uploaded"), ordering="created_at")
+    def created_at_local(self, submission: Submission) -> str:
+        return course_local_time(submission.created_at, submission.assignment.course)
+
+    @admin.display(description=_("Times shown in"))
+    def time_zone_shown(self, submission: Submission) -> str:
+        return course_zone(submission.assignment.course).key
 
     def has_add_permission(self, request) -> bool:
         return False
