@@ -33,7 +33,7 @@ def count_check(
     def failed(feedback: str) -> CheckOutcome:
         return CheckOutcome(name, passed=False, points=0.0, max_points=points, feedback=feedback)
 
-    at = f" (line {answer.line})" if answer.line else ""
+    at = f" ({answer.where()})" if answer.where() else ""
     if answer.status == "unanswered":
         return failed(f"No answer found for {what}." + (f" {where}" if where else ""))
     if answer.status == "unreadable" or not isinstance(answer.value, Count):

@@ -16,8 +16,17 @@ What is understood, beyond ``conv1: input (1, 3, 32, 32), output (1, 32, 32, 32)
   (``├─Conv2d: 1-1  [1, 32, 32, 32]  2,432``), whose rows are matched to layers by call order;
 * the total, on a line saying ``total`` or ``參數`` (``Total params: 134,186`` included).
 
-Where a layer is answered more than once, a labelled answer beats an unlabelled one, and a later
-one beats an earlier one (the answer template comes last in the starter files).
+A layer's section starts at a line that names it as a heading (``conv1:``, ``conv1 -``,
+``| conv1 |``, ``The output of conv1 is ...``), not at a note that mentions it in passing; the lines
+under it belong to it. Within a section the first readable answer to each field stands: notes
+written after it ("stride 2 halves 16x16 to 8x8") do not replace it. Where a layer is answered in
+more than one section, a labelled answer beats an unlabelled one and a later one beats an earlier
+one (the answer template comes last in the starter files), but a single number never replaces a
+feature-map size.
+
+Also understood: answers in comments on the lines that create the layers
+(``self.conv1 = nn.Conv2d(...)  # in: ... out: ...``), sizes without brackets after a label
+(``input: 1, 3, 32, 32``), and blocks of unlabelled sizes under an ``Input sizes:`` heading.
 """
 
 from __future__ import annotations
@@ -62,7 +71,8 @@ class LayerSpec:
 class Answer:
     """What was found for one field: a value, unreadable text, or nothing.
 
-    ``value`` is a ``Shape`` or a ``Count``; ``line`` is 1-based in the answer text.
+    ``value`` is a ``Shape`` or a ``Count``; ``line`` is 1-based in the answer text, ``place`` says
+    where that is in the student's file ("line 70", or "cell 3, line 2" in a notebook).
     """
 
     status: AnswerStatus
@@ -71,10 +81,26 @@ class Answer:
     line: int | None = None
     labelled: bool = False
     from_summary: bool = False
+    place: str = ""
+
+    def status_order(self) -> int:
+        return {"answered": 2, "unreadable": 1, "unanswered": 0}[self.status]
 
     def rank(self) -> tuple[int, int, int]:
-        order = {"answered": 2, "unreadable": 1, "unanswered": 0}[self.status]
-        return (order, int(self.labelled), self.line or 0)
+        return (self.status_order(), int(self.labelled), self.line or 0)
+
+    def supersedes(self, other: Answer) -> bool:
+        """Whether this answer, from another section, replaces ``other``: a higher rank, except
+        that a single number never replaces a feature-map size (it is a note's "32 channels")."""
+        single_number = isinstance(self.value, Shape) and len(self.value.dims) == 1
+        feature_map = isinstance(other.value, Shape) and len(other.value.dims) >= 3
+        return self.rank() > other.rank() and not (single_number and feature_map)
+
+    def where(self) -> str:
+        """Where the answer is, as the student finds it in their file; empty when unknown."""
+        if self.place:
+            return self.place
+        return f"line {self.line}" if self.line else ""
 
 
 UNANSWERED = Answer("unanswered")
@@ -99,27 +125,51 @@ def answer_lines(submission: SubmissionFile) -> list[str]:
     Python code itself is left out (blank lines keep the numbering), so that ``self.conv1 =
     nn.Conv2d(3, 32, ...)`` is never read as an answer about ``conv1``.
     """
+    return _answer_lines_and_places(submission)[0]
+
+
+def answer_places(submission: SubmissionFile) -> list[str]:
+    """Where each line of ``answer_lines(submission)`` is, as the student finds it: "line 70" in
+    a file, "cell 3, line 2" in a notebook (whose cells are numbered from the top, from 1)."""
+    return _answer_lines_and_places(submission)[1]
+
+
+def _answer_lines_and_places(submission: SubmissionFile) -> tuple[list[str], list[str]]:
     if submission.notebook is None:
-        return python_answer_lines(submission.text or "")
+        lines = python_answer_lines(submission.text or "")
+        return lines, [f"line {number}" for number in range(1, len(lines) + 1)]
     lines: list[str] = []
-    for cell in submission.notebook.get("cells", []):
+    places: list[str] = []
+    for cell_number, cell in enumerate(submission.notebook.get("cells", []), start=1):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        if cell.get("cell_type") == "code":
-            lines.extend(python_answer_lines(source))
-        else:
-            lines.extend(source.split("\n"))
+        cell_lines = python_answer_lines(source) if cell.get("cell_type") == "code" else source.split("\n")
+        lines.extend(cell_lines)
+        places.extend(f"cell {cell_number}, line {number}" for number in range(1, len(cell_lines) + 1))
         lines.append("")
-    return lines
+        places.append(f"cell {cell_number}")
+    return lines, places
+
+
+# ``self.conv1 = nn.Conv2d(...)  # in: ... out: ...``: the comment answers about ``conv1``.
+_LAYER_ASSIGNMENT = re.compile(r"^\s*self\.([A-Za-z_]\w*)\s*(?::[^=#]*)?=(?!=)")
 
 
 def python_answer_lines(source: str) -> list[str]:
-    """The comments and string literals of ``source``, on the lines where they are written."""
+    """The comments and string literals of ``source``, on the lines where they are written.
+
+    A comment at the end of ``self.<name> = ...`` is read as being about ``<name>``: the name
+    itself is code, which is otherwise left out.
+    """
     lines = [""] * (source.count("\n") + 1)
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             if token.type == tokenize.COMMENT:
-                _place(lines, token.start[0], token.string.lstrip("#"))
+                comment = token.string.lstrip("#")
+                owner = _LAYER_ASSIGNMENT.match(token.line)
+                if owner is not None:
+                    comment = f"{owner.group(1)}: {comment}"
+                _place(lines, token.start[0], comment)
             elif token.type == tokenize.STRING:
                 for offset, text in enumerate(_string_body(token.string).split("\n")):
                     _place(lines, token.start[0] + offset, text)
@@ -173,14 +223,51 @@ _LABEL_JOINER = re.compile(r"[\s/,&+和與与]*(?:and)?[\s/,&]*")
 _SUMMARY_ROW = re.compile(r"^\s*([A-Za-z]\w*)-(\d+)\s+(\[[^\]]*\])\s+([\d,]+)\s*$")
 _TORCHINFO_ROW = re.compile(r"^[\s│├└─|+`\-]*([A-Za-z]\w*)(?:\s*\(([A-Za-z_]\w*)\))?\s*:\s*(\d+)-(\d+)\b(.*)$")
 _MARKUP = re.compile(r"^[\s#>*+\-]*")
+# What may come before a layer's name on a line that is its heading: markup, numbering, "self.",
+# and words that do not make the line a sentence about something else.
+_HEADING_FILLER = re.compile(
+    r"self\.|\b(?:the|of|for|layer|size|shape|tensor|is|an|[a-z]|[a-z]{0,4}\d+)\b|的|層|第|[^A-Za-z\u4e00-\u9fff]",
+    re.IGNORECASE,
+)
+_HEADING_SEPARATOR = re.compile(r"\s*(?:[:=|]|-\s|–|—)")
+_BEFORE_LABEL = re.compile(r"\s*(?:'s)?\s*(?:的)?\s*")
+_FIELD_HEADING_FILLER = re.compile(
+    r"\b(?:sizes?|shapes?|dimensions?|dims|of|each|every|all|the|layers?|tensors?|and)\b"
+    r"|大小|尺寸|形狀|形状|維度|各層|每層|每一層|的|[^A-Za-z\u4e00-\u9fff]",
+    re.IGNORECASE,
+)
+_PLURAL_HEADING = re.compile(r"inputs|outputs|sizes|shapes|各層|每層|每一層", re.IGNORECASE)
+_COUNTED_THING = re.compile(
+    r"\s*(?:層|层|個?通道|个?通道|類|类|layers?\b|channels?\b|classes\b|epochs?\b|kernels?\b|filters?\b)",
+    re.IGNORECASE,
+)
 _MAX_LINE = 2000
 
 
 def read_answer_sheet(
-    lines: Sequence[str], *, layers: Sequence[LayerSpec], fields: Sequence[FieldSpec]
+    lines: Sequence[str],
+    *,
+    layers: Sequence[LayerSpec],
+    fields: Sequence[FieldSpec],
+    places: Sequence[str] | None = None,
 ) -> AnswerSheet:
-    """Find every layer's answers and the total in ``lines`` (see the module docstring)."""
-    return _Reader(layers, fields).read([normalise_text(line[:_MAX_LINE]) for line in lines])
+    """Find every layer's answers and the total in ``lines`` (see the module docstring).
+
+    ``places`` (from ``answer_places``) names where each line is, for feedback; without it an
+    answer's place is its line number.
+    """
+    sheet = _Reader(layers, fields).read([normalise_text(line[:_MAX_LINE]) for line in lines])
+    if places is None:
+        return sheet
+
+    def placed(answer: Answer) -> Answer:
+        if answer.line is None or not 1 <= answer.line <= len(places):
+            return answer
+        return replace(answer, place=places[answer.line - 1])
+
+    return replace(
+        sheet, answers={key: placed(answer) for key, answer in sheet.answers.items()}, total=placed(sheet.total)
+    )
 
 
 class _Reader:
@@ -205,9 +292,9 @@ class _Reader:
     def read(self, lines: list[str]) -> AnswerSheet:
         lines, summary_layers = self._rewrite_structured(lines)
         best: dict[tuple[str, str], Answer] = {}
-        for layer, first, last in self._segments(lines):
-            for key, answer in self._segment_answers(layer, lines, first, last).items():
-                if answer.rank() > best.get(key, UNANSWERED).rank():
+        for layer, first, last, block_field in self._segments(lines):
+            for key, answer in self._segment_answers(layer, lines, first, last, block_field).items():
+                if answer.supersedes(best.get(key, UNANSWERED)):
                     best[key] = answer
         total = UNANSWERED
         for index, line in enumerate(lines):
@@ -280,30 +367,73 @@ class _Reader:
             return self.layers[index - 1].name
         return None
 
-    def _heading(self, line: str) -> tuple[str, int] | None:
-        """The layer a line is about (its first layer name, unless a size comes before it)."""
+    def _heading(self, line: str, *, under_a_section: bool = False) -> tuple[str, int] | None:
+        """The layer a line is a heading for: its first layer name, unless a size comes before it
+        (``(1, 64, 8, 8), same as conv2``).
+
+        On a line right under another layer's section, which may be a note about that layer, the
+        name must also be written as a heading: only markup, numbering, labels and filler words
+        before it (``conv1:``, ``Q2. self.CONV1``, ``The output of conv1 is``, ``| conv1 |``), or
+        a separator or a label after it (``Shape after conv1: ...``, ``Then bn1 output ...``).
+        A note that mentions a layer in passing ("same as conv2", "skip is pool1's") stays in
+        the section it is under; one that reads like a heading ("... of upconv output (32 ch)")
+        starts a section, where a single number cannot replace a feature-map size.
+        """
         match = self.mention.search(line)
         if match is None or find_shapes(line[: match.start()]):
             return None
+        if under_a_section and not self._written_as_heading(line, match.start(), match.end()):
+            return None
         return self.canonical[_folded(match.group(1))], match.start()
 
-    def _segments(self, lines: list[str]) -> list[tuple[str, int, int]]:
-        """(layer, first line, last line): a heading line and the lines under it."""
+    def _written_as_heading(self, line: str, start: int, end: int) -> bool:
+        if not _HEADING_FILLER.sub("", self.labels.sub("", line[:start])):
+            return True
+        label_start = _BEFORE_LABEL.match(line, end).end()
+        return bool(_HEADING_SEPARATOR.match(line, end) or self.labels.match(line, label_start))
+
+    def _field_heading(self, line: str, *, under_a_section: bool) -> FieldSpec | None:
+        """The field a block heading such as ``Input sizes:`` or ``輸出大小`` announces, if the line
+        is one: the unlabelled sizes under it answer that field.
+
+        Inside a layer's section a lone ``input:`` labels the next line instead, so there only a
+        plural (``Inputs``, ``input sizes``) makes a heading.
+        """
+        stripped = _MARKUP.sub("", line).strip()
+        specs = {self.label[match.group(1).lower()].name for match in self.labels.finditer(stripped)}
+        if len(specs) != 1 or _FIELD_HEADING_FILLER.sub("", self.labels.sub("", stripped)):
+            return None
+        if under_a_section and not _PLURAL_HEADING.search(stripped):
+            return None
+        return next(spec for spec in self.fields if spec.name in specs)
+
+    def _segments(self, lines: list[str]) -> list[tuple[str, int, int, FieldSpec | None]]:
+        """(layer, first line, last line, block field): a heading line and the lines under it, and
+        the field announced by the block heading it is under (``Input sizes:``), if any."""
         segments: list[list] = []
         current: list | None = None
+        block_field: FieldSpec | None = None
         for index, line in enumerate(lines):
-            heading = self._heading(line)
+            heading = self._heading(line, under_a_section=current is not None)
             stripped = _MARKUP.sub("", line).strip()
+            announced = self._field_heading(line, under_a_section=current is not None) if heading is None else None
             if heading is not None and not self._is_total_answer(line, heading[1]):
-                current = [heading[0], index, index]
+                current = [heading[0], index, index, block_field]
                 segments.append(current)
+            elif announced is not None:
+                block_field = announced
+                current = None
             elif current is not None and stripped and not _is_total_line(stripped):
                 current[2] = index
             else:
                 current = None
-        return [(layer, first, last) for layer, first, last in segments]
+                if _is_total_line(stripped):
+                    block_field = None
+        return [(layer, first, last, field_spec) for layer, first, last, field_spec in segments]
 
-    def _segment_answers(self, layer: str, lines: list[str], first: int, last: int) -> dict[tuple[str, str], Answer]:
+    def _segment_answers(
+        self, layer: str, lines: list[str], first: int, last: int, block_field: FieldSpec | None
+    ) -> dict[tuple[str, str], Answer]:
         text = "\n".join(lines[first : last + 1])
         line_of = _line_numbers(lines[first : last + 1], first + 1)
         from_summary = first in self.summary_lines
@@ -311,25 +441,30 @@ class _Reader:
         if not groups:
             return {
                 (layer, spec.name): replace(answer, from_summary=from_summary)
-                for spec, answer in self._positional(text, line_of)
+                for spec, answer in self._positional(text, line_of, block_field)
             }
         answers: dict[tuple[str, str], Answer] = {}
+
+        def keep_first(spec: FieldSpec, candidate: Answer) -> None:
+            # A later label in the same section is usually a note ("stride 2 halves the input
+            # size 16x16 to 8x8"): it fills a field left empty but never replaces an answer.
+            if candidate.status_order() > answers.get((layer, spec.name), UNANSWERED).status_order():
+                answers[(layer, spec.name)] = candidate
+
         for specs, region_start, region_end in groups:
             region = text[region_start:region_end]
-            values = self._values(region, specs[0].kind, labelled=True)
+            values = self._values(region, specs[0].kind, labelled=True, one_value=len(specs) == 1)
             if not values:
                 written = _meaningful(region)
                 status: AnswerStatus = "unreadable" if written else "unanswered"
                 for spec in specs:
-                    candidate = Answer(status, written=written, line=line_of(region_start), labelled=True)
-                    if candidate.rank() > answers.get((layer, spec.name), UNANSWERED).rank():
-                        answers[(layer, spec.name)] = candidate
+                    keep_first(spec, Answer(status, written=written, line=line_of(region_start), labelled=True))
                 continue
             for spec, located in zip(specs, values, strict=False):
-                answers[(layer, spec.name)] = Answer(
+                keep_first(spec, Answer(
                     "answered", located.value, line=line_of(region_start + located.start), labelled=True,
                     from_summary=from_summary,
-                )
+                ))
         return answers
 
     def _label_groups(self, text: str) -> list[tuple[list[FieldSpec], int, int]]:
@@ -351,7 +486,9 @@ class _Reader:
             index += 1
         return groups
 
-    def _values(self, region: str, kind: FieldKind, *, labelled: bool) -> list[Located]:
+    def _values(self, region: str, kind: FieldKind, *, labelled: bool, one_value: bool = False) -> list[Located]:
+        """The values in ``region``, in order. With ``one_value`` (the text after one label),
+        ``1, 3, 32, 32`` is one size rather than four numbers."""
         if kind == "count":
             # "3*32*5*5 + 32 = 2432": the answer is what the working ends in.
             tail_start = region.rindex("=") + 1 if "=" in region else 0
@@ -359,10 +496,11 @@ class _Reader:
                 Located(located.value, located.start + tail_start, located.end + tail_start)
                 for located in find_counts(region[tail_start:])
             ]
-        return find_shapes(region, allow_bare_integer=labelled)
+        return find_shapes(region, allow_bare_integer=labelled, allow_bare_list=labelled and one_value)
 
-    def _positional(self, text: str, line_of) -> list[tuple[FieldSpec, Answer]]:
-        """No labels: values in order answer the fields in order; a lone size is the output.
+    def _positional(self, text: str, line_of, block_field: FieldSpec | None = None) -> list[tuple[FieldSpec, Answer]]:
+        """No labels: values in order answer the fields in order; a lone size is the output, or
+        the field of the block heading it is under (``Input sizes:``).
 
         With an arrow (``a -> b``) the values either side of it are the input and the output.
         """
@@ -383,7 +521,10 @@ class _Reader:
                 values = [before[-1], beyond[0]]
         if not values:
             return []
-        specs = self.fields[-1:] if len(values) == 1 and len(self.fields) > 1 else self.fields
+        if len(values) == 1 and len(self.fields) > 1:
+            specs = [block_field] if block_field is not None else self.fields[-1:]
+        else:
+            specs = self.fields
         return [
             (spec, Answer("answered", located.value, line=line_of(after + located.start)))
             for spec, located in zip(specs, values, strict=False)
@@ -408,7 +549,11 @@ class _Reader:
         rest = re.sub(r"^[^\d:=]*[:=]", "", rest, count=1) if has_separator else rest
         labelled = bool(_TOTAL_WORDS.search(stripped))
         number = index + 1
-        counts = self._values(rest, "count", labelled=True)
+        # "總共16層，總參數量：134186": a number of layers or channels is not the answer.
+        counts = [
+            located for located in self._values(rest, "count", labelled=True)
+            if not _COUNTED_THING.match(rest, located.end)
+        ]
         if not counts and index + 1 < len(lines):
             following = _MARKUP.sub("", lines[index + 1]).strip()
             if following and not re.search(r"[A-Za-z\u4e00-\u9fff]{3,}", following):

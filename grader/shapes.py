@@ -5,7 +5,9 @@ of an answer and gets ``Shape`` values (or none), and compares them with a refer
 torch. Nothing here knows any particular assignment.
 
 Accepted size notations: ``(1, 32, 16, 16)``, ``[1, 32, 16, 16]``, ``torch.Size([1, 32, 16, 16])``,
-``1x32x16x16``, ``1 × 32 × 16 × 16``, ``1*32*16*16``, ``32@16x16`` and a bare ``128``; the batch
+``1x32x16x16``, ``1 × 32 × 16 × 16``, ``1*32*16*16``, ``32@16x16``, and where the caller knows an
+answer is written, ``1, 32, 16, 16`` without brackets and a bare ``128``; numbers may touch Chinese
+words (``輸出是1x32x16x16``) or end a sentence (``134186.``); the batch
 may be a number, ``-1`` (torchsummary), ``N``, ``B``, ``batch`` or ``None``, or left out; the
 layout may be channels-first (PyTorch) or channels-last (``16x16x32``, as lectures draw volumes).
 """
@@ -27,17 +29,28 @@ _TIMES = r"\s*[x×X*✕✖·]\s*"
 _BRACKETED = re.compile(
     rf"(?:torch\.Size\s*\(\s*)?[(\[]\s*({_DIM}(?:\s*,\s*{_DIM})*)\s*,?\s*[)\]]\)?"
 )
-_CHANNELS_AT = re.compile(rf"(?<![\w.])({_INT})\s*@\s*({_INT}){_TIMES}({_INT})(?![\w.])")
-_PRODUCT = re.compile(rf"(?<![\w.])({_DIM}(?:{_TIMES}{_INT})+)(?![\w.])")
-_BARE_INTEGER = re.compile(rf"(?<![\w.\-])({_INT})(?![\w.])")
+# Number boundaries are ASCII on purpose: ``\w`` matches Chinese, and "conv1的輸入是1x3x32x32" or
+# "總參數量為134,186個" write numbers right against words. A full stop may end a sentence after a
+# number ("134186."); only a digit after it ("3.5") makes the number part of a decimal.
+_BEFORE_NUMBER = r"(?<![A-Za-z0-9_.])"
+_AFTER_NUMBER = r"(?![A-Za-z0-9_]|\.\d)"
+_CHANNELS_AT = re.compile(rf"{_BEFORE_NUMBER}({_INT})\s*@\s*({_INT}){_TIMES}({_INT}){_AFTER_NUMBER}")
+_PRODUCT = re.compile(rf"{_BEFORE_NUMBER}({_DIM}(?:{_TIMES}{_INT})+){_AFTER_NUMBER}")
+# "1, 3, 32, 32" without brackets, read only where the caller knows one size is written.
+_BARE_LIST = re.compile(
+    rf"(?<![A-Za-z0-9_.,\-])({_DIM}(?:\s*,\s*{_INT})+){_AFTER_NUMBER}(?!\s*,\s*\d)"
+)
+_BARE_INTEGER = re.compile(rf"(?<![A-Za-z0-9_.\-])({_INT}){_AFTER_NUMBER}")
 
 # Exact integers: 134186, 134,186, 134 186, 134_186, 134'186 (thin spaces included).
-_GROUPED_INTEGER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,_'\u2009\u202f]\d{3})+|\d+)(?![\w.]|,\d)")
+_GROUPED_INTEGER = re.compile(
+    r"(?<![A-Za-z0-9_.,])(\d{1,3}(?:[ ,_'\u2009\u202f]\d{3})+|\d+)(?![A-Za-z0-9_]|\.\d|,\d)"
+)
 # Rounded figures that are not exact counts.
 _APPROXIMATE = re.compile(
-    r"(?<![\w.])(\d+(?:\.\d+)?)\s*(k|K|m|M|萬|万|million|thousand)(?![a-zA-Z])"
-    r"|(?<![\w.])(\d+(?:\.\d+)?[eE][+]?\d+)(?![\w.])"
-    r"|(?<![\w.])(\d+\.\d+)(?![\w.])"
+    r"(?<![A-Za-z0-9_.])(\d+(?:\.\d+)?)\s*(k|K|m|M|萬|万|million|thousand)(?![a-zA-Z])"
+    r"|(?<![A-Za-z0-9_.])(\d+(?:\.\d+)?[eE][+]?\d+)(?![A-Za-z0-9_]|\.\d)"
+    r"|(?<![A-Za-z0-9_.])(\d+\.\d+)(?![A-Za-z0-9_]|\.\d)"
 )
 _APPROXIMATE_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "萬": 1e4, "万": 1e4}
 
@@ -68,11 +81,13 @@ def normalise_text(text: str) -> str:
     return folded.replace("、", ",").replace("〔", "(").replace("〕", ")").replace("【", "[").replace("】", "]")
 
 
-def find_shapes(text: str, *, allow_bare_integer: bool = False) -> list[Located]:
+def find_shapes(text: str, *, allow_bare_integer: bool = False, allow_bare_list: bool = False) -> list[Located]:
     """Every size written in ``text``, in order, as ``Located(Shape)``.
 
     A bare integer counts as a one-dimensional size only when ``allow_bare_integer`` is set (the
-    caller knows the text right after a label such as ``output:`` is an answer).
+    caller knows the text right after a label such as ``output:`` is an answer). With
+    ``allow_bare_list`` too, integers separated by commas without brackets (``1, 32, 16, 16``)
+    are one size, not a list of one-dimensional ones (the caller knows one size is written there).
     """
     found: list[Located] = []
     taken: list[tuple[int, int]] = []
@@ -96,6 +111,13 @@ def find_shapes(text: str, *, allow_bare_integer: bool = False) -> list[Located]
             if dims is not None:
                 found.append(Located(Shape(dims, match.group(0)), match.start(), match.end()))
                 taken.append(match.span())
+    if allow_bare_integer and allow_bare_list:
+        for match in _BARE_LIST.finditer(text):
+            if free(*match.span()):
+                dims = _dims(re.split(r"\s*,\s*", match.group(1)))
+                if dims is not None:
+                    found.append(Located(Shape(dims, match.group(0)), match.start(), match.end()))
+                    taken.append(match.span())
     if allow_bare_integer:
         for match in _BARE_INTEGER.finditer(text):
             if free(*match.span()):

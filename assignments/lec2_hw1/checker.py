@@ -21,6 +21,7 @@ from grader.answer_sheet import (
     AnswerSheet,
     LayerSpec,
     answer_lines,
+    answer_places,
     read_answer_sheet,
 )
 from grader.checker import Checker, Sandbox
@@ -61,6 +62,7 @@ class NetHWSizesChecker(Checker):
             answer_lines(submission),
             layers=[LayerSpec(layer.name, layer.type_name) for layer in reference.layers],
             fields=FIELDS,
+            places=answer_places(submission),
         )
         checks = [
             self._size_check(reference, sheet, layer, field)
@@ -163,7 +165,7 @@ def _unanswered_size_feedback(layer: LayerReference, field: str, sheet: AnswerSh
 
 
 def _at(answer: Answer) -> str:
-    return f" (line {answer.line})" if answer.line else ""
+    return f" ({answer.where()})" if answer.where() else ""
 
 
 def _summary(checks: list[CheckOutcome], structure: CheckOutcome, sheet: AnswerSheet) -> str:

@@ -24,6 +24,7 @@ STYLES: dict[str, SizeStyle] = {
     "no_batch": lambda dims: "(" + ", ".join(map(str, dims[1:])) + (",)" if len(dims) == 2 else ")"),
     "channels_last": lambda dims: "x".join(map(str, (*dims[2:], dims[1]) if len(dims) == 4 else dims[1:])),
     "bare_features": lambda dims: str(dims[1]) if len(dims) == 2 else "x".join(map(str, dims)),
+    "no_brackets": lambda dims: ", ".join(map(str, dims)),
 }
 
 

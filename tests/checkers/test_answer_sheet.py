@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ from grader.answer_sheet import (
     OUTPUT_SIZE,
     LayerSpec,
     answer_lines,
+    answer_places,
     python_answer_lines,
     read_answer_sheet,
 )
@@ -117,6 +119,14 @@ def test_totals_written_as_sums_on_the_next_line_or_rounded():
     assert rounded.status == "answered" and not rounded.value.exact
 
 
+def test_a_total_written_against_chinese_words_or_before_a_full_stop_is_read():
+    assert read("# 總參數量為134,186\n").total.value.value == 134186
+    assert read("# 總參數量：134186個\n").total.value.value == 134186
+    assert read("# Total number of parameters: 134186.\n").total.value.value == 134186
+    assert read("# 總共16層，總參數量：134186\n").total.value.value == 134186
+    assert read("# Total: 16 layers, 134,186 parameters\n").total.value.value == 134186
+
+
 def test_prose_about_the_total_is_not_an_answer():
     assert read('"""Write the total number of parameters (an exact integer)."""\n').total.status == "unanswered"
 
@@ -141,8 +151,134 @@ def test_files_that_do_not_tokenize_are_still_read():
     assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
 
 
+def test_a_note_after_an_answer_in_the_same_section_does_not_replace_it():
+    sheet = read(
+        "# conv1: input: (1, 3, 32, 32) output: (1, 32, 32, 32)  (stride 1 keeps the input size 32x32)\n"
+        "#   output: 32 channels\n"
+        "# bn1: input: (1, 32, 32, 32) output: (1, 32, 32, 32)  （輸入通道 32，輸出通道 32）\n"
+    )
+    assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+    assert dims(sheet, "bn1", "input") == (1, 32, 32, 32)
+    assert dims(sheet, "bn1", "output") == (1, 32, 32, 32)
+
+
+def test_a_wrong_answer_stays_wrong_when_a_note_after_it_holds_another_size():
+    sheet = read("# pool1: output: (1, 32, 31, 31)  (or (1, 32, 16, 16)?)\n#   output should be 1x32x16x16\n")
+    assert dims(sheet, "pool1", "output") == (1, 32, 31, 31)
+
+
+def test_a_layer_mentioned_in_a_note_does_not_start_its_own_section():
+    sheet = read(
+        "# conv1: input: (1, 3, 32, 32) output: (1, 32, 32, 32)\n"
+        "#   input is the image, so pool1 sees 32x32 too\n"
+        "# bn1: input: (1, 32, 32, 32) output: (1, 32, 32, 32)\n"
+        "#   input is cat of pool1 output (32 ch) and nothing else\n"
+    )
+    assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
+    assert sheet.get("pool1", "input").status != "answered"
+    assert dims(sheet, "bn1", "input") == (1, 32, 32, 32)
+
+
+def test_a_single_number_never_replaces_a_feature_map_size_but_may_replace_a_linear_one():
+    sheet = read("# conv1: output: (1, 32, 32, 32)\n\n# conv1 output (32 channels)\n")
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+    sheet = read("# conv1: output: 32\n\n# conv1 - output: (1, 32, 32, 32)\n")
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+    sheet = read("# fc1: output: (1, 64)\n\n# fc1: output: 128\n")
+    assert dims(sheet, "fc1", "output") == (128,)
+
+
+def test_the_first_value_after_a_label_is_the_answer_even_when_a_fuller_size_follows():
+    sheet = read("# fc1: input: 64 (flattened from (1, 64, 1, 1))  output: 128\n")
+    assert dims(sheet, "fc1", "input") == (64,)
+
+
+@pytest.mark.parametrize("line", [
+    "# The output of conv1 is (1, 32, 32, 32).",
+    "# 1. self.conv1 output (1, 32, 32, 32)",
+    "# Shape after conv1: (1, 32, 32, 32)",
+    "# | conv1 | (1, 32, 32, 32) |",
+])
+def test_layer_names_written_as_headings_start_a_section(line):
+    assert dims(read(line + "\n"), "conv1", "output") == (1, 32, 32, 32)
+
+
+def test_a_sentence_naming_a_layer_anywhere_starts_a_section_when_it_is_not_under_another():
+    sheet = read("# After conv1 the size is (1, 32, 32, 32)\n#\n# Then bn1 keeps it: (1, 32, 32, 32)\n")
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+    assert dims(sheet, "bn1", "output") == (1, 32, 32, 32)
+
+
+def test_numbered_answers_on_consecutive_lines_each_start_a_section():
+    sheet = read("# Q1. conv1 (1, 3, 32, 32) -> (1, 32, 32, 32)\n# Q2. bn1 (1, 32, 32, 32) -> (1, 32, 32, 32)\n"
+                 "# then pool1 output (1, 32, 16, 16)\n")
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+    assert dims(sheet, "bn1", "input") == (1, 32, 32, 32)
+    assert dims(sheet, "pool1", "output") == (1, 32, 16, 16)
+
+
+def test_sizes_without_brackets_after_a_label_are_one_size():
+    sheet = read("# conv1: input: 1, 3, 32, 32   output: 1, 32, 32, 32\n# fc1 in/out: 64, 128\n")
+    assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+    assert dims(sheet, "fc1", "input") == (64,)  # one label for two fields: two values, not one size
+    assert dims(sheet, "fc1", "output") == (128,)
+
+
+def test_unlabelled_sizes_under_an_input_heading_are_inputs():
+    sheet = read("# Input sizes:\n# conv1: (1, 3, 32, 32)\n# bn1: (1, 32, 32, 32)\n#\n"
+                 "# 輸出大小：\n# conv1: (1, 32, 32, 32)\n")
+    assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
+    assert dims(sheet, "bn1", "input") == (1, 32, 32, 32)
+    assert sheet.get("bn1", "output").status == "unanswered"
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+
+
+def test_a_lone_label_inside_a_section_still_labels_the_next_line():
+    sheet = read("# conv1\n#   input:\n#   (1, 3, 32, 32)\n#   output:\n#   (1, 32, 32, 32)\n")
+    assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+
+
+def test_a_comment_on_the_line_that_creates_a_layer_answers_about_that_layer():
+    sheet = read(
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        self.conv1 = nn.Conv2d(3, 32, 5, padding=2)  # in: (1, 3, 32, 32) out: (1, 32, 32, 32)\n"
+        "        self.bn1: nn.Module = nn.BatchNorm2d(32)  # (1, 32, 32, 32) -> (1, 32, 32, 32)\n"
+        "        x = self.pool1(x)  # (1, 32, 16, 16)\n"
+    )
+    assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+    assert dims(sheet, "bn1", "input") == (1, 32, 32, 32)
+    assert sheet.get("pool1", "output").status == "unanswered"  # not an assignment to self.pool1
+
+
+def test_notebook_answers_say_which_cell_and_line_they_are_on():
+    notebook = {
+        "cells": [
+            {"id": "c1", "cell_type": "markdown", "metadata": {}, "source": ["# HW\n", "intro"]},
+            {"id": "c2", "cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": "import torch\n# conv1: output: (1, 32, 32, 32)\n# Total params: 134186\n"},
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }
+    submission = read_submission("a.ipynb", json.dumps(notebook).encode(), accepted_extensions=(".ipynb",))
+    sheet = read_answer_sheet(
+        answer_lines(submission), layers=LAYERS, fields=FIELDS, places=answer_places(submission)
+    )
+    assert sheet.get("conv1", "output").where() == "cell 2, line 2"
+    assert sheet.total.where() == "cell 2, line 3"
+    python = read_submission("a.py", b"\n# conv1: output: (1, 32, 32, 32)\n", accepted_extensions=(".py",))
+    sheet = read_answer_sheet(answer_lines(python), layers=LAYERS, fields=FIELDS, places=answer_places(python))
+    assert sheet.get("conv1", "output").where() == "line 2"
+
+
 ANSWER_LIKE = st.text(
-    alphabet=st.sampled_from(list("conv1bn pool fc dropout input output 輸入輸出參數總 ()[]{},:：=x×*#|-@>\n\"'0123456789.MK ")),
+    alphabet=st.sampled_from(
+        list("conv1bn pool fc dropout input output sizes self. 輸入輸出參數總大小的是 ()[]{},:：=x×*#|-@>\n\"'0123456789.MK ")
+    ),
     max_size=400,
 )
 

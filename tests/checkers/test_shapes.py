@@ -86,3 +86,40 @@ def test_exact_counts_are_read_with_any_digit_grouping(written):
 def test_rounded_counts_are_read_but_marked_inexact(written, value):
     (count,) = find_counts(written)
     assert not count.value.exact and count.value.value == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "written, dims",
+    [
+        ("conv1的輸入是1x3x32x32，輸出是", (1, 3, 32, 32)),
+        ("輸出為1x32x16x16。", (1, 32, 16, 16)),
+        ("input is 1x3x32x32. Output", (1, 3, 32, 32)),
+        ("output: 32@16x16.", (32, 16, 16)),
+    ],
+)
+def test_sizes_against_chinese_words_or_before_a_full_stop_are_read(written, dims):
+    found = find_shapes(normalise_text(written))
+    assert [located.value.dims for located in found] == [dims]
+
+
+@pytest.mark.parametrize("written", ["總參數量為134,186", "總參數量：134186個", "is 134186.", "共134186個參數"])
+def test_counts_against_chinese_words_or_before_a_full_stop_are_exact(written):
+    (count,) = find_counts(normalise_text(written))
+    assert count.value.exact and count.value.value == 134186
+
+
+def test_a_digit_after_a_full_stop_still_makes_a_decimal_not_a_size_or_an_exact_count():
+    assert find_shapes("1x3x32x32.5") == []
+    (count,) = find_counts("134186.5")
+    assert not count.value.exact
+
+
+def test_integers_separated_by_commas_are_one_size_only_where_one_size_is_expected():
+    text = " 1, 32, 16, 16   "
+    assert [located.value.dims for located in find_shapes(text, allow_bare_integer=True, allow_bare_list=True)] == [
+        (1, 32, 16, 16)
+    ]
+    assert [located.value.dims for located in find_shapes(text, allow_bare_integer=True)] == [(1,), (32,), (16,), (16,)]
+    assert find_shapes(text) == []
+    assert [located.value.dims for located in find_shapes(
+        normalise_text("-1，64，8，8"), allow_bare_integer=True, allow_bare_list=True)] == [(None, 64, 8, 8)]

@@ -53,6 +53,17 @@ def main() -> None:
     write("torchsummary_pasted_in_docstring.py", STARTER.read_text(encoding="utf-8") + _torchsummary(reference))
     write("torchinfo_with_input_column.py", STARTER.read_text(encoding="utf-8") + _torchinfo(reference))
     write("freeform_separate_lines.py", STARTER.read_text(encoding="utf-8") + _freeform(reference))
+    write("full_marks_chinese_without_spaces.py", _answers_replaced(_chinese_without_spaces(reference)))
+    write("full_marks_sentences_ending_in_full_stops.py", _answers_replaced(_sentences_with_full_stops(reference)))
+    write("full_marks_notes_after_answers.py", _notes_after_answers(solution_text(reference), reference))
+    write("full_marks_sizes_without_brackets.py", solution_text(reference, style="no_brackets"))
+    write("full_marks_input_and_output_blocks.py", _answers_replaced(_input_and_output_blocks(reference)))
+    write("full_marks_comments_on_layer_definitions.py", _comments_on_definitions(reference))
+    write("wrong_misconceptions_without_brackets.py", _misconceptions(reference, style="no_brackets"))
+    write("wrong_answers_followed_by_right_looking_notes.py", _wrong_then_right_looking_notes(reference))
+    write("wrong_outputs_under_input_heading.py", _answers_replaced(_outputs_under_input_heading(reference)))
+    write("notebook_wrong_answer_told_by_cell_and_line.ipynb", _notebook(solution_text(
+        reference, wrong={"conv2.output": str(reference.layer("conv2").output_mistakes[0].value)})))
 
 
 def _chinese_labels(text: str) -> str:
@@ -61,17 +72,124 @@ def _chinese_labels(text: str) -> str:
     return code + marker + answers.replace("input: ", "輸入：").replace("output: ", "輸出：").replace(", ", "，")
 
 
-def _misconceptions(reference) -> str:
+def _misconceptions(reference, style: str = "tuple") -> str:
     """One wrong answer per known misconception, each computed by the reference, not typed."""
-    from assignments.lec2_hw1.solution import solution_text
+    from assignments.lec2_hw1.solution import STYLES, solution_text
 
     wrong: dict[str, str] = {}
     for layer in reference.layers:
         for field, mistakes in (("input", layer.input_mistakes), ("output", layer.output_mistakes)):
             if mistakes:
-                wrong[f"{layer.name}.{field}"] = str(tuple(mistakes[0].value))
+                wrong[f"{layer.name}.{field}"] = STYLES[style](tuple(mistakes[0].value))
     wrong["total_params"] = str(reference.total_mistakes[0].value)
-    return solution_text(reference, wrong=wrong)
+    return solution_text(reference, style=style, wrong=wrong)
+
+
+def _answers_replaced(answers: str) -> str:
+    """The starter with its answer template replaced by ``answers`` (a student's own layout)."""
+    from assignments.lec2_hw1.reference import STARTER
+
+    code, marker, _ = STARTER.read_text(encoding="utf-8").partition("# " + "=" * 98)
+    return code + marker + "\n" + answers
+
+
+def _x(dims) -> str:
+    return "x".join(map(str, dims))
+
+
+def _chinese_without_spaces(reference) -> str:
+    """Chinese prose with numbers right against the words: 「conv1的輸入是1x3x32x32，輸出是…」."""
+    lines = [f"# {layer.name}的輸入是{_x(layer.input)}，輸出是{_x(layer.output)}" for layer in reference.layers]
+    return "\n".join(lines) + f"\n# 總參數量為{reference.total_params:,}個\n"
+
+
+def _sentences_with_full_stops(reference) -> str:
+    """Sentences whose sizes and total end in a full stop."""
+    lines = [f"# {layer.name} input is {_x(layer.input)}. Output is {_x(layer.output)}." for layer in reference.layers]
+    return "\n".join(lines) + f"\n# The total number of parameters is {reference.total_params}.\n"
+
+
+def _notes_after_answers(text: str, reference) -> str:
+    """Working written after right answers, on the same line and the next, in English and Chinese,
+    with numbers (and other layers' names) that are not the answer."""
+    conv2, upconv, fuse, pool2 = (reference.layer(name) for name in ("conv2", "upconv", "fuse", "pool2"))
+    notes = {
+        "conv2": (f"  (stride 2 halves the input size {_x(conv2.input[2:])} to {_x(conv2.output[2:])})", ""),
+        "upconv": (f"  （輸入通道 {upconv.input[1]}，輸出通道 {upconv.output[1]}）",
+                   f"#   transposed conv doubles {_x(upconv.input[2:])} out to {_x(upconv.output[2:])}"),
+        "fuse": ("", f"#   input is cat of upconv output ({upconv.output[1]} ch) and skip "
+                     f"({fuse.input[1] - upconv.output[1]} ch) = {fuse.input[1]} channels"),
+        "pool2": ("", f"#   ({pool2.input[2]} - 3) / 2 + 1 = {pool2.output[2]}"),
+        "conv3": ("   # same as conv2's output", ""),
+    }
+    lines = []
+    for line in text.split("\n"):
+        name = line[2:].split(":", 1)[0] if line.startswith("# ") and "input: (" in line else ""
+        same_line, next_line = notes.get(name, ("", ""))
+        lines.append(line + same_line)
+        if next_line:
+            lines.append(next_line)
+    return "\n".join(lines)
+
+
+def _input_and_output_blocks(reference) -> str:
+    """Every input under an "Input sizes:" heading, then every output under "Output sizes:"."""
+    inputs = [f"# {layer.name}: {tuple(layer.input)}" for layer in reference.layers]
+    outputs = [f"# {layer.name}: {tuple(layer.output)}" for layer in reference.layers]
+    return "\n".join(["# Input sizes:", *inputs, "#", "# Output sizes:", *outputs, "#",
+                      f"# Total number of parameters: {reference.total_params}", ""])
+
+
+def _outputs_under_input_heading(reference) -> str:
+    """A mix-up: the outputs written under "Input sizes:" (right only where a layer keeps the size)."""
+    outputs = [f"# {layer.name}: {tuple(layer.output)}" for layer in reference.layers]
+    return "\n".join(["# Input sizes:", *outputs, "", f"# Total number of parameters: {reference.total_params}", ""])
+
+
+def _comments_on_definitions(reference) -> str:
+    """Each layer's sizes in a comment on the line that creates it; the template left blank."""
+    import re
+
+    from assignments.lec2_hw1.reference import STARTER
+
+    text = STARTER.read_text(encoding="utf-8")
+    for layer in reference.layers:
+        text, replaced = re.subn(
+            rf"^(\s*self\.{layer.name} = .*)$",
+            lambda match, layer=layer: f"{match.group(1)}  # in: {tuple(layer.input)} out: {tuple(layer.output)}",
+            text, count=1, flags=re.MULTILINE,
+        )
+        assert replaced == 1, layer.name
+    return text.replace("# Total number of parameters / 總參數量:", f"# Total number of parameters / 總參數量: "
+                        f"{reference.total_params}")
+
+
+def _wrong_then_right_looking_notes(reference) -> str:
+    """Wrong answers followed by notes that hold the right size: the answer is what is graded.
+
+    Also wrong sizes written without brackets, against Chinese words and before a full stop."""
+    from assignments.lec2_hw1.solution import solution_text
+
+    conv2, upconv, pool2, conv1, gconv = (
+        reference.layer(name) for name in ("conv2", "upconv", "pool2", "conv1", "gconv"))
+    wrong = {
+        "conv2.output": str(conv2.output_mistakes[0].value) + f"  (or is it {conv2.output}?)",
+        "upconv.output": str(upconv.output_mistakes[0].value),
+        "pool2.output": ", ".join(map(str, pool2.output_mistakes[0].value)),
+        "gconv.output": ", ".join(map(str, gconv.output[1:3])),  # a dimension left out
+    }
+    text = solution_text(reference, wrong=wrong)
+    text = text.replace(
+        f"# upconv:   input: {upconv.input}    output: {upconv.output_mistakes[0].value}",
+        f"# upconv:   input: {upconv.input}    output: {upconv.output_mistakes[0].value}\n"
+        f"#   output should double: {upconv.output}",
+    )
+    return text.replace(
+        "# Total number of parameters / 總參數量:",
+        f"# conv1的輸入是{_x(conv1.input)}，輸出是{_x(conv1.output_mistakes[0].value)}\n"
+        f"# conv2 input is {_x(conv2.input)}. Output is {_x(conv2.output_mistakes[1].value)}.\n"
+        "# Total number of parameters / 總參數量:",
+    )
 
 
 def _table(reference) -> str:
