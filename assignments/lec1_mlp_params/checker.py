@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from grader.answer_checks import count_check
-from grader.answer_sheet import PARAMETER_COUNT, LayerSpec, answer_lines, read_answer_sheet
+from grader.answer_sheet import PARAMETER_COUNT, LayerSpec, answer_lines, answer_places, read_answer_sheet
 from grader.checker import Checker, Sandbox
 from grader.content import SubmissionFile
 from grader.reference_cache import reference_cached
@@ -89,6 +89,7 @@ class MlpParameterCountChecker(Checker):
             answer_lines(submission),
             layers=[LayerSpec(layer["name"], layer["type"]) for layer in layers],
             fields=[PARAMETER_COUNT],
+            places=answer_places(submission),
         )
         checks = [
             count_check(

@@ -57,7 +57,7 @@ from pathlib import Path
 from django.conf import settings
 
 from grader.answer_checks import count_check
-from grader.answer_sheet import answer_lines, read_answer_sheet
+from grader.answer_sheet import answer_lines, answer_places, read_answer_sheet
 from grader.checker import Checker, Sandbox
 from grader.content import SubmissionFile
 from grader.reference_cache import reference_cached
@@ -95,7 +95,8 @@ class {class_name}(Checker):
         )
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
-        sheet = read_answer_sheet(answer_lines(submission), layers=[], fields=[])
+        sheet = read_answer_sheet(answer_lines(submission), layers=[], fields=[],
+                                  places=answer_places(submission))
         total = count_check(
             "total_params", sheet.total, expected=self.total_params(), points=self.points,
             what="the total number of parameters",
