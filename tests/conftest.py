@@ -81,6 +81,15 @@ def instructor(course):
 
 
 @pytest.fixture
+def ta_of_another_course(db):
+    """A TA, but of another course: staff rights must not reach this one."""
+    other = course_create(slug="other-course", title="Another course")
+    user = make_user("ta_elsewhere")
+    membership_set(course=other, user=user, role=Membership.Role.TA)
+    return user
+
+
+@pytest.fixture
 def outsider(db):
     """Signed in, but enrolled in no course."""
     return make_user("visitor")

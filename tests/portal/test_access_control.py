@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from courseportal.courses.models import Membership
-from courseportal.courses.services import course_create, membership_set
 from courseportal.submissions.models import Submission
-from tests.conftest import make_user
 from tests.portal.conftest import signed_in, submit, submit_and_grade
 
 pytestmark = pytest.mark.django_db
@@ -19,14 +16,6 @@ READ_VIEWS = ["submissions:detail", "submissions:status", "submissions:download"
 @pytest.fixture
 def submission(student, assignment):
     return submit_and_grade(student, assignment)
-
-
-@pytest.fixture
-def ta_of_another_course(db):
-    other = course_create(slug="other-course", title="Another course")
-    user = make_user("ta_elsewhere")
-    membership_set(course=other, user=user, role=Membership.Role.TA)
-    return user
 
 
 @pytest.mark.parametrize("view", READ_VIEWS)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from assignments.lec2_hw2.checker import PROBLEMS
 from courseportal.accounts.services import profile_language_set
 from courseportal.courses.models import Membership
-from courseportal.courses.services import course_create, membership_set
+from courseportal.courses.services import membership_set
 from courseportal.gradebook.selectors import ScoreChoice, gradebook_for
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.services import result_grade_manually, submission_create, submission_grade
@@ -38,14 +38,6 @@ def report_assignment(course):
 @pytest.fixture
 def report(student, report_assignment):
     return submit_report(student, report_assignment)
-
-
-@pytest.fixture
-def ta_of_another_course(db):
-    other = course_create(slug="other-course", title="Another course")
-    user = make_user("ta_elsewhere")
-    membership_set(course=other, user=user, role=Membership.Role.TA)
-    return user
 
 
 def submit_report(student, assignment) -> Submission:
