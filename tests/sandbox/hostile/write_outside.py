@@ -18,7 +18,10 @@ for folder in targets:
         pass
 overwritten = []
 for root, folders, files in os.walk("/"):
-    folders[:] = [name for name in folders if not os.path.join(root, name).startswith(("/proc", "/sys", "/usr", "/dev"))]
+    # The Python environment is skipped (tens of thousands of read-only files): walking it only
+    # makes the run's time depend on the machine's load.
+    folders[:] = [name for name in folders
+                  if not os.path.join(root, name).startswith(("/proc", "/sys", "/usr", "/dev", sys.prefix))]
     for name in files:
         path = os.path.join(root, name)
         try:
