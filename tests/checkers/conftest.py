@@ -12,20 +12,11 @@ from grader.sandbox.types import SandboxOutcome, SandboxRequest
 
 
 @pytest.fixture
-def sandbox(settings):
-    """The process's real sandbox; SANDBOX=unsafe-dev where the bubblewrap pool is not available.
+def sandbox():
+    """The process's real sandbox (bubblewrap; ``SANDBOX=unsafe-dev`` on a host without it)."""
+    from grader.sandbox import get_sandbox
 
-    The files run here are the project's own test submissions, so the unsafe fallback is
-    acceptable in tests (and only here).
-    """
-    from grader import sandbox as sandbox_module
-
-    try:
-        return sandbox_module.get_sandbox()
-    except NotImplementedError:
-        from grader.sandbox.unsafe import UnsafeSubprocessSandbox
-
-        return UnsafeSubprocessSandbox()
+    return get_sandbox()
 
 
 class CanonicalStructureSandbox:
