@@ -50,6 +50,9 @@ def web_server_argv(*, bind: str, workers: int = 2, reload: bool = False) -> lis
         "--workers", str(workers),
         "--timeout", "120",  # large uploads on slow links
         "--access-logfile", "-",
+        # Gunicorn's control socket sits at one path shared by every gunicorn of this user: a
+        # second stack (the benchmark beside runstack) would take it over. Nothing here uses it.
+        "--no-control-socket",
     ]
     if reload:
         argv.append("--reload")

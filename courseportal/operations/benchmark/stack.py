@@ -106,9 +106,7 @@ class BenchmarkStack:
         self._spawn("worker", celery_worker_argv(hostname="benchmark@%h", queues=WORKER_QUEUES,
                                                  concurrency=self.concurrency))
         self._spawn("beat", celery_beat_argv(schedule=run / "celerybeat-schedule", loglevel="WARNING"))
-        # No control socket: gunicorn's default path is shared by every gunicorn of this user (runstack's too).
-        self._spawn("web", [*web_server_argv(bind=f"127.0.0.1:{self.web_port}", workers=self.web_workers),
-                            "--no-control-socket"])
+        self._spawn("web", web_server_argv(bind=f"127.0.0.1:{self.web_port}", workers=self.web_workers))
         self._wait_for("web", lambda: port_is_listening(self.web_port))
         self._wait_for("worker", self._worker_is_ready)
 
