@@ -22,10 +22,10 @@ from tests.conftest import make_assignment, make_user
 from tests.sandbox.conftest import needs_bwrap_as_root
 from tests.sandbox.hostile import (
     HOSTILE_CASES,
-    LISTEN_PORTS,
-    SURVIVOR_NAME,
     WRITE_MARKER,
     lec2_hw1_submission,
+    listen_on_a_free_port,
+    processes_left,
 )
 from tests.stack import celery_worker, wait_until
 
@@ -36,42 +36,14 @@ CASES = [case for case in HOSTILE_CASES if case.file_name != "well_behaved.py"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _listen_on_a_free_port() -> socket.socket:
-    for port in LISTEN_PORTS:
-        listener = socket.socket()
-        try:
-            listener.bind(("127.0.0.1", port))
-        except OSError:
-            listener.close()
-            continue
-        listener.listen(8)
-        listener.setblocking(False)
-        return listener
-    pytest.fail(f"none of the ports {LISTEN_PORTS} is free")
-
-
-def _sandbox_processes_left(concurrency: int, *, zygotes_allowed: bool) -> list[str]:
-    """Processes a run left behind; while the worker lives, its slots' zygotes are expected."""
-    uids = set() if zygotes_allowed else {settings.SANDBOX_BASE_UID + slot for slot in range(concurrency)}
-    left = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            comm = Path(f"/proc/{entry}/comm").read_text().strip()
-            owner = os.stat(f"/proc/{entry}").st_uid
-        except OSError:
-            continue
-        if comm == SURVIVOR_NAME or owner in uids:
-            left.append(f"{entry} {comm} uid={owner}")
-    return left
-
-
 def test_hostile_uploads_are_contained_and_fully_graded_by_the_worker(
     django_db_setup, broker, integration_worker_env, course, shared_state
 ):
     assert WORKER_SLOTS >= 2
     token = secrets.token_hex(12)
     assignment = make_assignment(course, "lec2_hw1")
-    listener = _listen_on_a_free_port()
+    listener = listen_on_a_free_port()
+    slot_uids = {settings.SANDBOX_BASE_UID + slot for slot in range(2)}
     worker_env = {**integration_worker_env, "SANDBOX": "bwrap", "SECRET_KEY": f"worker-secret-{token}"}
     submissions = {}
     try:
@@ -88,12 +60,10 @@ def test_hostile_uploads_are_contained_and_fully_graded_by_the_worker(
             )
             assert worker.process.poll() is None, "a hostile file took the worker down"
             time.sleep(1)
-            survivors = _sandbox_processes_left(concurrency=2, zygotes_allowed=True)
+            # While the worker lives, its slots' zygotes are expected: only runs' leftovers count.
+            survivors = processes_left(set())
         # Once the worker has stopped, its zygotes (bwrap --die-with-parent) go too, within moments.
-        deadline = time.monotonic() + 10
-        while _sandbox_processes_left(concurrency=2, zygotes_allowed=False) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        survivors += _sandbox_processes_left(concurrency=2, zygotes_allowed=False)
+        survivors += processes_left(slot_uids, wait_s=10)
     finally:
         listener_accepted = _accepted(listener)
         listener.close()

@@ -30,11 +30,11 @@ from tests.sandbox.conftest import needs_bwrap_as_root
 from tests.sandbox.hostile import (
     HOSTILE_CASES,
     LEC2_HW1_FULL_MARKS,
-    LISTEN_PORTS,
-    SURVIVOR_NAME,
     WRITE_MARKER,
     HostileCase,
     lec2_hw1_submission,
+    listen_on_a_free_port,
+    processes_left,
 )
 from tests.sandbox.hostile_checker import LIMITS, HostileSuiteChecker
 
@@ -91,26 +91,12 @@ def host() -> Iterator[HostSetup]:
         "GRADER_CACHE_DIR": str(REPO_ROOT / "var" / "cache"),
         "GRADER_EXTRA_CHECKER_MODULES": "tests.sandbox.hostile_checker",
     }
-    listener = _listen_on_a_free_port()
+    listener = listen_on_a_free_port()
     try:
         yield HostSetup(folder, token, env, decoys, listener)
     finally:
         listener.close()
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _listen_on_a_free_port() -> socket.socket:
-    for port in LISTEN_PORTS:
-        listener = socket.socket()
-        try:
-            listener.bind(("127.0.0.1", port))
-        except OSError:
-            listener.close()
-            continue
-        listener.listen(8)
-        listener.setblocking(False)
-        return listener
-    pytest.fail(f"none of the ports {LISTEN_PORTS} is free")
 
 
 @dataclass
@@ -152,24 +138,7 @@ def assert_nothing_escaped(host: HostSetup, graded: Graded) -> None:
     with pytest.raises(BlockingIOError):
         host.listener.accept()
     slot_uid = settings.SANDBOX_BASE_UID + WORKER_SLOTS + graded.grader_pid % OTHER_SLOTS
-    assert _processes_left(slot_uid) == []
-
-
-def _processes_left(uid: int, wait_s: float = 5.0) -> list[str]:
-    give_up = time.monotonic() + wait_s
-    while True:
-        left = []
-        for entry in os.listdir("/proc"):
-            try:
-                comm = Path(f"/proc/{entry}/comm").read_text().strip()
-                owner = os.stat(f"/proc/{entry}").st_uid
-            except (OSError, ValueError):
-                continue
-            if comm == SURVIVOR_NAME or owner == uid:
-                left.append(f"{entry} {comm} uid={owner}")
-        if not left or time.monotonic() > give_up:
-            return left
-        time.sleep(0.1)
+    assert processes_left({slot_uid}, wait_s=5.0) == []
 
 
 @pytest.mark.timeout(180)

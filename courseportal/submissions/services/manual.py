@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.services.notify import result_notify
+from courseportal.submissions.services.refusals import Refused
 from grader.checker import ManualProblem
 from grader.registry import get_checker
 
@@ -21,12 +22,8 @@ logger = logging.getLogger(__name__)
 Status = Submission.Status
 
 
-class GradeRefused(ValueError):
+class GradeRefused(Refused):
     """The grade was not stored; ``message`` tells the TA why and what to do."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.selectors import upload_limit
 from courseportal.submissions.services.notify import result_notify
+from courseportal.submissions.services.refusals import Refused
 from courseportal.submissions.storage import blob_read
 from grader.grading import grade_file
 from grader.registry import UnknownChecker, get_checker
@@ -198,12 +199,8 @@ def _send_next_waiting(*, submission_id: int) -> None:
         submission_enqueue(submission_id=waiting.pk, queue=queue)
 
 
-class RegradeRefused(ValueError):
+class RegradeRefused(Refused):
     """The submission was not queued again; ``message`` tells staff why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from courseportal.courses.models import Assignment, Membership
 from courseportal.submissions.models import Submission
 from courseportal.submissions.selectors import upload_limit
 from courseportal.submissions.services.pipeline import submission_enqueue
+from courseportal.submissions.services.refusals import Refused
 from courseportal.submissions.storage import blob_store
 from grader.content import RejectedUpload, file_extension, human_size, read_submission
 from grader.registry import get_checker
@@ -27,12 +28,8 @@ logger = logging.getLogger(__name__)
 Status = Submission.Status
 
 
-class UploadRefused(ValueError):
+class UploadRefused(Refused):
     """The upload was not stored; ``message`` tells the student why and what to do."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def expected_filename(*, user: User, assignment: Assignment, extension: str) -> str:

@@ -12,8 +12,13 @@ sandbox cannot take down the machine running the tests.
 
 from __future__ import annotations
 
+import os
+import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from grader.sandbox.types import LimitName
 
@@ -67,3 +72,37 @@ LEC2_HW1_FULL_MARKS = HOSTILE_DIR.parents[2] / "assignments/lec2_hw1/tests/golde
 def lec2_hw1_submission(case: HostileCase) -> bytes:
     """A full-marks lec2_hw1 file with ``case``'s attack appended (it runs when the file is run)."""
     return LEC2_HW1_FULL_MARKS.read_bytes() + b"\n\n" + case.read_bytes()
+
+
+def listen_on_a_free_port() -> socket.socket:
+    """A non-blocking listener on the first free port of ``LISTEN_PORTS``: connect_out's target."""
+    for port in LISTEN_PORTS:
+        listener = socket.socket()
+        try:
+            listener.bind(("127.0.0.1", port))
+        except OSError:
+            listener.close()
+            continue
+        listener.listen(8)
+        listener.setblocking(False)
+        return listener
+    pytest.fail(f"none of the ports {LISTEN_PORTS} is free")
+
+
+def processes_left(uids: set[int], *, wait_s: float = 0.0) -> list[str]:
+    """Processes named like fork_many's sleepers or owned by ``uids``, once none remain or
+    ``wait_s`` has passed (processes of a stopped run take a moment to be reaped)."""
+    give_up = time.monotonic() + wait_s
+    while True:
+        left = []
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                comm = Path(f"/proc/{entry}/comm").read_text().strip()
+                owner = os.stat(f"/proc/{entry}").st_uid
+            except OSError:
+                continue
+            if comm == SURVIVOR_NAME or owner in uids:
+                left.append(f"{entry} {comm} uid={owner}")
+        if not left or time.monotonic() > give_up:
+            return left
+        time.sleep(0.1)
