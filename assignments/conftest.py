@@ -1,4 +1,3 @@
-"""Fixtures for every ``assignments/<slug>/tests/``: the same isolation and sandbox as ``tests/``."""
+"""Fixtures for every ``assignments/<slug>/tests/``: the engine's own (``grader.testing``)."""
 
-from tests.checkers.conftest import sandbox  # noqa: F401 - fixtures are found by name
-from tests.conftest import _isolated_media  # noqa: F401
+from grader.testing import reference_cache_dir, references_cached_once, sandbox  # noqa: F401 - found by name

@@ -1,5 +1,5 @@
 """The Django project. Importing it loads the Celery app so tasks bind to it."""
 
-from grader.celery import app as celery_app
+from courseportal.celery import app as celery_app
 
 __all__ = ["celery_app"]

@@ -277,3 +277,8 @@ LOGGING = {
 
 # Extra checker modules beyond assignments/*/checker.py (the test suite registers its own).
 GRADER_EXTRA_CHECKER_MODULES = env_list("GRADER_EXTRA_CHECKER_MODULES", [])
+# What student code must never see besides the engine itself (the sandbox's health probe checks it).
+GRADER_PRIVATE_PATHS = [
+    BASE_DIR / "manage.py", BASE_DIR / "courseportal", MEDIA_ROOT, VAR_DIR,
+    *([Path(DATABASES["default"]["NAME"])] if str(DATABASES["default"].get("NAME") or "").startswith("/") else []),
+]

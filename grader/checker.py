@@ -8,17 +8,24 @@ A checker declares its metadata as class attributes and implements ``check``. It
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import inspect
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import ClassVar, Protocol
+from types import ModuleType
+from typing import Any, ClassVar, Protocol
 
+from grader.answers import AnswerSheet, FieldSpec, LayerSpec, read_answers
+from grader.conf import engine_setting
 from grader.content import SubmissionFile, default_max_bytes
-from grader.results import GradeResult
+from grader.reference_cache import reference_cached
+from grader.results import CheckOutcome, GradeResult
 from grader.sandbox.types import SandboxLimits, SandboxOutcome, SandboxRequest
 
-QUEUES = ("checks", "gpu")
+# The queues checkers are graded on: seconds of CPU, or a training run on a GPU worker.
+CHECKER_QUEUES = ("checks", "gpu")
 
 
 @dataclass(frozen=True)
@@ -35,11 +42,19 @@ class Sandbox(Protocol):
 
 
 class Checker:
-    """Base class of every assignment checker.
+    """Base class of every assignment checker: metadata (class attributes) plus ``check``.
 
-    Subclasses set ``slug``, ``title`` and ``points`` and implement ``check``. ``check`` is called
-    in the grading worker (trusted code); anything that executes the student's code must go
-    through ``sandbox.run``.
+    ``check`` runs in the grading worker, trusted code; anything that executes the student's code
+    goes through ``self.run``. What every checker needs is offered here, so that a TA learns these
+    names and not the engine's modules:
+
+    - ``self.reference()``: what ``compute_reference`` returns (torch allowed), computed once per
+      checker version, cached as JSON, and turned into objects by ``load_reference``;
+    - ``self.load_starter(name)``: a starter file imported as a module, to compute references from;
+    - ``self.read_answers(submission, layers=..., fields=...)``: every answer found in the file;
+    - ``self.run(sandbox, harness=..., entry=..., files=...)``: code run in the sandbox under
+      ``limits`` (a ``gpu`` checker's runs get a fresh process without asking);
+    - ``self.result(checks, message=...)``: the graded result, scored as the sum of its checks.
     """
 
     slug: ClassVar[str]
@@ -63,6 +78,58 @@ class Checker:
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
         raise NotImplementedError(f"{type(self).__name__} must implement check()")
+
+    # --- References ------------------------------------------------------------------------------
+
+    def compute_reference(self) -> dict[str, Any]:
+        """Trusted: the right answers as a JSON-able document, computed (with torch, say) from the starter."""
+        raise NotImplementedError(f"{type(self).__name__} has no compute_reference()")
+
+    def load_reference(self, document: dict[str, Any]) -> Any:
+        """The cached document as the checker uses it; raise ``ValueError`` or ``KeyError`` if it is
+        not one (an outdated cache file is then computed again). By default the document itself."""
+        return document
+
+    def reference(self) -> Any:
+        """``load_reference(compute_reference())``, computed once per checker version and cached in
+        ``GRADER_CACHE_DIR``, so that grading a file never waits for torch."""
+        return reference_cached(
+            slug=self.slug, version=self.version, cache_dir=engine_setting("GRADER_CACHE_DIR"),
+            compute=self.compute_reference, load=self.load_reference,
+        )
+
+    def load_starter(self, name: str | None = None) -> ModuleType:
+        """Trusted: starter file ``name`` (by default the first) imported afresh as a module."""
+        path = self.starter_path(name or self.starter_files[0])
+        spec = importlib.util.spec_from_file_location(f"{self.slug}_starter_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    # --- Answers, runs, results ------------------------------------------------------------------
+
+    def read_answers(
+        self, submission: SubmissionFile, *, layers: Sequence[LayerSpec] = (), fields: Sequence[FieldSpec] = ()
+    ) -> AnswerSheet:
+        """Every answer about ``layers`` (each ``fields``) and the total, read in one pass."""
+        return read_answers(submission, layers=layers, fields=fields)
+
+    def run(
+        self, sandbox: Sandbox, *, harness: str, entry: str, files: Mapping[str, bytes] | None = None,
+        limits: SandboxLimits | None = None, env: Mapping[str, str] | None = None,
+    ) -> SandboxOutcome:
+        """Run the trusted ``harness`` source in the sandbox: ``entry(scratch_dir)`` is called after
+        ``files`` are written to the scratch folder; what it returns comes back as ``outcome.data``."""
+        return sandbox.run(SandboxRequest(
+            harness=harness, entry=entry, files=dict(files or {}), limits=limits or self.limits,
+            fresh_process=self.queue == "gpu", env=dict(env or {}),
+        ))
+
+    def result(self, checks: Iterable[CheckOutcome], *, message: str = "", output: str = "") -> GradeResult:
+        """The graded result: the checks, scored as the sum of their points (at most ``points``)."""
+        return GradeResult.from_checks(checks, max_score=self.points, message=message, output=output)
+
+    # --- Metadata --------------------------------------------------------------------------------
 
     @classmethod
     def hand_graded_problems(cls) -> tuple[ManualProblem, ...]:
@@ -105,8 +172,8 @@ def validate_checker_class(cls: type[Checker]) -> None:
             raise CheckerDefinitionError(f"{cls.__qualname__} must set {attribute}")
     if not cls.slug.replace("_", "").replace("-", "").isalnum():
         raise CheckerDefinitionError(f"{cls.__qualname__}.slug {cls.slug!r} must be letters, digits, _ or -")
-    if cls.queue not in QUEUES:
-        raise CheckerDefinitionError(f"{cls.__qualname__}.queue {cls.queue!r} must be one of {QUEUES}")
+    if cls.queue not in CHECKER_QUEUES:
+        raise CheckerDefinitionError(f"{cls.__qualname__}.queue {cls.queue!r} must be one of {CHECKER_QUEUES}")
     if not cls.accepted_extensions or not all(ext.startswith(".") for ext in cls.accepted_extensions):
         raise CheckerDefinitionError(f"{cls.__qualname__}.accepted_extensions must be like ('.py',)")
     if cls.points <= 0:

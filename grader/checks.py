@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+
+from grader.conf import engine_setting
 
 
 @register(Tags.compatibility)
@@ -16,23 +17,9 @@ def every_checker_imports(app_configs, **kwargs):
     ]
 
 
-@register(Tags.compatibility)
-def media_dir_is_writable(app_configs, **kwargs):
-    import os
-
-    media = settings.MEDIA_ROOT
-    try:
-        media.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        return [Error(f"MEDIA_ROOT {media} cannot be created: {error}", id="grader.E002")]
-    if not os.access(media, os.W_OK):
-        return [Error(f"MEDIA_ROOT {media} is not writable by this process.", id="grader.E002")]
-    return []
-
-
 @register(Tags.security)
 def sandbox_mode_is_safe(app_configs, **kwargs):
-    if settings.SANDBOX == "unsafe-dev":
+    if engine_setting("SANDBOX") == "unsafe-dev":
         return [
             Warning(
                 "SANDBOX=unsafe-dev: student code runs WITHOUT isolation. Never use this with real students.",
@@ -47,11 +34,11 @@ def sandbox_isolates_student_code(app_configs, **kwargs):
     """Start the bubblewrap sandbox once and look at it from inside (uid, capabilities, files, network)."""
     import os
 
-    if settings.SANDBOX == "unsafe-dev":
+    if engine_setting("SANDBOX") == "unsafe-dev":
         return []  # grader.W001 already says so
     if os.geteuid() != 0:
         # Not a grading process (web, migrate run as an ordinary user and never start the sandbox);
-        # a grading worker started like this refuses to start (grader/celery.py).
+        # a grading worker started like this refuses to start (courseportal/celery.py).
         return []
     from grader.sandbox.health import sandbox_health
 

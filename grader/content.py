@@ -101,10 +101,10 @@ def default_max_bytes(extension: str) -> int:
 
 
 def human_size(count: int) -> str:
-    if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
-    if count >= 1024:
-        return f"{count / 1024:.1f} KB".replace(".0 KB", " KB")
+    """``count`` bytes as people read it: "512 bytes", "1.5 KB", "20 MB", "2 GB" (one decimal at most)."""
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}".replace(f".0 {unit}", f" {unit}")
     return f"{count} bytes"
 
 

@@ -11,9 +11,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from grader.sandbox.types import SandboxLimits, SandboxOutcome, SandboxRequest
+from grader.sandbox.types import SandboxOutcome
+
+if TYPE_CHECKING:
+    from grader.checker import Checker, Sandbox
 
 HARNESS_PATH = Path(__file__).with_name("model_structure_harness.py")
 _MAX_MODULES = 2000
@@ -71,29 +74,21 @@ class StructureReport:
         )
 
 
-def describe_canonical(model: Any) -> tuple[ModuleDescription, ...]:
-    """The canonical model described exactly as the harness describes the student's (trusted)."""
-    from grader.model_structure_harness import describe_model
-
-    return tuple(ModuleDescription.from_raw(raw) for raw in describe_model(model))
-
-
 def structure_check_run(
-    sandbox: Any, *, code: str, class_name: str, limits: SandboxLimits
+    checker: Checker, sandbox: Sandbox, *, code: str, class_name: str
 ) -> tuple[StructureReport | None, SandboxOutcome]:
-    """Build ``class_name`` from the student's ``code`` in the sandbox and describe it.
+    """Build ``class_name`` from the student's ``code`` in the sandbox (``checker.run``, under its
+    limits) and describe it.
 
     Returns the validated report (``None`` if the run failed or returned garbage) and the raw
     outcome (for its output and limit message).
     """
     request_file = json.dumps({"entry_file": "submission.py", "class_name": class_name}).encode()
-    outcome = sandbox.run(
-        SandboxRequest(
-            harness=HARNESS_PATH.read_text(encoding="utf-8"),
-            entry="describe_submission",
-            files={"submission.py": code.encode("utf-8"), "structure_request.json": request_file},
-            limits=limits,
-        )
+    outcome = checker.run(
+        sandbox,
+        harness=HARNESS_PATH.read_text(encoding="utf-8"),
+        entry="describe_submission",
+        files={"submission.py": code.encode("utf-8"), "structure_request.json": request_file},
     )
     if not outcome.ok:
         return None, outcome

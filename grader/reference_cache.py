@@ -1,7 +1,7 @@
 """Reference answers computed once per checker version (with torch, say) and kept as JSON.
 
 A checker's references are computed in trusted code the first time they are needed, written to
-``settings.GRADER_CACHE_DIR/<slug>/reference-<version>.json`` and read from there afterwards, so
+``GRADER_CACHE_DIR/<slug>/reference-<version>.json`` and read from there afterwards, so
 that a worker grading a file does not pay for importing torch. The version is a digest of the
 checker's folder: editing the starter or the checker makes a new file.
 """

@@ -11,10 +11,9 @@ import pkgutil
 from dataclasses import dataclass
 from functools import cache
 
-from django.conf import settings
-
 import assignments
 from grader.checker import Checker, validate_checker_class
+from grader.conf import engine_setting
 
 
 class UnknownChecker(LookupError):
@@ -35,7 +34,7 @@ def discover() -> Discovery:
         f"assignments.{info.name}.checker"
         for info in pkgutil.iter_modules(assignments.__path__)
         if info.ispkg and not info.name.startswith("_")
-    ] + list(getattr(settings, "GRADER_EXTRA_CHECKER_MODULES", []))
+    ] + list(engine_setting("GRADER_EXTRA_CHECKER_MODULES"))
     for module_name in module_names:
         try:
             module = importlib.import_module(module_name)

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from courseportal.celery import ALL_QUEUES
 from courseportal.operations.broker import EmbeddedBroker
-from courseportal.operations.processes import WORKER_QUEUES, celery_worker_argv
+from courseportal.operations.processes import celery_worker_argv
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -84,7 +85,7 @@ def celery_worker(
     *,
     broker_url: str,
     env: Mapping[str, str] | None = None,
-    queues: Iterable[str] = WORKER_QUEUES,
+    queues: Iterable[str] = ALL_QUEUES,
     concurrency: int = 1,
     beat: bool = False,
     ready_timeout_s: float = 60.0,
@@ -213,7 +214,7 @@ def worker_env(state: SharedState, **overrides: str) -> dict[str, str]:
 
 def point_celery_app_at(broker_url: str) -> Callable[[], None]:
     """Make this (the test) process publish to ``broker_url``; returns a function that undoes it."""
-    from grader.celery import app
+    from courseportal.celery import app
 
     previous = app.conf.broker_url
 

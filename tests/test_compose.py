@@ -51,7 +51,7 @@ def test_every_app_service_is_configured_by_environment(compose):
 
 
 def test_every_celery_queue_has_a_consumer_and_gpu_work_only_reaches_the_gpu_worker(compose):
-    from grader.celery import app
+    from courseportal.celery import app
 
     services = compose["services"]
     consumed = set().union(*(queues_consumed(service) for service in services.values()))

@@ -1,66 +1,16 @@
 """lec1_mlp_params: the parameter count of every layer of ``MLP``, and the total.
 
-The reference comes from torch: the starter file's own model, built once per checker version in
-trusted code and cached as JSON (``grader.reference_cache``), with the counts that common mistakes
-give. The score depends only on the answers read from the student's file; their code is not run.
+The reference comes from torch (``reference.py``): the starter file's own model, counted once per
+checker version. The score depends only on the answers read from the student's file; their code
+is not run.
 """
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
-from grader.answer_checks import count_check
-from grader.answer_sheet import PARAMETER_COUNT, LayerSpec, answer_lines, answer_places, read_answer_sheet
-from grader.checker import Checker, Sandbox
-from grader.content import SubmissionFile
-from grader.reference_cache import reference_cached
-from grader.results import GradeResult
-
-STARTER = Path(__file__).with_name("lec1_mlp_params.py")
-MODEL_CLASS = "MLP"
-
-
-def reference_compute() -> dict[str, Any]:
-    """Trusted: build the starter's model with torch; count each layer's parameters, and what
-    forgetting the bias or giving one bias per input would count instead."""
-    from torch import nn
-
-    spec = importlib.util.spec_from_file_location("lec1_mlp_params_starter", STARTER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    model = getattr(module, MODEL_CLASS)()
-    layers = []
-    for name, layer in model.named_children():
-        if not isinstance(layer, nn.Linear):
-            continue
-        weights = layer.weight.numel()
-        layers.append({
-            "name": name,
-            "type": type(layer).__name__,
-            "params": sum(parameter.numel() for parameter in layer.parameters()),
-            "mistakes": [
-                [weights, f"leaves out the bias: {name} also has one bias per output feature "
-                          f"({layer.out_features}), on top of in·out = {layer.in_features}·{layer.out_features} weights"],
-                [weights + layer.in_features, "counts one bias per input feature; there is one per output feature"],
-            ],
-        })
-    total = sum(parameter.numel() for parameter in model.parameters())
-    weights_only = sum(layer.weight.numel() for layer in model.modules() if isinstance(layer, nn.Linear))
-    return {
-        "layers": layers,
-        "total_params": total,
-        "total_mistakes": [[weights_only, "leaves out the biases (one per output feature of every layer)"]],
-    }
-
-
-def reference_from_document(document: dict[str, Any]) -> dict[str, Any]:
-    if not document["layers"] or int(document["total_params"]) <= 0:
-        raise ValueError("empty reference")
-    return document
+from assignments.lec1_mlp_params.reference import MODEL_CLASS, reference_compute, reference_from_document
+from grader import PARAMETER_COUNT, Checker, LayerSpec, count_check
 
 
 class MlpParameterCountChecker(Checker):
@@ -76,20 +26,17 @@ class MlpParameterCountChecker(Checker):
     points_for_total = 4.0
     points = 10.0
 
-    def reference(self) -> dict[str, Any]:
-        return reference_cached(
-            slug=self.slug, version=self.version, cache_dir=settings.GRADER_CACHE_DIR,
-            compute=reference_compute, load=reference_from_document,
-        )
+    def compute_reference(self) -> dict[str, Any]:
+        return reference_compute(getattr(self.load_starter(), MODEL_CLASS)())
 
-    def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
+    def load_reference(self, document: dict[str, Any]) -> dict[str, Any]:
+        return reference_from_document(document)
+
+    def check(self, submission, sandbox):
         reference = self.reference()
         layers = reference["layers"]
-        sheet = read_answer_sheet(
-            answer_lines(submission),
-            layers=[LayerSpec(layer["name"], layer["type"]) for layer in layers],
-            fields=[PARAMETER_COUNT],
-            places=answer_places(submission),
+        sheet = self.read_answers(
+            submission, layers=[LayerSpec(layer["name"], layer["type"]) for layer in layers], fields=[PARAMETER_COUNT]
         )
         checks = [
             count_check(
@@ -109,6 +56,4 @@ class MlpParameterCountChecker(Checker):
             hint="The total is the sum of every layer's parameters.",
         ))
         right = sum(check.passed for check in checks)
-        return GradeResult.from_checks(
-            checks, max_score=self.points, message=f"{right} of {len(checks)} answers are right."
-        )
+        return self.result(checks, message=f"{right} of {len(checks)} answers are right.")

@@ -9,27 +9,18 @@ comes out of the sandbox is theirs to forge, so that check is worth 0 points.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from django.conf import settings
-
-from assignments.lec2_hw1.reference import MODEL_CLASS, LayerReference, Reference, reference_load
-from grader.answer_checks import count_check
-from grader.answer_sheet import (
-    INPUT_SIZE,
-    OUTPUT_SIZE,
-    Answer,
-    AnswerSheet,
-    LayerSpec,
-    answer_lines,
-    answer_places,
-    read_answer_sheet,
+from assignments.lec2_hw1.reference import (
+    MODEL_CLASS,
+    LayerReference,
+    Reference,
+    reference_compute,
+    reference_from_document,
 )
-from grader.checker import Checker, Sandbox
-from grader.content import SubmissionFile
+from grader import INPUT_SIZE, OUTPUT_SIZE, Checker, CheckOutcome, LayerSpec, SandboxLimits, count_check
+from grader.answers import Answer, AnswerSheet, Shape, explain_shape_difference, shape_matches
 from grader.model_structure import structure_check_run, structure_differences
-from grader.results import CheckOutcome, GradeResult
-from grader.sandbox.types import SandboxLimits
-from grader.shapes import Shape, explain_shape_difference, shape_matches
 
 FIELDS = (INPUT_SIZE, OUTPUT_SIZE)
 
@@ -53,16 +44,16 @@ class NetHWSizesChecker(Checker):
     points = 25.0
     weight_percent = 25
 
-    def reference(self) -> Reference:
-        return reference_load(version=self.version, cache_dir=settings.GRADER_CACHE_DIR)
+    def compute_reference(self) -> dict[str, Any]:
+        return reference_compute(getattr(self.load_starter(), MODEL_CLASS)())
 
-    def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
+    def load_reference(self, document: dict[str, Any]) -> Reference:
+        return reference_from_document(document)
+
+    def check(self, submission, sandbox):
         reference = self.reference()
-        sheet = read_answer_sheet(
-            answer_lines(submission),
-            layers=[LayerSpec(layer.name, layer.type_name) for layer in reference.layers],
-            fields=FIELDS,
-            places=answer_places(submission),
+        sheet = self.read_answers(
+            submission, layers=[LayerSpec(layer.name, layer.type_name) for layer in reference.layers], fields=FIELDS
         )
         checks = [
             self._size_check(reference, sheet, layer, field)
@@ -72,9 +63,7 @@ class NetHWSizesChecker(Checker):
         checks.append(self._total_check(reference, sheet.total))
         structure, output = self._structure_check(reference, submission, sandbox)
         checks.append(structure)
-        return GradeResult.from_checks(
-            checks, max_score=self.points, message=_summary(checks, structure, sheet), output=output
-        )
+        return self.result(checks, message=_summary(checks, structure, sheet), output=output)
 
     # --- one size ---------------------------------------------------------------------------
 
@@ -112,11 +101,9 @@ class NetHWSizesChecker(Checker):
 
     # --- the student's own model (feedback only) ----------------------------------------------
 
-    def _structure_check(
-        self, reference: Reference, submission: SubmissionFile, sandbox: Sandbox
-    ) -> tuple[CheckOutcome, str]:
+    def _structure_check(self, reference: Reference, submission, sandbox) -> tuple[CheckOutcome, str]:
         outcome = CheckOutcome("model_unchanged", passed=False, points=0.0, max_points=0.0)
-        report, run = structure_check_run(sandbox, code=submission.code(), class_name=MODEL_CLASS, limits=self.limits)
+        report, run = structure_check_run(self, sandbox, code=submission.code(), class_name=MODEL_CLASS)
         if run.limit_exceeded:
             return replace(outcome, feedback=f"Your file could not be run: {run.limit_message} (Not scored.)"), run.output
         if report is None:

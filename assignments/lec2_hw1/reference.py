@@ -1,24 +1,19 @@
 """The reference answers for lec2_hw1, computed by torch from the starter's own ``NetHW``.
 
-Trusted code. ``reference_load`` returns the answers from the JSON cache in
-``settings.GRADER_CACHE_DIR`` (one file per checker version), computing them once with torch when
-the file is missing, so grading a file never pays torch's import. Nothing here is typed by hand:
-sizes come from forward hooks, and every "common mistake" is the size or count torch gives for a
-mistaken variant of the layer (stride 1, no dilation, floor → ceil, ...), computed here.
+Trusted code. The checker's ``compute_reference`` calls ``reference_compute`` on a fresh ``NetHW``
+from the starter file; the engine caches the document per checker version and
+``reference_from_document`` turns it into objects. Nothing here is typed by hand: sizes come from
+forward hooks, and every "common mistake" is the size or count torch gives for a mistaken variant
+of the layer (stride 1, no dilation, floor → ceil, ...), computed here.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from grader.reference_cache import reference_cached
-
-STARTER = Path(__file__).with_name("lec2_hw1.py")
 MODEL_CLASS = "NetHW"
 INPUT_SHAPE = (1, 3, 32, 32)
 FORMAT = 1
@@ -63,14 +58,6 @@ class Reference:
 # --- Loading ----------------------------------------------------------------------------------
 
 
-def reference_load(*, version: str, cache_dir: Path) -> Reference:
-    """The reference for checker ``version``: from memory, from the JSON cache, or from torch."""
-    return reference_cached(
-        slug="lec2_hw1", version=version, cache_dir=cache_dir, compute=reference_compute,
-        load=reference_from_document,
-    )
-
-
 def reference_from_document(document: Mapping[str, Any]) -> Reference:
     """The reference in a cached JSON document; raises ``ValueError``/``KeyError`` if it is not one."""
     from grader.model_structure import ModuleDescription
@@ -101,22 +88,14 @@ def _mistake(raw: Mapping[str, Any]) -> Mistake:
 # --- Computing (imports torch) -----------------------------------------------------------------
 
 
-def canonical_model():
-    """A fresh ``NetHW`` from the starter file, the very file students download."""
-    spec = importlib.util.spec_from_file_location("lec2_hw1_starter", STARTER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, MODEL_CLASS)()
-
-
-def reference_compute() -> dict[str, Any]:
-    """Run the canonical model on ``INPUT_SHAPE`` with forward hooks; return the JSON document."""
+def reference_compute(model: Any) -> dict[str, Any]:
+    """Run ``model`` (the starter's ``NetHW``) on ``INPUT_SHAPE`` with forward hooks; return the JSON document."""
     import torch
 
     from grader.model_structure_harness import describe_model
 
     torch.manual_seed(0)
-    model = canonical_model().eval()
+    model = model.eval()
     calls: list[tuple[str, Any, Any, Any]] = []
     hooks = [
         module.register_forward_hook(

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from assignments.lec2_hw1.reference import STARTER, Reference
+from assignments.lec2_hw1.checker import NetHWSizesChecker
+from assignments.lec2_hw1.reference import Reference
 
 SizeStyle = Callable[[tuple[int, ...]], str]
 
@@ -42,7 +43,7 @@ def solution_text(
     """
     wrong = dict(wrong or {})
     write = STYLES[style]
-    text = STARTER.read_text(encoding="utf-8")
+    text = NetHWSizesChecker.starter_path("lec2_hw1.py").read_text(encoding="utf-8")
     for layer in reference.layers:
         sizes = {
             field: wrong.get(f"{layer.name}.{field}", write(getattr(layer, field)))
@@ -70,6 +71,4 @@ def solution_text(
 def full_marks_text(*, style: str = "tuple") -> str:
     """A filled-in starter that scores 25/25, from the cached torch reference (needs settings):
     for browser tests, demos and benchmarks."""
-    from assignments.lec2_hw1.checker import NetHWSizesChecker
-
     return solution_text(NetHWSizesChecker().reference(), style=style)

@@ -77,7 +77,3 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course.slug}/{self.slug}"
-
-    def is_open(self, at=None) -> bool:
-        at = at or timezone.now()
-        return self.is_published and self.opens_at <= at <= self.due_at

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from courseportal.courses.deadlines import UploadWindow, upload_window
 from courseportal.courses.models import Assignment, Course, Membership
 
 if TYPE_CHECKING:
     from courseportal.submissions.models import Submission
-
-
-def courses_for_user(*, user: User) -> QuerySet[Course]:
-    return Course.objects.filter(memberships__user=user).distinct()
-
-
-def membership_for(*, user: User | AnonymousUser, course: Course) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, course=course).first()
 
 
 def user_teaches(*, user: User | AnonymousUser, course: Course) -> bool:
@@ -76,18 +66,10 @@ def assignment_for_viewer(
     return assignment
 
 
-def assignment_phase(*, assignment: Assignment, at: datetime | None = None) -> str:
-    """Where ``assignment`` stands for uploads: ``"upcoming"``, ``"open"`` or ``"closed"``."""
-    at = at or timezone.now()
-    if not assignment.is_published or at < assignment.opens_at:
-        return "upcoming"
-    return "open" if at <= assignment.due_at else "closed"
-
-
 @dataclass(frozen=True)
 class AssignmentOverview:
     assignment: Assignment
-    phase: str
+    window: UploadWindow
     latest_submission: Submission | None
 
 
@@ -124,7 +106,8 @@ def course_overviews_for(*, user: User) -> list[CourseOverview]:
         for assignment in assignments[membership.course_id]:
             if teaches or assignment.is_published:
                 assignment.course = membership.course  # already fetched: spare the templates a query
-                rows.append(AssignmentOverview(assignment=assignment, phase=assignment_phase(assignment=assignment, at=now),
+                window = upload_window(assignment=assignment, student=user, at=now)
+                rows.append(AssignmentOverview(assignment=assignment, window=window,
                                                latest_submission=latest.get(assignment.pk)))
         overviews.append(CourseOverview(
             course=membership.course, role=membership.get_role_display(), teaches=teaches,

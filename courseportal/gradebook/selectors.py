@@ -14,8 +14,10 @@ from typing import NamedTuple
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, FloatField, IntegerField, Max, Value, When, Window
 from django.db.models.functions import Cast, NullIf, RowNumber
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courseportal.courses.deadlines import UploadWindow, upload_window
 from courseportal.courses.models import Assignment, Course, Membership
 from courseportal.submissions.models import Result
 
@@ -86,6 +88,12 @@ class Gradebook:
     assignments: tuple[Assignment, ...]
     rows: tuple[GradebookRow, ...]
     weight_total: int
+    # Each assignment's time rules for the class now (open, closed, ...), in the order of ``assignments``.
+    windows: tuple[UploadWindow, ...] = ()
+
+    @property
+    def assignment_windows(self) -> list[tuple[Assignment, UploadWindow]]:
+        return list(zip(self.assignments, self.windows, strict=True))
 
 
 def gradebook_for(*, course: Course, choice: ScoreChoice) -> Gradebook:
@@ -96,6 +104,10 @@ def gradebook_for(*, course: Course, choice: ScoreChoice) -> Gradebook:
     report awaiting grading is marked provisional. Three queries, whatever the size of the class.
     """
     assignments = tuple(Assignment.objects.filter(course=course).order_by("due_at", "slug"))
+    for assignment in assignments:
+        assignment.course = course  # already fetched: the time rules read its zone
+    now = timezone.now()
+    windows = tuple(upload_window(assignment=assignment, at=now) for assignment in assignments)
     students = (
         get_user_model().objects.filter(memberships__course=course, memberships__role=Membership.Role.STUDENT)
         .order_by("username").values_list("id", "username", "first_name", "last_name")
@@ -115,7 +127,7 @@ def gradebook_for(*, course: Course, choice: ScoreChoice) -> Gradebook:
             provisional=any(cell is not None and cell.provisional for cell in cells),
         ))
     return Gradebook(course=course, choice=choice, assignments=assignments, rows=tuple(rows),
-                     weight_total=weight_total)
+                     weight_total=weight_total, windows=windows)
 
 
 def _chosen_scores(*, assignment_ids: list[int], choice: ScoreChoice) -> dict[tuple[int, int], GradebookCell]:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,7 +8,8 @@ from django.views.decorators.http import require_GET
 
 from courseportal.courses.models import Course
 from courseportal.courses.selectors import course_for_member, user_is_instructor
-from courseportal.gradebook.selectors import Gradebook, ScoreChoice, gradebook_for
+from courseportal.gradebook.exports import gradebook_write_csv
+from courseportal.gradebook.selectors import ScoreChoice, gradebook_for
 
 
 def _instructed_course_or_404(request: HttpRequest, course_slug: str) -> Course:
@@ -47,18 +46,3 @@ def gradebook_csv(request: HttpRequest, course_slug: str) -> HttpResponse:
     response.write("\ufeff")  # Excel reads UTF-8 (Chinese names) only with a byte-order mark
     gradebook_write_csv(gradebook, response)
     return response
-
-
-def gradebook_write_csv(gradebook: Gradebook, stream) -> None:
-    writer = csv.writer(stream)
-    writer.writerow([_("Account"), _("Name"),
-                     *(f"{a.slug} ({a.weight_percent}%)" for a in gradebook.assignments), _("Weighted total %")])
-    for row in gradebook.rows:
-        scores = ["" if cell is None else cell.display for cell in row.cells]
-        writer.writerow([_spreadsheet_safe(row.account), _spreadsheet_safe(row.name), *scores,
-                         f"{row.total_percent:.2f}"])
-
-
-def _spreadsheet_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula to Excel; names come from rosters we do not control.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

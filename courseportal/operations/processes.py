@@ -9,14 +9,15 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-WORKER_QUEUES = ("checks", "gpu", "maintenance")
-CELERY_APP = "grader.celery"
+from courseportal.celery import ALL_QUEUES
+
+CELERY_APP = "courseportal"
 
 
 def celery_worker_argv(
     *,
     hostname: str,
-    queues: Iterable[str] = WORKER_QUEUES,
+    queues: Iterable[str] = ALL_QUEUES,
     concurrency: int = 2,
     beat_schedule: Path | None = None,
     loglevel: str = "INFO",
@@ -37,7 +38,7 @@ def celery_worker_argv(
 
 
 def celery_beat_argv(*, schedule: Path, loglevel: str = "INFO") -> list[str]:
-    """Celery beat, which publishes the periodic sweep (``grader.sweep_submissions``)."""
+    """Celery beat, which publishes the periodic sweep (``submissions.sweep``)."""
     return [sys.executable, "-m", "celery", "--app", CELERY_APP, "beat", "--schedule", str(schedule),
             "--loglevel", loglevel]
 

@@ -11,10 +11,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from courseportal.courses.deadlines import upload_window
 from courseportal.courses.models import Assignment
 from courseportal.courses.selectors import (
     assignment_for_viewer,
-    assignment_phase,
     user_can_regrade,
     user_teaches,
 )
@@ -71,7 +71,7 @@ def _assignment_page(
     context = {
         "assignment": assignment,
         "course": assignment.course,
-        "phase": assignment_phase(assignment=assignment),
+        "window": upload_window(assignment=assignment, student=request.user),
         "checker": checker,
         "form": form,
         "refusal": refusal,

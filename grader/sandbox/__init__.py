@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import os
 
-from django.conf import settings
-
+from grader.conf import engine_setting
 from grader.sandbox.types import SandboxFailure, SandboxLimits, SandboxOutcome, SandboxRequest
 
 __all__ = ["SandboxFailure", "SandboxLimits", "SandboxOutcome", "SandboxRequest", "get_sandbox"]
@@ -33,7 +32,7 @@ def get_sandbox():
 
 
 def _create_sandbox():
-    if settings.SANDBOX == "unsafe-dev":
+    if engine_setting("SANDBOX") == "unsafe-dev":
         from grader.sandbox.unsafe import UnsafeSubprocessSandbox
 
         logger.warning("SANDBOX=unsafe-dev: student code will run WITHOUT isolation in this process's children")
@@ -42,6 +41,6 @@ def _create_sandbox():
     from grader.sandbox.slots import current_slot, slot_uid
 
     return WarmPoolSandbox(
-        uid=slot_uid(settings.SANDBOX_BASE_UID, current_slot()),
-        recycle_after_runs=settings.SANDBOX_RECYCLE_AFTER_RUNS,
+        uid=slot_uid(engine_setting("SANDBOX_BASE_UID"), current_slot()),
+        recycle_after_runs=engine_setting("SANDBOX_RECYCLE_AFTER_RUNS"),
     )

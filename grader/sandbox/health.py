@@ -1,7 +1,7 @@
 """Is the sandbox usable here? Answered by starting one and looking at it from the inside.
 
 Used by the Django system check (``grader/checks.py``) and at Celery worker start
-(``grader/celery.py``): a worker that cannot isolate student code refuses to start, unless the
+(``courseportal/celery.py``): a worker that cannot isolate student code refuses to start, unless the
 operator chose ``SANDBOX=unsafe-dev`` and is told so loudly.
 """
 
@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from django.conf import settings
-
+from grader.conf import engine_setting
 from grader.sandbox import bwrap, cgroups
 from grader.sandbox.types import SandboxFailure, SandboxLimits, SandboxRequest
 
@@ -77,7 +76,7 @@ def sandbox_health() -> SandboxHealth:
         "space and processes by RLIMIT_NPROC only (see " + DOCS + ")."
     ]
     try:
-        zygote = Zygote(bwrap.SandboxSpec(uid=settings.SANDBOX_BASE_UID + PROBE_SLOT))
+        zygote = Zygote(bwrap.SandboxSpec(uid=engine_setting("SANDBOX_BASE_UID") + PROBE_SLOT))
         try:
             outcome = zygote.execute(_probe_request(), controllers=controllers).outcome
         finally:
@@ -92,7 +91,7 @@ def sandbox_health() -> SandboxHealth:
 
 def require_working_sandbox() -> None:
     """Raise ``SystemExit`` with the reasons if student code could not be isolated here."""
-    if settings.SANDBOX == "unsafe-dev":
+    if engine_setting("SANDBOX") == "unsafe-dev":
         logger.critical(
             "SANDBOX=unsafe-dev: student code runs WITHOUT ANY ISOLATION in this worker. "
             "Never use this with real students."
@@ -114,7 +113,7 @@ def _preconditions() -> list[str]:
     if os.geteuid() != 0:
         problems.append(
             "The grading worker must start as root so that it can run student code as a per-slot "
-            f"unprivileged uid (SANDBOX_BASE_UID={settings.SANDBOX_BASE_UID} + slot); it never runs "
+            f"unprivileged uid (SANDBOX_BASE_UID={engine_setting('SANDBOX_BASE_UID')} + slot); it never runs "
             "student code as root."
         )
     real_interpreter = Path(os.path.realpath(sys.executable))
@@ -147,13 +146,13 @@ def _probe_request() -> SandboxRequest:
 
 
 def private_paths() -> list[str]:
-    """Paths student code must never see: source, settings, checkers, database, uploads, caches."""
-    base = Path(settings.BASE_DIR)
-    paths = [base / "manage.py", base / "courseportal", base / "grader", base / "assignments",
-             Path(settings.MEDIA_ROOT), Path(settings.VAR_DIR), Path(settings.GRADER_CACHE_DIR)]
-    database = settings.DATABASES["default"].get("NAME")
-    if database and str(database).startswith("/"):
-        paths.append(Path(database))
+    """Paths student code must never see: the engine, the checkers, the cached references, and what
+    the project names in ``GRADER_PRIVATE_PATHS`` (its source, settings, database, uploads)."""
+    import assignments
+
+    engine = Path(__file__).resolve().parents[1]
+    paths = [engine, *(Path(folder) for folder in assignments.__path__), Path(engine_setting("GRADER_CACHE_DIR")),
+             *(Path(path) for path in engine_setting("GRADER_PRIVATE_PATHS"))]
     return [str(path) for path in paths]
 
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from grader.content import human_size
+
 LimitName = Literal["wall_time", "cpu_time", "memory", "processes", "file_size", "output"]
 
 
@@ -26,12 +28,12 @@ class SandboxLimits:
         return {
             "wall_time": f"Your code ran longer than {self.wall_seconds:g} s and was stopped.",
             "cpu_time": f"Your code used more than {self.cpu_seconds:g} s of CPU time and was stopped.",
-            "memory": f"Your code used more than {_human_bytes(self.memory_bytes)} of memory and was stopped.",
+            "memory": f"Your code used more than {human_size(self.memory_bytes)} of memory and was stopped.",
             "processes": f"Your code started more than {self.processes} processes and was stopped.",
-            "file_size": f"Your code wrote a file larger than {_human_bytes(self.file_size_bytes)} and was stopped.",
+            "file_size": f"Your code wrote a file larger than {human_size(self.file_size_bytes)} and was stopped.",
             "output": (
-                f"Your code printed more than {_human_bytes(self.max_output_bytes)} and was stopped; "
-                f"only the last {_human_bytes(self.output_bytes)} are kept."
+                f"Your code printed more than {human_size(self.max_output_bytes)} and was stopped; "
+                f"only the last {human_size(self.output_bytes)} are kept."
             ),
         }[limit]
 
@@ -84,10 +86,3 @@ class SandboxOutcome:
 class SandboxFailure(RuntimeError):
     """The sandbox itself could not run the request (it would not start, or broke): not the
     student's doing. Grading reports it as a grader failure for staff to look at."""
-
-
-def _human_bytes(count: int) -> str:
-    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if count >= size:
-            return f"{count / size:g} {unit}"
-    return f"{count} bytes"

@@ -1,20 +1,17 @@
-"""``startassignment`` scaffolds a checker that is discovered and grades; ``sync_assignments``
-registers every checker in a course, once."""
+"""``startassignment`` scaffolds a checker that is discovered and grades, written with a handful
+of the engine's names."""
 
 from __future__ import annotations
 
+import ast
 import sys
-from datetime import datetime
 from io import StringIO
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
 
 import assignments
-from courseportal.courses.models import Assignment
-from grader import registry
-from grader.grading import grade_file
+from grader import grade_file, registry
 from tests.conftest import checkers_registered
 
 
@@ -46,11 +43,21 @@ def test_a_scaffolded_assignment_is_discovered_and_grades_its_own_starter(scaffo
     assert (unanswered.status, unanswered.score, unanswered.max_score) == ("graded", 0.0, checker.points)
     assert "No answer found" in unanswered.checks[0].feedback
 
-    filled = starter.replace("總參數量:", f"總參數量: {checker.total_params()}")
+    filled = starter.replace("總參數量:", f"總參數量: {checker.reference()['total_params']}")
     graded = grade_file(checker, filename="a.py", data=filled.encode(), sandbox=sandbox)
     assert graded.score == checker.points
     for name in ("checker.py", "tests/test_checker.py", "tests/golden/unanswered_starter.py"):
         compile((scaffold_folder / "lec9_scaffolded" / name).read_text(), name, "exec")
+
+
+def test_a_scaffolded_checker_needs_at_most_five_names_from_the_engine(scaffold_folder):
+    call_command("startassignment", "lec9_scaffolded", "--directory", str(scaffold_folder), stdout=StringIO())
+    tree = ast.parse((scaffold_folder / "lec9_scaffolded" / "checker.py").read_text(encoding="utf-8"))
+    names = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+             and (node.module or "").split(".")[0] == "grader" for alias in node.names]
+    modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               and (node.module or "").split(".")[0] == "grader"}
+    assert modules == {"grader"} and 0 < len(names) <= 5, names
 
 
 @pytest.mark.parametrize("slug", ["Lec1", "1abc", "has-dash", "x"])
@@ -63,27 +70,3 @@ def test_startassignment_never_overwrites_an_assignment(tmp_path):
     (tmp_path / "lec2_hw1").mkdir()
     with pytest.raises(CommandError, match="already exists"):
         call_command("startassignment", "lec2_hw1", "--directory", str(tmp_path))
-
-
-def test_sync_registers_every_checker_once_in_the_course_time_zone(course, fresh_registry):
-    output = StringIO()
-    call_command("sync_assignments", "--course", course.slug, "--due", "2025-11-30T23:59", stdout=output)
-    slugs = set(Assignment.objects.filter(course=course).values_list("slug", flat=True))
-    assert {"lec2_hw1", "lec2_hw2", "lec1_mlp_params"} <= slugs
-    hw1 = Assignment.objects.get(course=course, slug="lec2_hw1")
-    assert hw1.due_at == datetime(2025, 11, 30, 23, 59, tzinfo=ZoneInfo(course.time_zone))
-    assert hw1.title == registry.get_checker("lec2_hw1").title
-    assert "lec2_hw1: created" in output.getvalue()
-
-    again = StringIO()
-    call_command("sync_assignments", "--course", course.slug, "--due", "2026-01-01T00:00", stdout=again)
-    assert Assignment.objects.filter(course=course).count() == len(slugs)
-    assert Assignment.objects.get(course=course, slug="lec2_hw1").due_at == hw1.due_at
-    assert "lec2_hw1: exists, unchanged" in again.getvalue()
-
-
-def test_sync_explains_an_unknown_course_and_a_bad_date(course):
-    with pytest.raises(CommandError, match="No course 'nope'"):
-        call_command("sync_assignments", "--course", "nope", "--due", "2025-11-30T23:59")
-    with pytest.raises(CommandError, match="not a date"):
-        call_command("sync_assignments", "--course", course.slug, "--due", "next friday")

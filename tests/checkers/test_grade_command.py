@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from assignments.lec2_hw1.solution import solution_text
+from assignments.lec2_hw1.solution import full_marks_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,9 +26,9 @@ def run_grade(path: Path) -> tuple[int, dict]:
     return code, json.loads(stdout.getvalue())
 
 
-def test_a_correct_file_is_graded_in_the_sandbox_with_full_marks(lec2_checker, sandbox, tmp_path):
+def test_a_correct_file_is_graded_in_the_sandbox_with_full_marks(references_cached_once, tmp_path):
     path = tmp_path / "anything.py"  # no account/file-name rule here
-    path.write_text(solution_text(lec2_checker.reference()), encoding="utf-8")
+    path.write_text(full_marks_text(), encoding="utf-8")
     code, result = run_grade(path)
     assert code == 0
     assert (result["status"], result["score"], result["max_score"]) == ("graded", 25.0, 25.0)
@@ -46,7 +46,7 @@ def test_a_correct_file_is_graded_in_the_sandbox_with_full_marks(lec2_checker, s
         ("answers.txt", b"conv1: input (1, 3, 32, 32)", "not accepted"),
     ],
 )
-def test_content_an_upload_would_refuse_is_rejected_with_a_message(lec2_checker, tmp_path, name, data, words):
+def test_content_an_upload_would_refuse_is_rejected_with_a_message(tmp_path, name, data, words):
     path = tmp_path / name
     path.write_bytes(data)
     code, result = run_grade(path)
@@ -54,7 +54,7 @@ def test_content_an_upload_would_refuse_is_rejected_with_a_message(lec2_checker,
     assert result["status"] == "rejected" and words in result["message"]
 
 
-def test_a_missing_file_is_rejected_as_json(lec2_checker, tmp_path):
+def test_a_missing_file_is_rejected_as_json(tmp_path):
     code, result = run_grade(tmp_path / "nowhere.py")
     assert code != 0 and result["status"] == "rejected"
 

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.services import submission_create, submission_regrade
-from grader.tasks import grade_submission
+from courseportal.submissions.tasks import grade_submission
 from tests.conftest import make_assignment
 from tests.integration.conftest import mail_sent_to
 from tests.stack import celery_worker, wait_until

@@ -17,7 +17,7 @@ from courseportal.courses.models import Membership
 from courseportal.courses.services import membership_set
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.services import submission_create
-from grader.tasks import grade_submission
+from courseportal.submissions.tasks import grade_submission
 from tests.conftest import make_assignment, make_user
 from tests.stack import celery_worker, wait_until
 

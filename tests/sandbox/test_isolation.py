@@ -111,7 +111,7 @@ def test_a_celery_worker_that_cannot_isolate_student_code_refuses_to_start():
            "DJANGO_SETTINGS_MODULE": "courseportal.settings", "SANDBOX": "bwrap"}
     completed = subprocess.run(
         ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
-         str(REPO_ROOT / ".venv/bin/celery"), "-A", "grader.celery", "worker", "--pool", "solo", "-Q", "checks"],
+         str(REPO_ROOT / ".venv/bin/celery"), "-A", "courseportal", "worker", "--pool", "solo", "-Q", "checks"],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=50,
     )
     assert completed.returncode != 0

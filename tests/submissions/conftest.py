@@ -17,11 +17,11 @@ def published(monkeypatch):
     """Every message the services hand to the broker, instead of a broker (unit tests only)."""
     sent: list[tuple[int, str]] = []
 
-    def fake_apply_async(args, queue, retry):
-        sent.append((args[0], queue))
+    def fake_send(*, submission_id, queue):
+        sent.append((submission_id, queue))
 
-    monkeypatch.setattr("grader.tasks.grade_submission.apply_async", fake_apply_async)
-    monkeypatch.setattr("grader.sandbox.get_sandbox", lambda: None)
+    monkeypatch.setattr("courseportal.submissions.services.pipeline.grading_task_send", fake_send)
+    monkeypatch.setattr("courseportal.submissions.services.pipeline.get_sandbox", lambda: None)
     return sent
 
 

@@ -132,7 +132,7 @@ def test_broker_outage_leaves_the_upload_queued(student, assignment, monkeypatch
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("connection refused")
 
-    monkeypatch.setattr("grader.tasks.grade_submission.apply_async", broker_down)
+    monkeypatch.setattr("courseportal.submissions.services.pipeline.grading_task_send", broker_down)
     submission = create(student, assignment, django_capture_on_commit_callbacks)
     submission.refresh_from_db()
     assert submission.status == Submission.Status.QUEUED and submission.enqueued_at is None
@@ -184,7 +184,7 @@ def test_sweep_stops_sending_at_the_first_sign_the_broker_is_down(student, other
         attempts.append(args)
         raise ConnectionRefusedError("connection refused")
 
-    monkeypatch.setattr("grader.tasks.grade_submission.apply_async", broker_down)
+    monkeypatch.setattr("courseportal.submissions.services.pipeline.grading_task_send", broker_down)
     for who in (student, other_student):
         create(who, assignment, django_capture_on_commit_callbacks)
     attempts.clear()

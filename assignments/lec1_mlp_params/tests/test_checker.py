@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assignments.lec1_mlp_params.checker import STARTER, MlpParameterCountChecker, reference_compute
-from grader.grading import grade_file
-from tests.checkers.golden import assert_matches_golden, golden_result, golden_submissions
+from assignments.lec1_mlp_params.checker import MlpParameterCountChecker
+from grader import grade_file
+from grader.testing import assert_matches_golden, golden_result, golden_submissions
 
 
 @pytest.mark.parametrize("submission", golden_submissions(MlpParameterCountChecker), ids=lambda path: path.name)
@@ -15,13 +15,9 @@ def test_golden_submission_gets_its_expected_result(submission, sandbox):
 
 
 def test_the_reference_counts_what_torch_counts():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("starter_for_test", STARTER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    model = module.MLP()
-    reference = reference_compute()
+    checker = MlpParameterCountChecker()
+    model = checker.load_starter().MLP()
+    reference = checker.reference()
     assert reference["total_params"] == sum(parameter.numel() for parameter in model.parameters())
     assert {layer["name"]: layer["params"] for layer in reference["layers"]} == {
         name: sum(parameter.numel() for parameter in child.parameters()) for name, child in model.named_children()

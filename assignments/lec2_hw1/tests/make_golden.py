@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 GOLDEN = Path(__file__).with_name("golden")
+STARTER = Path(__file__).resolve().parents[1] / "lec2_hw1.py"
 
 
 def main() -> None:
@@ -21,11 +22,14 @@ def main() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseportal.settings")
     django.setup()
+    from django.conf import settings
+
     from assignments.lec2_hw1.checker import NetHWSizesChecker
-    from assignments.lec2_hw1.reference import STARTER, reference_load
     from assignments.lec2_hw1.solution import solution_text
 
-    reference = reference_load(version=NetHWSizesChecker().version, cache_dir=Path(tempfile.mkdtemp()))
+    settings.GRADER_CACHE_DIR = Path(tempfile.mkdtemp())
+    checker = NetHWSizesChecker()
+    reference = checker.reference()
     GOLDEN.mkdir(exist_ok=True)
 
     def write(name: str, text: str, encoding: str = "utf-8", newline: str = "\n") -> None:
@@ -87,8 +91,6 @@ def _misconceptions(reference, style: str = "tuple") -> str:
 
 def _answers_replaced(answers: str) -> str:
     """The starter with its answer template replaced by ``answers`` (a student's own layout)."""
-    from assignments.lec2_hw1.reference import STARTER
-
     code, marker, _ = STARTER.read_text(encoding="utf-8").partition("# " + "=" * 98)
     return code + marker + "\n" + answers
 
@@ -150,8 +152,6 @@ def _comments_on_definitions(reference) -> str:
     """Each layer's sizes in a comment on the line that creates it; the template left blank."""
     import re
 
-    from assignments.lec2_hw1.reference import STARTER
-
     text = STARTER.read_text(encoding="utf-8")
     for layer in reference.layers:
         text, replaced = re.subn(
@@ -201,9 +201,9 @@ def _table(reference) -> str:
 
 def _torchsummary(reference) -> str:
     """What torchsummary.summary(model, (3, 32, 32)) prints, pasted into a docstring."""
-    from assignments.lec2_hw1.reference import canonical_model
+    from assignments.lec2_hw1.checker import NetHWSizesChecker
 
-    model = canonical_model()
+    model = NetHWSizesChecker().load_starter().NetHW()
     lines = ["", '"""', "-" * 64, f"{'Layer (type)':>20}  {'Output Shape':>25} {'Param #':>15}", "=" * 64]
     for index, layer in enumerate(reference.layers, start=1):
         shape = str([-1, *layer.output[1:]])

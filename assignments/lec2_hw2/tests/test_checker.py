@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assignments.lec2_hw2.checker import ReportChecker
-from grader.grading import grade_file
-from tests.checkers.golden import assert_matches_golden, golden_result, golden_submissions
-from tests.checkers.pdfs import text_pdf
+from grader import grade_file
+from grader.testing import assert_matches_golden, golden_result, golden_submissions, text_pdf
 
 
 @pytest.mark.parametrize("submission", golden_submissions(ReportChecker), ids=lambda path: path.name)

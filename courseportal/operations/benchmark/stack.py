@@ -18,9 +18,9 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from courseportal.celery import ALL_QUEUES
 from courseportal.operations.broker import EmbeddedBroker, free_port, port_is_listening
 from courseportal.operations.processes import (
-    WORKER_QUEUES,
     celery_beat_argv,
     celery_worker_argv,
     web_server_argv,
@@ -103,7 +103,7 @@ class BenchmarkStack:
         self.broker = EmbeddedBroker(data_dir=self.root / "broker").start()
         run = self.root / "run"
         run.mkdir(exist_ok=True)
-        self._spawn("worker", celery_worker_argv(hostname="benchmark@%h", queues=WORKER_QUEUES,
+        self._spawn("worker", celery_worker_argv(hostname="benchmark@%h", queues=ALL_QUEUES,
                                                  concurrency=self.concurrency))
         self._spawn("beat", celery_beat_argv(schedule=run / "celerybeat-schedule", loglevel="WARNING"))
         self._spawn("web", web_server_argv(bind=f"127.0.0.1:{self.web_port}", workers=self.web_workers))

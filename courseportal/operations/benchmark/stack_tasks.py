@@ -42,7 +42,7 @@ def grading_cost(*, runs: int) -> dict:
     from assignments.lec2_hw1.solution import solution_text
     from courseportal.operations.benchmark.figures import median, rounded
     from courseportal.operations.benchmark.population import HW1
-    from grader.grading import grade_file
+    from grader import grade_file
     from grader.registry import get_checker
     from grader.sandbox import get_sandbox
     from grader.sandbox.measure import overhead_ms

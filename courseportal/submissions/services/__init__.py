@@ -6,6 +6,7 @@ Split by concern; import from here.
 from courseportal.submissions.services.manual import GradeRefused, result_grade_manually
 from courseportal.submissions.services.notify import result_notify
 from courseportal.submissions.services.pipeline import (
+    GRADE_TASK,
     RegradeRefused,
     submission_enqueue,
     submission_grade,
@@ -15,6 +16,7 @@ from courseportal.submissions.services.pipeline import (
 from courseportal.submissions.services.uploads import UploadRefused, expected_filename, submission_create
 
 __all__ = [
+    "GRADE_TASK",
     "GradeRefused",
     "RegradeRefused",
     "UploadRefused",

@@ -17,18 +17,22 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courseportal.celery import app as celery_app
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.selectors import upload_limit
 from courseportal.submissions.services.notify import result_notify
 from courseportal.submissions.services.refusals import Refused
 from courseportal.submissions.storage import blob_read
-from grader.grading import grade_file
+from grader import grade_file
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult
+from grader.sandbox import get_sandbox
 from grader.sandbox.types import SandboxFailure
 
 logger = logging.getLogger(__name__)
 Status = Submission.Status
+# The grading task's name; courseportal/submissions/tasks.py registers it under this name.
+GRADE_TASK = "submissions.grade"
 SWEEP_BATCH = 500
 STORED_FILE_UNREADABLE = (
     "The stored copy of this file cannot be read on the server. Course staff see it marked as a "
@@ -51,8 +55,6 @@ def submission_enqueue(*, submission_id: int, queue: str) -> bool:
 
 
 def _publish(*, submission_id: int, queue: str) -> Literal["sent", "waiting", "broker_down"]:
-    from grader.tasks import grade_submission
-
     now = timezone.now()
     try:
         # Reserve first, in one statement: two uploads committing at once cannot both go.
@@ -63,7 +65,7 @@ def _publish(*, submission_id: int, queue: str) -> Literal["sent", "waiting", "b
     if reserved != 1:
         return "waiting"
     try:
-        grade_submission.apply_async(args=[submission_id], queue=queue, retry=False)
+        grading_task_send(submission_id=submission_id, queue=queue)
     except Exception as error:  # kombu/redis raise many types for one outage
         logger.warning("broker unavailable, submission %s left for the sweep: %s", submission_id, error)
         # If even this fails, the reservation goes stale and the sweep sends it then.
@@ -71,6 +73,11 @@ def _publish(*, submission_id: int, queue: str) -> Literal["sent", "waiting", "b
             Submission.objects.filter(pk=submission_id, enqueued_at=now).update(enqueued_at=None)
         return "broker_down"
     return "sent"
+
+
+def grading_task_send(*, submission_id: int, queue: str) -> None:
+    """Publish one grading task to ``queue``; raises whatever the broker client raises when it is down."""
+    celery_app.send_task(GRADE_TASK, args=[submission_id], queue=queue, retry=False)
 
 
 def _sendable(*, now) -> QuerySet[Submission]:
@@ -109,8 +116,6 @@ def submission_grade(*, submission_id: int) -> Result | None:
              attempts=F("attempts") + 1)
     if claimed != 1:
         return None
-    from grader.sandbox import get_sandbox
-
     started = timezone.now()
     try:
         data = blob_read(submission.blob_id)

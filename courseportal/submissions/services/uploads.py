@@ -12,9 +12,9 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from courseportal.courses.deadlines import upload_window
 from courseportal.courses.models import Assignment, Membership
 from courseportal.submissions.models import Submission
 from courseportal.submissions.selectors import upload_limit
@@ -47,7 +47,9 @@ def submission_create(*, student: User, assignment: Assignment, upload: Uploaded
     checker = get_checker(assignment.checker_slug)
     filename = os.path.basename((upload.name or "").replace("\\", "/"))
     _refuse_unless_member(student=student, assignment=assignment)
-    _refuse_unless_open(assignment=assignment)
+    window = upload_window(assignment=assignment, student=student)
+    if not window.may_upload:
+        raise UploadRefused(window.refusal)
     _refuse_unless_named(student=student, assignment=assignment, filename=filename,
                          accepted=checker.accepted_extensions)
     _refuse_if_flooding(student=student)
@@ -75,21 +77,6 @@ def submission_create(*, student: User, assignment: Assignment, upload: Uploaded
 def _refuse_unless_member(*, student: User, assignment: Assignment) -> None:
     if not Membership.objects.filter(user=student, course_id=assignment.course_id).exists():
         raise UploadRefused(_("You are not enrolled in this course."))
-
-
-def _refuse_unless_open(*, assignment: Assignment) -> None:
-    now = timezone.now()
-    local = assignment.course.zone
-    if not assignment.is_published or now < assignment.opens_at:
-        raise UploadRefused(
-            _("This assignment opens for uploads at %(when)s.")
-            % {"when": date_format(assignment.opens_at.astimezone(local), "DATETIME_FORMAT")}
-        )
-    if now > assignment.due_at:
-        raise UploadRefused(
-            _("This assignment closed at %(when)s; uploads are no longer accepted.")
-            % {"when": date_format(assignment.due_at.astimezone(local), "DATETIME_FORMAT")}
-        )
 
 
 def _refuse_unless_named(*, student: User, assignment: Assignment, filename: str, accepted: tuple[str, ...]) -> None:

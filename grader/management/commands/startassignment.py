@@ -44,40 +44,16 @@ class Net(nn.Module):
 
 CHECKER = '''"""{slug}: {title}.
 
-The reference comes from torch: the starter file's own model, built once per checker version in
-trusted code and cached as JSON (``grader.reference_cache``). The score depends only on the answer
-read from the student's file; this checker never runs their code.
+The reference comes from torch: the starter file's own model, counted once per checker version in
+trusted code and cached (``compute_reference``). The score depends only on the answer read from the
+student's file; this checker never runs their code.
 """
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from grader import Checker, count_check
 
-from django.conf import settings
-
-from grader.answer_checks import count_check
-from grader.answer_sheet import answer_lines, answer_places, read_answer_sheet
-from grader.checker import Checker, Sandbox
-from grader.content import SubmissionFile
-from grader.reference_cache import reference_cached
-from grader.results import GradeResult
-
-STARTER = Path(__file__).with_name("{slug}.py")
 MODEL_CLASS = "Net"
-
-
-def reference_compute() -> dict:
-    """Trusted: build the starter's model with torch and count its parameters."""
-    spec = importlib.util.spec_from_file_location("{slug}_starter", STARTER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    model = getattr(module, MODEL_CLASS)()
-    return {{"total_params": sum(parameter.numel() for parameter in model.parameters())}}
-
-
-def reference_from_document(document: dict) -> int:
-    return int(document["total_params"])
 
 
 class {class_name}(Checker):
@@ -88,22 +64,20 @@ class {class_name}(Checker):
     starter_files = ("{slug}.py",)
     points = 10.0
 
-    def total_params(self) -> int:
-        return reference_cached(
-            slug=self.slug, version=self.version, cache_dir=settings.GRADER_CACHE_DIR,
-            compute=reference_compute, load=reference_from_document,
-        )
+    def compute_reference(self) -> dict:
+        """Trusted: build the starter's model with torch and count its parameters."""
+        model = getattr(self.load_starter(), MODEL_CLASS)()
+        return {{"total_params": sum(parameter.numel() for parameter in model.parameters())}}
 
-    def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
-        sheet = read_answer_sheet(answer_lines(submission), layers=[], fields=[],
-                                  places=answer_places(submission))
+    def check(self, submission, sandbox):
+        sheet = self.read_answers(submission)
         total = count_check(
-            "total_params", sheet.total, expected=self.total_params(), points=self.points,
+            "total_params", sheet.total, expected=self.reference()["total_params"], points=self.points,
             what="the total number of parameters",
             where="Write it on the template line “Total number of parameters: …”.",
             hint="A Linear layer has in·out weights and out biases.",
         )
-        return GradeResult.from_checks([total], max_score=self.points)
+        return self.result([total])
 '''
 
 TEST = '''"""{slug}: golden submissions get their expected results, and a right answer scores."""
@@ -113,8 +87,8 @@ from __future__ import annotations
 import pytest
 
 from assignments.{slug}.checker import {class_name}
-from grader.grading import grade_file
-from tests.checkers.golden import assert_matches_golden, golden_result, golden_submissions
+from grader import grade_file
+from grader.testing import assert_matches_golden, golden_result, golden_submissions
 
 
 @pytest.mark.parametrize("submission", golden_submissions({class_name}), ids=lambda path: path.name)
@@ -125,7 +99,7 @@ def test_golden_submission_gets_its_expected_result(submission, sandbox):
 def test_the_right_total_scores_full_marks(sandbox):
     checker = {class_name}()
     starter = checker.starter_path("{slug}.py").read_text(encoding="utf-8")
-    filled = starter.replace("總參數量:", f"總參數量: {{checker.total_params():,}}")
+    filled = starter.replace("總參數量:", f"總參數量: {{checker.reference()['total_params']:,}}")
     result = grade_file(checker, filename="310510123_{slug}.py", data=filled.encode(), sandbox=sandbox)
     assert (result.status, result.score) == ("graded", checker.points)
 '''

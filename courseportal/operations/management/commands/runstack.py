@@ -15,9 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from courseportal.celery import ALL_QUEUES
 from courseportal.operations.broker import broker_wait_ready, port_is_listening, valkey_server_argv
 from courseportal.operations.processes import (
-    WORKER_QUEUES,
     celery_beat_argv,
     celery_worker_argv,
     web_server_argv,
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         run_dir.mkdir(parents=True, exist_ok=True)
         specs = [*self._broker_specs(run_dir)]
         specs += [
-            ProcessSpec("worker", celery_worker_argv(hostname="worker@%h", queues=WORKER_QUEUES,
+            ProcessSpec("worker", celery_worker_argv(hostname="worker@%h", queues=ALL_QUEUES,
                                                      concurrency=concurrency)),
             ProcessSpec("beat", celery_beat_argv(schedule=run_dir / "celerybeat-schedule")),
             ProcessSpec("web", web_server_argv(bind=bind, reload=reload),

@@ -9,7 +9,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from assignments.lec2_hw1.solution import STYLES, solution_text
-from grader.grading import grade_file
+from grader import grade_file
 
 
 def grade(checker, sandbox, text: str, filename: str = "310510123_lec2_hw1.py") -> dict:
@@ -109,7 +109,7 @@ def test_unanswered_and_unreadable_fields_say_so_without_failing_the_grade(lec2_
 
 
 def test_the_score_ignores_what_the_sandbox_reports(lec2_checker):
-    from tests.checkers.conftest import CanonicalStructureSandbox
+    from assignments.lec2_hw1.tests.conftest import CanonicalStructureSandbox
 
     forged = CanonicalStructureSandbox([{"name": "score", "type": "25/25", "parameters": []}])
     result = grade(lec2_checker, forged, lec2_checker.starter_path("lec2_hw1.py").read_text())

@@ -7,16 +7,14 @@ import json
 
 import pytest
 
-from assignments.lec2_hw1 import reference as reference_module
 from assignments.lec2_hw1.checker import NetHWSizesChecker
-from assignments.lec2_hw1.reference import canonical_model, reference_load
 from grader.reference_cache import forget_loaded_references
 
 
 def test_reference_sizes_and_total_match_torch_run_now(lec2_checker):
     import torch
 
-    model = canonical_model().eval()
+    model = lec2_checker.load_starter().NetHW().eval()
     seen = {}
 
     def record(name):
@@ -45,24 +43,27 @@ def test_the_checks_add_up_to_the_assignment_points(lec2_checker):
     assert layers * 2 * lec2_checker.points_per_size + lec2_checker.points_for_total == lec2_checker.points == 25
 
 
-def test_a_cached_reference_is_read_without_running_torch(settings, lec2_checker, monkeypatch):
-    lec2_checker.reference()  # copied into this test's cache by the fixture
+def test_a_cached_reference_is_read_without_running_torch(lec2_checker, monkeypatch):
+    lec2_checker.reference()  # in the session's cache
     forget_loaded_references()
-    monkeypatch.setattr(reference_module, "reference_compute", lambda: pytest.fail("recomputed a cached reference"))
-    assert reference_load(version=lec2_checker.version, cache_dir=settings.GRADER_CACHE_DIR).total_params > 0
+    monkeypatch.setattr(NetHWSizesChecker, "compute_reference", lambda self: pytest.fail("recomputed a cached reference"))
+    assert NetHWSizesChecker().reference().total_params > 0
 
 
-def test_a_damaged_cache_file_is_recomputed_not_trusted(tmp_path, lec2_reference_dir):
-    version = NetHWSizesChecker().version
+def test_a_damaged_cache_file_is_recomputed_not_trusted(settings, tmp_path, reference_cache_dir, lec2_checker):
+    lec2_checker.reference()
+    version = lec2_checker.version
     damaged = tmp_path / "lec2_hw1" / f"reference-{version}.json"
     damaged.parent.mkdir(parents=True)
     damaged.write_text('{"format": 1, "layers": "nonsense"}')
-    good = json.loads((lec2_reference_dir / "lec2_hw1" / damaged.name).read_text())
-    assert reference_load(version=version, cache_dir=tmp_path).total_params == good["total_params"]
+    good = json.loads((reference_cache_dir / "lec2_hw1" / damaged.name).read_text())
+    settings.GRADER_CACHE_DIR = tmp_path
+    assert NetHWSizesChecker().reference().total_params == good["total_params"]
     assert json.loads(damaged.read_text()) == good
 
 
-def test_a_new_checker_version_gets_its_own_reference_file(lec2_checker, settings):
+def test_a_new_checker_version_gets_its_own_reference_file(lec2_checker, settings, tmp_path):
+    settings.GRADER_CACHE_DIR = tmp_path
     lec2_checker.reference()
-    files = list((settings.GRADER_CACHE_DIR / "lec2_hw1").glob("reference-*.json"))
+    files = list((tmp_path / "lec2_hw1").glob("reference-*.json"))
     assert [path.name for path in files] == [f"reference-{lec2_checker.version}.json"]

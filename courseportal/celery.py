@@ -1,26 +1,45 @@
-"""The Celery application: queues ``checks`` (CPU checks) and ``gpu`` (training runs)."""
+"""The portal's Celery application: the queues, the periodic sweep, and a worker's start-up.
+
+Queues: the grading engine's checker queues (``checks`` for CPU checks, ``gpu`` for training
+runs, declared by ``grader.CHECKER_QUEUES``) and the portal's own ``maintenance`` queue, where beat
+sends the sweep. Tasks live in each app's ``tasks.py`` and are found by ``autodiscover_tasks``.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
 from kombu import Queue
 
+from grader import CHECKER_QUEUES
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseportal.settings")
+
+MAINTENANCE_QUEUE = "maintenance"
+ALL_QUEUES = (*CHECKER_QUEUES, MAINTENANCE_QUEUE)
+# The sweep's task name; courseportal/submissions/tasks.py registers it under this name.
+SWEEP_TASK = "submissions.sweep"
 
 app = Celery("courseportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = (Queue("checks"), Queue("gpu"), Queue("maintenance"))
-app.conf.beat_schedule = {
-    "sweep-forgotten-submissions": {
-        "task": "grader.sweep_submissions",
-        "schedule": float(os.environ.get("GRADING_SWEEP_INTERVAL_S", "10")),
-        "options": {"queue": "maintenance", "expires": 60},
-    },
-}
-app.autodiscover_tasks(["grader"])
+app.conf.task_queues = tuple(Queue(name) for name in ALL_QUEUES)
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def schedule_the_sweep(sender: Celery, **kwargs) -> None:
+    from django.conf import settings
+
+    sender.conf.beat_schedule = {
+        "sweep-forgotten-submissions": {
+            "task": SWEEP_TASK,
+            "schedule": float(settings.GRADING_SWEEP_INTERVAL_S),
+            "options": {"queue": MAINTENANCE_QUEUE, "expires": 60},
+        },
+    }
 
 
 @worker_init.connect
@@ -37,8 +56,6 @@ def refuse_to_start_without_a_working_sandbox(**kwargs) -> None:
 @worker_process_init.connect
 def start_this_slots_sandbox(**kwargs) -> None:
     # The zygote imports torch in the background now, not during the first grading.
-    import logging
-
     from django.conf import settings
 
     if settings.SANDBOX == "unsafe-dev":

@@ -1,0 +1,22 @@
+"""Celery tasks of the grading pipeline: thin interfaces that take an id and call one service.
+
+The services publish by task name (``GRADE_TASK``), never by importing this module, so the
+dependency runs one way: tasks → services.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from courseportal.celery import SWEEP_TASK
+from courseportal.submissions.services import GRADE_TASK, submission_grade, submission_sweep
+
+
+@shared_task(name=GRADE_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def grade_submission(submission_id: int) -> None:
+    submission_grade(submission_id=submission_id)
+
+
+@shared_task(name=SWEEP_TASK, ignore_result=True)
+def sweep_submissions() -> None:
+    submission_sweep()
