@@ -38,8 +38,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from grader.answers.shapes import Count, Located, Shape, find_counts, find_shapes, normalise_text
 from grader.content import SubmissionFile
-from grader.shapes import Count, Located, Shape, find_counts, find_shapes, normalise_text
 
 FieldKind = Literal["shape", "count"]
 AnswerStatus = Literal["answered", "unreadable", "unanswered"]

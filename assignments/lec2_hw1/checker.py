@@ -24,12 +24,12 @@ from grader.answer_sheet import (
     answer_places,
     read_answer_sheet,
 )
+from grader.answers.shapes import Shape, explain_shape_difference, shape_matches
 from grader.checker import Checker, Sandbox
 from grader.content import SubmissionFile
 from grader.model_structure import structure_check_run, structure_differences
 from grader.results import CheckOutcome, GradeResult
 from grader.sandbox.types import SandboxLimits
-from grader.shapes import Shape, explain_shape_difference, shape_matches
 
 FIELDS = (INPUT_SIZE, OUTPUT_SIZE)
 

@@ -1,0 +1,1 @@
+"""Reading a student's written answers: sizes, counts, and where they are written."""
