@@ -13,8 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from grader.answer_checks import count_check
-from grader.answer_sheet import PARAMETER_COUNT, LayerSpec, answer_lines, answer_places, read_answer_sheet
+from grader.answers import PARAMETER_COUNT, LayerSpec, count_check, read_answers
 from grader.checker import Checker, Sandbox
 from grader.content import SubmissionFile
 from grader.reference_cache import reference_cached
@@ -85,11 +84,10 @@ class MlpParameterCountChecker(Checker):
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
         reference = self.reference()
         layers = reference["layers"]
-        sheet = read_answer_sheet(
-            answer_lines(submission),
+        sheet = read_answers(
+            submission,
             layers=[LayerSpec(layer["name"], layer["type"]) for layer in layers],
             fields=[PARAMETER_COUNT],
-            places=answer_places(submission),
         )
         checks = [
             count_check(

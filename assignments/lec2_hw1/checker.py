@@ -13,18 +13,18 @@ from dataclasses import replace
 from django.conf import settings
 
 from assignments.lec2_hw1.reference import MODEL_CLASS, LayerReference, Reference, reference_load
-from grader.answer_checks import count_check
-from grader.answer_sheet import (
+from grader.answers import (
     INPUT_SIZE,
     OUTPUT_SIZE,
     Answer,
     AnswerSheet,
     LayerSpec,
-    answer_lines,
-    answer_places,
-    read_answer_sheet,
+    Shape,
+    count_check,
+    explain_shape_difference,
+    read_answers,
+    shape_matches,
 )
-from grader.answers.shapes import Shape, explain_shape_difference, shape_matches
 from grader.checker import Checker, Sandbox
 from grader.content import SubmissionFile
 from grader.model_structure import structure_check_run, structure_differences
@@ -58,11 +58,10 @@ class NetHWSizesChecker(Checker):
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
         reference = self.reference()
-        sheet = read_answer_sheet(
-            answer_lines(submission),
+        sheet = read_answers(
+            submission,
             layers=[LayerSpec(layer.name, layer.type_name) for layer in reference.layers],
             fields=FIELDS,
-            places=answer_places(submission),
         )
         checks = [
             self._size_check(reference, sheet, layer, field)

@@ -56,8 +56,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from grader.answer_checks import count_check
-from grader.answer_sheet import answer_lines, answer_places, read_answer_sheet
+from grader.answers import count_check, read_answers
 from grader.checker import Checker, Sandbox
 from grader.content import SubmissionFile
 from grader.reference_cache import reference_cached
@@ -95,8 +94,7 @@ class {class_name}(Checker):
         )
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
-        sheet = read_answer_sheet(answer_lines(submission), layers=[], fields=[],
-                                  places=answer_places(submission))
+        sheet = read_answers(submission, layers=[], fields=[])
         total = count_check(
             "total_params", sheet.total, expected=self.total_params(), points=self.points,
             what="the total number of parameters",

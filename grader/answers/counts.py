@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from grader.answer_sheet import Answer
 from grader.answers.shapes import Count
+from grader.answers.sheet import Answer
 from grader.results import CheckOutcome
 
 
