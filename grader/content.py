@@ -51,16 +51,16 @@ class SubmissionFile:
                 continue
             lines = [
                 f"# {line}" if line.lstrip().startswith(("%", "!")) else line
-                for line in _cell_source(cell).splitlines()
+                for line in cell_source(cell).splitlines()
             ]
             chunks.append(f"# --- cell {index + 1} ---\n" + "\n".join(lines))
         return "\n\n".join(chunks) + "\n"
 
-    def answer_text(self) -> str:
+    def all_text(self) -> str:
         """All text a student may have written answers in: the file, or every cell's source."""
         if self.notebook is None:
             return self.text or ""
-        return "\n\n".join(_cell_source(cell) for cell in self.notebook.get("cells", []))
+        return "\n\n".join(cell_source(cell) for cell in self.notebook.get("cells", []))
 
 
 def read_submission(
@@ -195,6 +195,7 @@ def _read_pdf(filename: str, data: bytes) -> SubmissionFile:
     return SubmissionFile(filename, ".pdf", data)
 
 
-def _cell_source(cell: dict[str, Any]) -> str:
+def cell_source(cell: dict[str, Any]) -> str:
+    """A notebook cell's source as one string (nbformat allows a string or a list of lines)."""
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)

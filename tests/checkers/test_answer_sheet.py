@@ -9,14 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.answer_sheet import (
+from grader.answers import (
     INPUT_SIZE,
     OUTPUT_SIZE,
     LayerSpec,
-    answer_lines,
-    answer_places,
+    answer_text,
     python_answer_lines,
     read_answer_sheet,
+    read_answers,
 )
 from grader.content import read_submission
 
@@ -141,7 +141,7 @@ def test_notebook_markdown_and_code_cells_are_read_but_code_is_not():
         "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
     }
     submission = read_submission("a.ipynb", json.dumps(notebook).encode(), accepted_extensions=(".ipynb",))
-    sheet = read_answer_sheet(answer_lines(submission), layers=LAYERS, fields=FIELDS)
+    sheet = read_answers(submission, layers=LAYERS, fields=FIELDS)
     assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
     assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
 
@@ -265,13 +265,15 @@ def test_notebook_answers_say_which_cell_and_line_they_are_on():
         "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
     }
     submission = read_submission("a.ipynb", json.dumps(notebook).encode(), accepted_extensions=(".ipynb",))
-    sheet = read_answer_sheet(
-        answer_lines(submission), layers=LAYERS, fields=FIELDS, places=answer_places(submission)
+    assert answer_text(submission).places == (
+        "cell 1, line 1", "cell 1, line 2", "cell 1",
+        "cell 2, line 1", "cell 2, line 2", "cell 2, line 3", "cell 2, line 4", "cell 2",
     )
+    sheet = read_answers(submission, layers=LAYERS, fields=FIELDS)
     assert sheet.get("conv1", "output").where() == "cell 2, line 2"
     assert sheet.total.where() == "cell 2, line 3"
     python = read_submission("a.py", b"\n# conv1: output: (1, 32, 32, 32)\n", accepted_extensions=(".py",))
-    sheet = read_answer_sheet(answer_lines(python), layers=LAYERS, fields=FIELDS, places=answer_places(python))
+    sheet = read_answers(python, layers=LAYERS, fields=FIELDS)
     assert sheet.get("conv1", "output").where() == "line 2"
 
 
@@ -289,3 +291,9 @@ def test_reading_never_raises_on_any_text(text):
     sheet = read(text)
     read_answer_sheet(text.split("\n"), layers=LAYERS, fields=FIELDS)
     assert sheet.total.status in ("answered", "unreadable", "unanswered")
+
+
+def test_a_letter_whose_lower_case_is_two_letters_never_makes_reading_raise():
+    sheet = read_answer_sheet(["İnception1: output (1, 2, 3, 4)", "ınception1 output (1, 2, 3, 4)"],
+                              layers=[LayerSpec("inception1", "Conv2d")], fields=FIELDS)
+    assert sheet.get("inception1", "output").status == "unanswered"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.shapes import (
+from grader.answers.shapes import (
     Shape,
     explain_shape_difference,
     find_counts,

@@ -36,7 +36,7 @@ class HostileSuiteChecker(Checker):
     limits = LIMITS
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
-        match = ANSWER_LINE.search(submission.answer_text())
+        match = ANSWER_LINE.search(submission.all_text())
         right = bool(match) and int(match.group(1)) == EXPECTED_ANSWER
         answer = CheckOutcome("answer", passed=right, points=5.0 if right else 0.0, max_points=5.0,
                               feedback="Right." if right else "Write “# answer: 42”.")

@@ -13,6 +13,6 @@ class WordChecker(Checker):
     accepted_extensions = (".py", ".ipynb")
 
     def check(self, submission, sandbox) -> GradeResult:
-        found = "correct" in submission.answer_text()
+        found = "correct" in submission.all_text()
         outcome = CheckOutcome("word", found, 10.0 if found else 0.0, 10.0, "" if found else "say correct")
         return GradeResult.from_checks([outcome], max_score=self.points)

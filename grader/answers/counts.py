@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from grader.answer_sheet import Answer
+from grader.answers.shapes import Count
+from grader.answers.sheet import Answer
 from grader.results import CheckOutcome
-from grader.shapes import Count
 
 
 def count_check(
