@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assignments.lec2_hw1.solution import full_marks_text
+from assignments.lec2_hw1.tests.solution import full_marks_text
 from tests.browser.test_student_flow import sign_in
 from tests.conftest import make_assignment
 from tests.stack import celery_worker

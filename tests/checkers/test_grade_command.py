@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from assignments.lec2_hw1.solution import full_marks_text
+from assignments.lec2_hw1.tests.solution import full_marks_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

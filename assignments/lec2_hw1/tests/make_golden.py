@@ -25,7 +25,7 @@ def main() -> None:
     from django.conf import settings
 
     from assignments.lec2_hw1.checker import NetHWSizesChecker
-    from assignments.lec2_hw1.solution import solution_text
+    from assignments.lec2_hw1.tests.solution import solution_text
 
     settings.GRADER_CACHE_DIR = Path(tempfile.mkdtemp())
     checker = NetHWSizesChecker()
@@ -78,7 +78,7 @@ def _chinese_labels(text: str) -> str:
 
 def _misconceptions(reference, style: str = "tuple") -> str:
     """One wrong answer per known misconception, each computed by the reference, not typed."""
-    from assignments.lec2_hw1.solution import STYLES, solution_text
+    from assignments.lec2_hw1.tests.solution import STYLES, solution_text
 
     wrong: dict[str, str] = {}
     for layer in reference.layers:
@@ -168,7 +168,7 @@ def _wrong_then_right_looking_notes(reference) -> str:
     """Wrong answers followed by notes that hold the right size: the answer is what is graded.
 
     Also wrong sizes written without brackets, against Chinese words and before a full stop."""
-    from assignments.lec2_hw1.solution import solution_text
+    from assignments.lec2_hw1.tests.solution import solution_text
 
     conv2, upconv, pool2, conv1, gconv = (
         reference.layer(name) for name in ("conv2", "upconv", "pool2", "conv1", "gconv"))

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from assignments.lec2_hw1.solution import STYLES, solution_text
+from assignments.lec2_hw1.tests.solution import STYLES, solution_text
 from grader import grade_file
 
 
@@ -127,6 +127,6 @@ def test_grading_any_text_appended_to_a_solution_never_fails(lec2_checker, fake_
 
 
 def test_full_marks_text_is_what_the_browser_test_uploads(lec2_checker, fake_sandbox):
-    from assignments.lec2_hw1.solution import full_marks_text
+    from assignments.lec2_hw1.tests.solution import full_marks_text
 
     assert grade(lec2_checker, fake_sandbox, full_marks_text())["score"] == 25

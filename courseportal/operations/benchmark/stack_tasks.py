@@ -24,7 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseportal.settings")
 
 def prepare(*, groups: dict[str, int]) -> dict:
     """The uploading class, the lec2_hw1 file they upload, and the checker's reference cached."""
-    from assignments.lec2_hw1.solution import solution_text
+    from assignments.lec2_hw1.tests.solution import solution_text
     from courseportal.operations.benchmark.population import HW1, uploading_class_create
     from grader.registry import get_checker
 
@@ -39,7 +39,7 @@ def grading_cost(*, runs: int) -> dict:
     """The sandbox's own cost, grading one lec2_hw1 file, and plain ``python`` on the same file."""
     from django.conf import settings
 
-    from assignments.lec2_hw1.solution import solution_text
+    from assignments.lec2_hw1.tests.solution import solution_text
     from courseportal.operations.benchmark.figures import median, rounded
     from courseportal.operations.benchmark.population import HW1
     from grader import grade_file
