@@ -14,7 +14,7 @@ from celery import Celery
 from celery.signals import worker_init, worker_process_init
 from kombu import Queue
 
-from grader import CHECKER_QUEUES
+from grader import CHECKER_QUEUES, CHECKS_QUEUE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseportal.settings")
 
@@ -26,6 +26,8 @@ SWEEP_TASK = "submissions.sweep"
 app = Celery("courseportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = tuple(Queue(name) for name in ALL_QUEUES)
+# Every publish names its queue (the checker's, or maintenance); this only catches a task sent without one.
+app.conf.task_default_queue = CHECKS_QUEUE
 app.autodiscover_tasks()
 
 

@@ -207,7 +207,6 @@ CELERY_RESULT_BACKEND = None  # results live in the database, with the submissio
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = "checks"
 CELERY_TASK_ALWAYS_EAGER = False
 # An upload must not hang when the broker is down: fail the publish fast, the sweep re-sends.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

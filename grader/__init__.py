@@ -10,12 +10,12 @@ base class, the answers it asks for (``LayerSpec`` with ``INPUT_SIZE``, ``OUTPUT
 """
 
 from grader.answers import INPUT_SIZE, OUTPUT_SIZE, PARAMETER_COUNT, FieldSpec, LayerSpec, count_check
-from grader.checker import CHECKER_QUEUES, Checker, ManualProblem
+from grader.checker import CHECKER_QUEUES, CHECKS_QUEUE, GPU_QUEUE, Checker, ManualProblem
 from grader.grading import grade_file
 from grader.results import CheckOutcome, GradeResult
 from grader.sandbox.types import SandboxLimits
 
 __all__ = [
-    "CHECKER_QUEUES", "INPUT_SIZE", "OUTPUT_SIZE", "PARAMETER_COUNT", "CheckOutcome", "Checker", "FieldSpec",
+    "CHECKER_QUEUES", "CHECKS_QUEUE", "GPU_QUEUE", "INPUT_SIZE", "OUTPUT_SIZE", "PARAMETER_COUNT", "CheckOutcome", "Checker", "FieldSpec",
     "GradeResult", "LayerSpec", "ManualProblem", "SandboxLimits", "count_check", "grade_file",
 ]

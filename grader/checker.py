@@ -25,7 +25,9 @@ from grader.results import CheckOutcome, GradeResult
 from grader.sandbox.types import SandboxLimits, SandboxOutcome, SandboxRequest
 
 # The queues checkers are graded on: seconds of CPU, or a training run on a GPU worker.
-CHECKER_QUEUES = ("checks", "gpu")
+CHECKS_QUEUE = "checks"
+GPU_QUEUE = "gpu"
+CHECKER_QUEUES = (CHECKS_QUEUE, GPU_QUEUE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Checker:
     title: ClassVar[str]
     points: ClassVar[float]
     accepted_extensions: ClassVar[tuple[str, ...]] = (".py",)
-    queue: ClassVar[str] = "checks"
+    queue: ClassVar[str] = CHECKS_QUEUE
     limits: ClassVar[SandboxLimits] = SandboxLimits()
     # Files handed to students, relative to the checker's folder.
     starter_files: ClassVar[tuple[str, ...]] = ()
@@ -122,7 +124,7 @@ class Checker:
         ``files`` are written to the scratch folder; what it returns comes back as ``outcome.data``."""
         return sandbox.run(SandboxRequest(
             harness=harness, entry=entry, files=dict(files or {}), limits=limits or self.limits,
-            fresh_process=self.queue == "gpu", env=dict(env or {}),
+            fresh_process=self.queue == GPU_QUEUE, env=dict(env or {}),
         ))
 
     def result(self, checks: Iterable[CheckOutcome], *, message: str = "", output: str = "") -> GradeResult:

@@ -35,7 +35,6 @@ class NetHWSizesChecker(Checker):
     )
     accepted_extensions = (".py", ".ipynb")
     starter_files = ("lec2_hw1.py",)
-    queue = "checks"
     # Building a 16-layer model takes milliseconds; the limit covers a slow student file.
     limits = SandboxLimits(wall_seconds=20.0, cpu_seconds=20.0, memory_bytes=2 * 1024**3)
     # 16 layers × (input + output) × 0.625 + 5 for the total = 25.
