@@ -28,6 +28,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -47,6 +48,12 @@ ZYGOTE_PID_IN_NAMESPACE = 2
 SETUP_FAILED_EXIT_CODE = 121
 PR_SET_DUMPABLE = 4
 FD_ROLES = ("request", "stdout", "stderr", "result")
+# Deeper results are refused on both sides of the boundary: json would recurse past Python's
+# limit long before the 4 MiB cap, and no harness needs more than a few levels.
+MAX_RESULT_NESTING = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"')
+_AS_PARENTHESES = bytes.maketrans(b"[{]}", b"(())")
+_ALL_BUT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
 
 # --- Framing shared with the trusted side (grader.sandbox.pool imports these) ---------------------
@@ -121,11 +128,32 @@ def describe_exception(error: BaseException) -> str:
 def write_result(result_fd: int, nonce: str, report: dict) -> None:
     try:
         line = json.dumps({"nonce": nonce, **report})
-    except (TypeError, ValueError) as error:
+        # The frame's own object is one level; the data may use the rest.
+        if json_nesting_depth(line.encode(), limit=MAX_RESULT_NESTING + 1) > MAX_RESULT_NESTING + 1:
+            raise ValueError(f"it is nested more than {MAX_RESULT_NESTING} levels deep")
+    except (TypeError, ValueError, RecursionError) as error:
         line = json.dumps({"nonce": nonce, "error": f"the harness returned data that is not JSON: {error}"})
     view = memoryview(line.encode() + b"\n")
     while view:
         view = view[os.write(result_fd, view):]
+
+
+def json_nesting_depth(text: bytes, *, limit: int) -> int:
+    """How many arrays and objects deep the JSON ``text`` goes; counting stops past ``limit``.
+
+    Read from the text, without parsing it: strings are dropped, every bracket becomes ``(`` or
+    ``)`` and each pass peels one level (``()`` removed), so a hostile document costs at most
+    ``limit`` linear passes in C and no recursion. Unbalanced text stops the count; it is not
+    JSON, and parsing it says so.
+    """
+    brackets = _JSON_STRING.sub(b"", text).translate(_AS_PARENTHESES, _ALL_BUT_BRACKETS)
+    depth = 0
+    while brackets and depth <= limit:
+        peeled = brackets.replace(b"()", b"")
+        if len(peeled) == len(brackets):
+            break
+        brackets, depth = peeled, depth + 1
+    return depth
 
 
 # --- The zygote ----------------------------------------------------------------------------------

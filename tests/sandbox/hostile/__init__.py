@@ -62,6 +62,7 @@ HOSTILE_CASES = (
     HostileCase("print_flood.py", limits=("output",), message_contains="printed more than", runs_cleanly=False),
     HostileCase("kill_parent.py", limits=(), message_contains="sandbox process", runs_cleanly=False),
     HostileCase("forge_result.py", limits=(), message_contains="private result channel", runs_cleanly=False),
+    HostileCase("forge_deep_result.py", limits=(), message_contains="private result channel", runs_cleanly=False),
 )
 
 
