@@ -17,12 +17,12 @@ from pathlib import Path
 
 from grader.conf import engine_setting
 from grader.sandbox import bwrap, cgroups
+from grader.sandbox.slots import claim_sandbox_uid
 from grader.sandbox.types import SandboxFailure, SandboxLimits, SandboxRequest
 
 logger = logging.getLogger(__name__)
 
 DOCS = "docs/sandbox.md"
-PROBE_SLOT = 9999  # a uid no worker slot uses: the probe may run beside a live worker
 PROBE_HARNESS = '''
 import os, socket
 
@@ -76,11 +76,16 @@ def sandbox_health() -> SandboxHealth:
         "space and processes by RLIMIT_NPROC only (see " + DOCS + ")."
     ]
     try:
-        zygote = Zygote(bwrap.SandboxSpec(uid=engine_setting("SANDBOX_BASE_UID") + PROBE_SLOT))
+        # A uid of its own, like any slot: the probe may run beside live workers on this host.
+        claim = claim_sandbox_uid(engine_setting("SANDBOX_BASE_UID"))
         try:
-            outcome = zygote.execute(_probe_request(), controllers=controllers).outcome
+            zygote = Zygote(bwrap.SandboxSpec(uid=claim.uid))
+            try:
+                outcome = zygote.execute(_probe_request(), controllers=controllers).outcome
+            finally:
+                zygote.stop()
         finally:
-            zygote.stop()
+            claim.release()
     except SandboxFailure as failure:
         return SandboxHealth(problems=[_explain(str(failure))], notes=notes)
     if not outcome.ok:
@@ -112,9 +117,9 @@ def _preconditions() -> list[str]:
         problems.append(f"bubblewrap is not installed ({bwrap.BWRAP}); apt-get install bubblewrap.")
     if os.geteuid() != 0:
         problems.append(
-            "The grading worker must start as root so that it can run student code as a per-slot "
-            f"unprivileged uid (SANDBOX_BASE_UID={engine_setting('SANDBOX_BASE_UID')} + slot); it never runs "
-            "student code as root."
+            "The grading worker must start as root so that it can run student code as an unprivileged "
+            f"uid of its own (claimed from SANDBOX_BASE_UID={engine_setting('SANDBOX_BASE_UID')} on); it never "
+            "runs student code as root."
         )
     real_interpreter = Path(os.path.realpath(sys.executable))
     if _blocking_folder(real_interpreter) is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from grader.sandbox import bwrap, cgroups
 from grader.sandbox.boundary import MAX_RESULT_BYTES, RunObservations, TailBuffer, decide_outcome
 from grader.sandbox.runner import FD_ROLES, receive_frame, send_frame
+from grader.sandbox.slots import UidClaim
 from grader.sandbox.types import LimitName, SandboxFailure, SandboxLimits, SandboxOutcome, SandboxRequest
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,14 @@ DRAIN_TIMEOUT_S = 2.0
 READ_CHUNK = 64 * 1024
 # Processes the sandbox needs besides the run's own (bwrap, its reaper, the zygote, slack).
 SANDBOX_OWN_PROCESSES = 8
+_run_numbers = itertools.count(1)
+
+
+def new_run_id(uid: int) -> str:
+    """Names one run in logs and in its cgroups' names; starts with the uid (see ``cgroups``)."""
+    return f"uid{uid}-pid{os.getpid()}-run{next(_run_numbers)}"
+
+
 
 
 @dataclass(frozen=True)
@@ -98,8 +108,8 @@ class Zygote:
         self.runs += 1
         limits = request.limits
         run_cgroups = cgroups.RunCgroups.create(
-            name=cgroups.run_cgroup_name(self.runs), controllers=controllers,
-            memory_bytes=limits.memory_bytes, processes=limits.processes,
+            name=new_run_id(self.spec.uid), controllers=controllers, memory_bytes=limits.memory_bytes,
+            processes=limits.processes,
         ) if controllers else None
         try:
             record = self._execute(request, run_cgroups)
@@ -335,17 +345,23 @@ class _RunWatch:
 
 
 class WarmPoolSandbox:
-    """This worker slot's sandbox: ``run(SandboxRequest) -> SandboxOutcome``."""
+    """This worker slot's sandbox: ``run(SandboxRequest) -> SandboxOutcome``.
 
-    def __init__(self, *, uid: int, recycle_after_runs: int, warm_modules: tuple[str, ...] = WARM_MODULES) -> None:
-        self.uid = uid
+    Student code runs as ``uid_claim.uid``, which the pool holds until ``close()`` (see
+    ``grader.sandbox.slots``): no other process on the host runs student code as that uid.
+    """
+
+    def __init__(self, *, uid_claim: UidClaim, recycle_after_runs: int,
+                 warm_modules: tuple[str, ...] = WARM_MODULES) -> None:
+        self.uid_claim = uid_claim
+        self.uid = uid_claim.uid
         self.recycle_after_runs = max(1, recycle_after_runs)
         self.warm_modules = warm_modules
         self.controllers = cgroups.available_controllers()
         self.zygotes_started = 0
         self._zygote: Zygote | None = None
         if self.controllers:
-            cgroups.remove_orphans()
+            cgroups.remove_orphans(own_uid=self.uid)
         # --die-with-parent would end the zygote anyway; closing first also reaps it.
         self._owner_pid = os.getpid()
         atexit.register(self.close)
@@ -372,6 +388,7 @@ class WarmPoolSandbox:
     def close(self) -> None:
         if os.getpid() == self._owner_pid:  # a forked child must not end its parent's zygote
             self._discard_zygote()
+            self.uid_claim.release()
 
     def _run_fresh(self, request: SandboxRequest) -> SandboxOutcome:
         spec = bwrap.SandboxSpec(uid=self.uid, devices=bwrap.gpu_devices())

@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from grader.sandbox.slots import OTHER_SLOTS, WORKER_SLOTS
 from tests.sandbox.conftest import needs_bwrap_as_root
 from tests.sandbox.hostile import (
     HOSTILE_CASES,
@@ -35,6 +34,7 @@ from tests.sandbox.hostile import (
     lec2_hw1_submission,
     listen_on_a_free_port,
     processes_left,
+    uid_claimed_by,
 )
 from tests.sandbox.hostile_checker import LIMITS, HostileSuiteChecker
 
@@ -137,7 +137,8 @@ def assert_nothing_escaped(host: HostSetup, graded: Graded) -> None:
     assert planted == []
     with pytest.raises(BlockingIOError):
         host.listener.accept()
-    slot_uid = settings.SANDBOX_BASE_UID + WORKER_SLOTS + graded.grader_pid % OTHER_SLOTS
+    slot_uid = uid_claimed_by(graded.grader_pid)
+    assert slot_uid is not None and slot_uid >= settings.SANDBOX_BASE_UID
     assert processes_left({slot_uid}, wait_s=5.0) == []
 
 

@@ -12,6 +12,7 @@ sandbox cannot take down the machine running the tests.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -88,6 +89,18 @@ def listen_on_a_free_port() -> socket.socket:
         listener.setblocking(False)
         return listener
     pytest.fail(f"none of the ports {LISTEN_PORTS} is free")
+
+
+def uid_claimed_by(pid: int) -> int | None:
+    """The sandbox uid process ``pid`` claimed, from the note in its claim file (which stays after
+    the process ends, until another process claims that uid)."""
+    from grader.sandbox.slots import CLAIMS_DIR
+
+    for path in CLAIMS_DIR.iterdir():
+        with contextlib.suppress(OSError):
+            if path.read_text().startswith(f"pid {pid} on "):
+                return int(path.name)
+    return None
 
 
 def processes_left(uids: set[int], *, wait_s: float = 0.0) -> list[str]:
