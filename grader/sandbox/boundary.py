@@ -106,6 +106,9 @@ class RunObservations:
     oom_kills: int
     result: bytes
     duration_s: float
+    # What the run changed in the sandbox or left in it for the next run (for staff, not grading).
+    sandbox_tampering: tuple[str, ...] = ()
+    run_id: str = ""
 
 
 def decide_outcome(
@@ -133,6 +136,8 @@ def decide_outcome(
         stderr=stderr.text(),
         duration_s=observed.duration_s,
         output_truncated=stdout.truncated or stderr.truncated,
+        sandbox_tampering=observed.sandbox_tampering,
+        run_id=observed.run_id,
     )
 
 

@@ -29,6 +29,7 @@ from tests.sandbox.conftest import needs_bwrap_as_root
 from tests.sandbox.hostile import (
     HOSTILE_CASES,
     LEC2_HW1_FULL_MARKS,
+    TAMPERING_LOG_LINE,
     WRITE_MARKER,
     HostileCase,
     lec2_hw1_submission,
@@ -156,6 +157,7 @@ def test_hostile_submission_is_contained_and_still_graded(host, case: HostileCas
     if case.limits:
         assert any(LIMITS.describe(limit) == result["message"] for limit in case.limits), result["message"]
     assert case.message_contains in result["message"]
+    assert (TAMPERING_LOG_LINE in graded.raw_output) is case.reported_to_staff, graded.raw_output[-2000:]
     assert_nothing_escaped(host, graded)
 
 
@@ -193,4 +195,5 @@ def test_hostile_lec2_hw1_submission_still_gets_every_answer_marked(host, case: 
         assert any(checker_limits.describe(limit) in structure["feedback"] for limit in case.limits), structure
     elif not case.runs_cleanly:
         assert case.message_contains in structure["feedback"]
+    assert (TAMPERING_LOG_LINE in graded.raw_output) is case.reported_to_staff, graded.raw_output[-2000:]
     assert_nothing_escaped(host, graded)
