@@ -206,9 +206,7 @@ def serve_as_zygote(control_fd: int, warm_modules: list[str]) -> None:
             os.close(fd)
         _, status, usage = os.wait4(pid, 0)
         child_seconds = time.monotonic() - started
-        # Before anything else: a changed limit (RLIMIT_NOFILE 0, say) may make the clean-up fail.
-        changed = settings_changed_since(as_started)
-        clean, left_behind = _clean_up_after_run()
+        clean, changed, left_behind = _clean_up_after_run(as_started)
         send_frame(control, {
             "event": "finished",
             "exit_code": os.waitstatus_to_exitcode(status),
@@ -221,19 +219,24 @@ def serve_as_zygote(control_fd: int, warm_modules: list[str]) -> None:
         })
 
 
-def _clean_up_after_run() -> tuple[bool, list[list]]:
-    """Kill what the run left running, remove its IPC objects, empty scratch.
+def _clean_up_after_run(as_started: dict[str, object]) -> tuple[bool, list[str], list[list]]:
+    """Kill what the run left running, see what it changed, remove its IPC objects, empty scratch.
 
-    Returns whether all of it is gone, and ``[what, count, bytes]`` for each kind of IPC object
-    the run left (those are a channel to the next run, and SysV shared memory outlives every
-    process and cgroup).
+    Returns whether all of it is gone, ``settings_changed_since(as_started)``, and
+    ``[what, count, bytes]`` for each kind of IPC object the run left (those are a channel to the
+    next run, and SysV shared memory outlives every process and cgroup).
     """
     try:
         processes_gone = _kill_other_processes()
+    except OSError:  # listing /proc failed (the run lowered our RLIMIT_NOFILE?); kill(-1) was sent
+        processes_gone = False
+    # Only now: until it was killed, a process the run left could still change our settings.
+    changed = settings_changed_since(as_started)
+    try:
         left_behind, ipc_gone = _remove_ipc_objects()
-        return processes_gone and ipc_gone and _wipe_scratch(), left_behind
-    except (OSError, MemoryError, ValueError) as error:  # e.g. the run lowered our RLIMIT_NOFILE
-        return False, [[f"clean-up failed ({error})", 1, 0]]
+        return processes_gone and ipc_gone and _wipe_scratch(), changed, left_behind
+    except (OSError, MemoryError, ValueError) as error:
+        return False, changed, [[f"clean-up failed ({error})", 1, 0]]
 
 
 def _import_warm_modules(names: list[str]) -> list[str]:

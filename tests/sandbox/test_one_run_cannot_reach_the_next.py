@@ -91,6 +91,20 @@ def test_a_run_that_changes_its_zygote_is_reported_and_the_next_run_inherits_not
     assert pool.zygotes_started == 2  # a hard limit or nice cannot be undone: a new zygote serves
 
 
+def test_a_process_left_running_cannot_change_the_zygote_after_it_was_checked(make_pool):
+    pool = make_pool()
+    before = pool.run(request(INHERITED_VIEW)).data
+    # The daemon waits for the run's own process to end, then lowers PID 2's nice at once: the
+    # zygote must have killed it before looking at its settings, or reported the change.
+    lurker = pool.run(request(
+        "run = os.getpid()\nif os.fork() == 0:\n    os.setsid()\n"
+        "    while os.path.exists(f'/proc/{run}/stat') and open(f'/proc/{run}/stat').read().split()[2] != 'Z':\n"
+        "        pass\n    os.setpriority(os.PRIO_PROCESS, 2, 19)\n    os._exit(0)\nreturn True"
+    ))
+    after = pool.run(request(INHERITED_VIEW))
+    assert after.data == before, lurker.sandbox_tampering
+
+
 def test_a_run_forked_after_a_limit_was_lowered_still_gets_the_limits_it_was_promised(make_pool):
     pool = make_pool()
     pool.run(request("import resource\nresource.prlimit(2, resource.RLIMIT_NOFILE, (64, 64))\nreturn 1"))
