@@ -38,9 +38,9 @@ def _create_sandbox():
         logger.warning("SANDBOX=unsafe-dev: student code will run WITHOUT isolation in this process's children")
         return UnsafeSubprocessSandbox()
     from grader.sandbox.pool import WarmPoolSandbox
-    from grader.sandbox.slots import current_slot, slot_uid
+    from grader.sandbox.slots import claim_sandbox_uid
 
     return WarmPoolSandbox(
-        uid=slot_uid(engine_setting("SANDBOX_BASE_UID"), current_slot()),
+        uid_claim=claim_sandbox_uid(engine_setting("SANDBOX_BASE_UID")),
         recycle_after_runs=engine_setting("SANDBOX_RECYCLE_AFTER_RUNS"),
     )

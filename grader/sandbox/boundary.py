@@ -15,6 +15,7 @@ import json
 import signal
 from dataclasses import dataclass
 
+from grader.sandbox.runner import MAX_RESULT_NESTING, json_nesting_depth
 from grader.sandbox.types import LimitName, SandboxLimits, SandboxOutcome
 
 MAX_RESULT_BYTES = 4 * 1024**2
@@ -47,10 +48,17 @@ def parse_result_frame(raw: bytes, *, nonce: str) -> ResultFrame | None:
         raise ResultFrameError(f"result is larger than {MAX_RESULT_BYTES} bytes")
     if not raw.endswith(b"\n") or raw.count(b"\n") != 1:
         raise ResultFrameError("result must be exactly one line")
+    # Before parsing: json recurses once per level ([[[[…]]]] thousands deep would raise
+    # RecursionError in the worker), and whatever reads the data afterwards may recurse too. The
+    # frame's own object is one level; the harness's data may use the rest.
+    if json_nesting_depth(raw, limit=MAX_RESULT_NESTING + 1) > MAX_RESULT_NESTING + 1:
+        raise ResultFrameError(f"result data is nested more than {MAX_RESULT_NESTING} levels deep")
     try:
         document = json.loads(raw)
     except ValueError as error:
         raise ResultFrameError(f"result is not JSON: {error}") from None
+    except RecursionError:  # unbalanced brackets stop the count above; json still recurses on them
+        raise ResultFrameError("result is nested too deep to read") from None
     if not isinstance(document, dict) or not set(document) <= {"nonce", "data", "error"}:
         raise ResultFrameError("result has unexpected fields")
     if not isinstance(document.get("nonce"), str) or not hmac.compare_digest(document["nonce"], nonce):
@@ -98,6 +106,9 @@ class RunObservations:
     oom_kills: int
     result: bytes
     duration_s: float
+    # What the run changed in the sandbox or left in it for the next run (for staff, not grading).
+    sandbox_tampering: tuple[str, ...] = ()
+    run_id: str = ""
 
 
 def decide_outcome(
@@ -125,6 +136,8 @@ def decide_outcome(
         stderr=stderr.text(),
         duration_s=observed.duration_s,
         output_truncated=stdout.truncated or stderr.truncated,
+        sandbox_tampering=observed.sandbox_tampering,
+        run_id=observed.run_id,
     )
 
 

@@ -20,6 +20,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.sandbox import seccomp
+from grader.sandbox.runner import MQUEUE_DIR
+
 BWRAP = "/usr/bin/bwrap"
 RUNNER_SOURCE = Path(__file__).with_name("runner.py")
 RUNNER_IN_SANDBOX = "/opt/courseportal/runner.py"
@@ -157,13 +160,16 @@ def launch(spec: SandboxSpec, *, control_fd: int) -> LaunchedSandbox:
 
 
 def _arguments(spec: SandboxSpec, *, control_fd: int, opened: list[int]) -> list[str]:
-    def data_file(content: str | bytes, destination: str) -> list[str]:
+    def readable_fd(content: str | bytes) -> str:
         # A memfd, not a pipe: the runner is larger than a pipe's buffer.
         fd = os.memfd_create("sandbox-file", os.MFD_CLOEXEC)
         os.write(fd, content.encode() if isinstance(content, str) else content)
         os.lseek(fd, 0, os.SEEK_SET)
         opened.append(fd)
-        return ["--ro-bind-data", str(fd), destination]
+        return str(fd)
+
+    def data_file(content: str | bytes, destination: str) -> list[str]:
+        return ["--ro-bind-data", readable_fd(content), destination]
 
     arguments = [
         "bwrap", "--unshare-all", "--unshare-user", "--disable-userns",
@@ -182,7 +188,9 @@ def _arguments(spec: SandboxSpec, *, control_fd: int, opened: list[int]) -> list
     arguments += data_file(f"student:x:{spec.uid}:{spec.uid}:student:/tmp/work:/usr/sbin/nologin\n", "/etc/passwd")
     arguments += data_file(f"student:x:{spec.uid}:\n", "/etc/group")
     arguments += data_file("127.0.0.1 localhost sandbox\n::1 localhost\n", "/etc/hosts")
-    arguments += ["--proc", "/proc", "--dev", "/dev"]
+    # The mqueue filesystem of the sandbox's own IPC namespace: where the zygote finds the POSIX
+    # message queues a run left, to remove them.
+    arguments += ["--proc", "/proc", "--dev", "/dev", "--mqueue", MQUEUE_DIR]
     arguments += ["--size", str(SCRATCH_TMPFS_BYTES), "--tmpfs", "/tmp"]
     arguments += ["--size", str(SHM_TMPFS_BYTES), "--tmpfs", "/dev/shm"]
     for device in spec.devices:
@@ -193,6 +201,7 @@ def _arguments(spec: SandboxSpec, *, control_fd: int, opened: list[int]) -> list
         arguments += ["--ro-bind", str(path), str(path)]
     arguments += data_file(RUNNER_SOURCE.read_bytes(), RUNNER_IN_SANDBOX)
     arguments += ["--remount-ro", "/", "--chdir", "/tmp"]
+    arguments += ["--add-seccomp-fd", readable_fd(seccomp.keyring_filter())]
     for name, value in SANDBOX_ENV.items():
         arguments += ["--setenv", name, value]
     arguments += [python_in_sandbox(), "-I", "-B", RUNNER_IN_SANDBOX, "zygote", str(control_fd)]

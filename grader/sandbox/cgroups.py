@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.sandbox.slots import uid_is_claimed
+
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PARENT = "courseportal-sandbox"
 CONTROLLER_LIMIT_FILES = {"memory": "memory.limit_in_bytes", "pids": "pids.max"}
@@ -155,19 +157,22 @@ def _read_int(path: Path) -> int:
         return 0
 
 
-def run_cgroup_name(run_number: int) -> str:
-    """Unique per worker process and run; the pid lets ``remove_orphans`` find dead owners."""
-    return f"worker{os.getpid()}-run{run_number}"
+def remove_orphans(*, own_uid: int) -> None:
+    """Remove run cgroups left by processes that are gone (they crashed mid-run).
 
-
-def remove_orphans() -> None:
-    """Remove run cgroups whose worker process is gone (it crashed mid-run)."""
+    A run's cgroup is named after its run id, which starts with the sandbox uid (``uid61003-``).
+    Uids are claimed host-wide (``grader.sandbox.slots``) and pids are not unique across worker
+    containers sharing this hierarchy, so the owner is judged by its uid: gone if nobody holds
+    that uid now, or if it is ``own_uid``, which this process has just claimed and not used yet.
+    """
     for controller in CONTROLLER_LIMIT_FILES:
         parent = _parent(controller)
         if not parent.is_dir():
             continue
         for path in parent.iterdir():
-            owner = path.name.removeprefix("worker").split("-")[0]
-            if path.is_dir() and owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            owner = path.name.removeprefix("uid").split("-")[0]
+            if not (path.name.startswith("uid") and owner.isdigit() and path.is_dir()):
+                continue
+            if int(owner) == own_uid or not uid_is_claimed(int(owner)):
                 with contextlib.suppress(OSError):
                     RunCgroups({controller: path}).remove()

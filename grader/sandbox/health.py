@@ -16,15 +16,23 @@ from functools import cache
 from pathlib import Path
 
 from grader.conf import engine_setting
-from grader.sandbox import bwrap, cgroups
+from grader.sandbox import bwrap, cgroups, seccomp
+from grader.sandbox.runner import SYSCALL_NUMBERS
+from grader.sandbox.slots import claim_sandbox_uid
 from grader.sandbox.types import SandboxFailure, SandboxLimits, SandboxRequest
 
 logger = logging.getLogger(__name__)
 
 DOCS = "docs/sandbox.md"
-PROBE_SLOT = 9999  # a uid no worker slot uses: the probe may run beside a live worker
 PROBE_HARNESS = '''
-import os, socket
+import ctypes, errno, os, socket
+
+def keyrings_refused():
+    """add_key must fail with ENOSYS: the seccomp filter is in place."""
+    number = {add_key_numbers!r}.get(os.uname().machine)
+    libc = ctypes.CDLL(None, use_errno=True)
+    return number is not None and libc.syscall(number, b"user", b"probe", b"x", 1, -3) == -1 \
+        and ctypes.get_errno() == errno.ENOSYS
 
 def probe(scratch):
     status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
@@ -41,6 +49,7 @@ def probe(scratch):
         "private_paths_visible": [path for path in {private_paths!r} if os.path.exists(path)],
         "interfaces": [name for _, name in socket.if_nameindex()],
         "written_outside_scratch": written_outside,
+        "keyrings_refused": keyrings_refused(),
     }}
 '''
 USERNS_HINT = (
@@ -76,11 +85,16 @@ def sandbox_health() -> SandboxHealth:
         "space and processes by RLIMIT_NPROC only (see " + DOCS + ")."
     ]
     try:
-        zygote = Zygote(bwrap.SandboxSpec(uid=engine_setting("SANDBOX_BASE_UID") + PROBE_SLOT))
+        # A uid of its own, like any slot: the probe may run beside live workers on this host.
+        claim = claim_sandbox_uid(engine_setting("SANDBOX_BASE_UID"))
         try:
-            outcome = zygote.execute(_probe_request(), controllers=controllers).outcome
+            zygote = Zygote(bwrap.SandboxSpec(uid=claim.uid))
+            try:
+                outcome = zygote.execute(_probe_request(), controllers=controllers).outcome
+            finally:
+                zygote.stop()
         finally:
-            zygote.stop()
+            claim.release()
     except SandboxFailure as failure:
         return SandboxHealth(problems=[_explain(str(failure))], notes=notes)
     if not outcome.ok:
@@ -112,10 +126,14 @@ def _preconditions() -> list[str]:
         problems.append(f"bubblewrap is not installed ({bwrap.BWRAP}); apt-get install bubblewrap.")
     if os.geteuid() != 0:
         problems.append(
-            "The grading worker must start as root so that it can run student code as a per-slot "
-            f"unprivileged uid (SANDBOX_BASE_UID={engine_setting('SANDBOX_BASE_UID')} + slot); it never runs "
-            "student code as root."
+            "The grading worker must start as root so that it can run student code as an unprivileged "
+            f"uid of its own (claimed from SANDBOX_BASE_UID={engine_setting('SANDBOX_BASE_UID')} on); it never "
+            "runs student code as root."
         )
+    try:
+        seccomp.keyring_filter()
+    except seccomp.UnsupportedArchitecture as error:
+        problems.append(f"{error}: add its numbers to grader/sandbox/runner.py SYSCALL_NUMBERS.")
     real_interpreter = Path(os.path.realpath(sys.executable))
     if _blocking_folder(real_interpreter) is not None:
         problems.append(f"{INTERPRETER_HINT} ({sys.executable} is {real_interpreter})")
@@ -141,7 +159,10 @@ def _blocking_folder(path: Path) -> Path | None:
 
 
 def _probe_request() -> SandboxRequest:
-    harness = PROBE_HARNESS.format(venv=str(sys.prefix), private_paths=private_paths())
+    harness = PROBE_HARNESS.format(
+        venv=str(sys.prefix), private_paths=private_paths(),
+        add_key_numbers={machine: numbers["add_key"] for machine, numbers in SYSCALL_NUMBERS.items()},
+    )
     return SandboxRequest(harness=harness, entry="probe", limits=SandboxLimits(wall_seconds=30))
 
 
@@ -168,6 +189,8 @@ def _isolation_problems(facts: dict) -> list[str]:
         problems.append(f"the sandbox has network interfaces besides loopback: {facts.get('interfaces')}.")
     if facts.get("written_outside_scratch"):
         problems.append(f"the sandbox could write outside its scratch space: {facts['written_outside_scratch']}.")
+    if not facts.get("keyrings_refused"):
+        problems.append("the kernel keyring system calls are not refused inside the sandbox (seccomp filter).")
     return problems
 
 

@@ -23,6 +23,42 @@ def check(scratch):
 '''
 
 
+# Runs inside the sandbox: times the zygote's own between-runs steps (runner.py is at /opt/courseportal).
+BETWEEN_RUNS_HARNESS = '''
+import sys, time
+
+def check(scratch, repeats={repeats}):
+    sys.path.insert(0, "/opt/courseportal")
+    import runner
+
+    as_started = runner.inheritable_settings()
+    steps = {{
+        "settings_check_ms": lambda: runner.settings_changed_since(as_started),
+        "ipc_clean_up_ms": runner._remove_ipc_objects,
+        "scratch_wipe_ms": runner._wipe_scratch,
+    }}
+    costs = {{}}
+    for name, step in steps.items():
+        started = time.perf_counter()
+        for _ in range(repeats):
+            step()
+        costs[name] = round((time.perf_counter() - started) * 1000 / repeats, 4)
+    return costs
+'''
+
+
+def between_runs_ms(repeats: int = 2000, sandbox=None) -> dict[str, float]:
+    """Milliseconds per run of each step the zygote takes between runs (``docs/sandbox.md``,
+    "Between runs"), timed inside a sandbox over ``repeats`` calls."""
+    if sandbox is None:
+        from grader.sandbox import get_sandbox
+
+        sandbox = get_sandbox()
+    outcome = sandbox.run(SandboxRequest(harness=BETWEEN_RUNS_HARNESS.format(repeats=repeats), entry="check"))
+    assert outcome.ok, outcome
+    return outcome.data
+
+
 def trivial_request() -> SandboxRequest:
     return SandboxRequest(harness=TRIVIAL_HARNESS, entry="check", files={"student.py": TRIVIAL_STUDENT_FILE})
 

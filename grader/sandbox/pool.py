@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -22,9 +23,11 @@ import socket
 import time
 from dataclasses import dataclass
 
-from grader.sandbox import bwrap, cgroups
+from grader.content import human_size
+from grader.sandbox import bwrap, cgroups, seccomp
 from grader.sandbox.boundary import MAX_RESULT_BYTES, RunObservations, TailBuffer, decide_outcome
 from grader.sandbox.runner import FD_ROLES, receive_frame, send_frame
+from grader.sandbox.slots import UidClaim
 from grader.sandbox.types import LimitName, SandboxFailure, SandboxLimits, SandboxOutcome, SandboxRequest
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,13 @@ DRAIN_TIMEOUT_S = 2.0
 READ_CHUNK = 64 * 1024
 # Processes the sandbox needs besides the run's own (bwrap, its reaper, the zygote, slack).
 SANDBOX_OWN_PROCESSES = 8
+ZYGOTE_DIED_DURING_RUN = "the sandbox's zygote (PID 2) died while this run was going (killed, or made to fail)"
+_run_numbers = itertools.count(1)
+
+
+def new_run_id(uid: int) -> str:
+    """Names one run in logs and in its cgroups' names; starts with the uid (see ``cgroups``)."""
+    return f"uid{uid}-pid{os.getpid()}-run{next(_run_numbers)}"
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ class Zygote:
         self._control, inside = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self._sandbox = bwrap.launch(spec, control_fd=inside.fileno())
-        except OSError as error:
+        except (OSError, seccomp.UnsupportedArchitecture) as error:
             self._control.close()
             raise SandboxFailure(f"bwrap could not be started: {error}") from error
         finally:
@@ -97,20 +107,26 @@ class Zygote:
         self.wait_ready()
         self.runs += 1
         limits = request.limits
+        run_id = new_run_id(self.spec.uid)
         run_cgroups = cgroups.RunCgroups.create(
-            name=cgroups.run_cgroup_name(self.runs), controllers=controllers,
-            memory_bytes=limits.memory_bytes, processes=limits.processes,
+            name=run_id, controllers=controllers, memory_bytes=limits.memory_bytes, processes=limits.processes,
         ) if controllers else None
         try:
-            record = self._execute(request, run_cgroups)
+            record = self._execute(request, run_cgroups, run_id=run_id)
         finally:
             left_nothing_behind = run_cgroups.remove() if run_cgroups is not None else True
         if not left_nothing_behind and record.sandbox_is_reusable:
             logger.error("a run left processes in its cgroups after the zygote's clean-up; recycling")
             record = RunRecord(outcome=record.outcome, sandbox_is_reusable=False)
+        if record.outcome.tampered_with_sandbox:
+            logger.warning(
+                "sandbox run %s (uid %d) tampered with the sandbox: %s. %s", run_id, self.spec.uid,
+                "; ".join(record.outcome.sandbox_tampering),
+                "Cleaned up; the zygote serves on." if record.sandbox_is_reusable else "The zygote is replaced.",
+            )
         return record
 
-    def _execute(self, request: SandboxRequest, run_cgroups: cgroups.RunCgroups | None) -> RunRecord:
+    def _execute(self, request: SandboxRequest, run_cgroups: cgroups.RunCgroups | None, *, run_id: str) -> RunRecord:
         limits = request.limits
         nonce = secrets.token_hex(16)
         run = _RunPipes.open(run_cgroups)
@@ -141,10 +157,25 @@ class Zygote:
             oom_kills=counters.oom_kills,
             result=bytes(watch.result),
             duration_s=time.monotonic() - started,
+            sandbox_tampering=_tampering(finished, zygote_died=watch.zygote_lost and watch.limit is None),
+            run_id=run_id,
         )
         outcome = decide_outcome(observed, limits=limits, nonce=nonce, stdout=watch.stdout, stderr=watch.stderr)
-        reusable = self.alive and outcome.limit_exceeded is None and bool(finished.get("clean"))
+        # A changed setting cannot be changed back (no process in the sandbox may raise a hard
+        # limit or lower nice): only a new zygote is as the worker started it.
+        reusable = (self.alive and outcome.limit_exceeded is None and bool(finished.get("clean"))
+                    and not finished.get("changed"))
         return RunRecord(outcome=outcome, sandbox_is_reusable=reusable)
+
+
+def _tampering(finished: dict, *, zygote_died: bool) -> tuple[str, ...]:
+    """The zygote's report of what a run changed or left behind, as sentences for staff."""
+    found = [f"changed the zygote's {change}" for change in finished.get("changed", [])]
+    for what, count, size in finished.get("left_behind", []):
+        found.append(f"left {count} {what}{'s' if count != 1 else ''}" + (f" ({human_size(size)})" if size else ""))
+    if zygote_died:
+        found.append(ZYGOTE_DIED_DURING_RUN)
+    return tuple(found)
 
 
 def _payload(request: SandboxRequest, nonce: str) -> bytes:
@@ -335,25 +366,35 @@ class _RunWatch:
 
 
 class WarmPoolSandbox:
-    """This worker slot's sandbox: ``run(SandboxRequest) -> SandboxOutcome``."""
+    """This worker slot's sandbox: ``run(SandboxRequest) -> SandboxOutcome``.
 
-    def __init__(self, *, uid: int, recycle_after_runs: int, warm_modules: tuple[str, ...] = WARM_MODULES) -> None:
-        self.uid = uid
+    Student code runs as ``uid_claim.uid``, which the pool holds until ``close()`` (see
+    ``grader.sandbox.slots``): no other process on the host runs student code as that uid.
+    """
+
+    def __init__(self, *, uid_claim: UidClaim, recycle_after_runs: int,
+                 warm_modules: tuple[str, ...] = WARM_MODULES) -> None:
+        self.uid_claim = uid_claim
+        self.uid = uid_claim.uid
         self.recycle_after_runs = max(1, recycle_after_runs)
         self.warm_modules = warm_modules
         self.controllers = cgroups.available_controllers()
         self.zygotes_started = 0
         self._zygote: Zygote | None = None
         if self.controllers:
-            cgroups.remove_orphans()
+            cgroups.remove_orphans(own_uid=self.uid)
         # --die-with-parent would end the zygote anyway; closing first also reaps it.
         self._owner_pid = os.getpid()
         atexit.register(self.close)
 
-    def prestart(self) -> None:
-        """Start the zygote now (it imports torch in the background) so the first run is fast."""
+    def prestart(self, *, wait: bool = False) -> None:
+        """Start the zygote now (it imports torch in the background) so the first run is fast;
+        with ``wait``, return once it is ready (``SandboxFailure`` if it would not start)."""
         if self._zygote is None or not self._zygote.alive:
             self._replace_zygote()
+        if wait:
+            assert self._zygote is not None
+            self._zygote.wait_ready()
 
     def run(self, request: SandboxRequest) -> SandboxOutcome:
         if request.fresh_process:
@@ -372,6 +413,7 @@ class WarmPoolSandbox:
     def close(self) -> None:
         if os.getpid() == self._owner_pid:  # a forked child must not end its parent's zygote
             self._discard_zygote()
+            self.uid_claim.release()
 
     def _run_fresh(self, request: SandboxRequest) -> SandboxOutcome:
         spec = bwrap.SandboxSpec(uid=self.uid, devices=bwrap.gpu_devices())

@@ -7,10 +7,12 @@ library. Two ways to start it:
     Imports the warm modules (torch, ...), says ``ready`` on the control socket, then serves runs
     one at a time until the socket closes. Per run the trusted side sends a small control frame
     and the run's file descriptors (request pipe, stdout, stderr, result pipe, cgroup files); the
-    zygote forks, waits for the child, kills every other process in its PID namespace, wipes the
-    scratch space and answers ``finished`` with the child's exit status and CPU time. The zygote
-    never reads a request's payload, so nothing of one student's submission stays in the memory
-    that the next student's child inherits.
+    zygote forks, waits for the child, checks that the run changed none of the zygote's own
+    settings that the next child would inherit, kills every other process in its PID namespace,
+    removes every IPC object, wipes the scratch space and answers ``finished`` with the child's
+    exit status, CPU time and anything the run changed or left behind. The zygote never reads a
+    request's payload, so nothing of one student's submission stays in the memory that the next
+    student's child inherits.
 
 ``runner.py once RESULT_FD`` (``SANDBOX=unsafe-dev`` only)
     Reads one request from stdin, runs it in the current directory, writes the result frame.
@@ -26,8 +28,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
+import functools
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -47,6 +52,36 @@ ZYGOTE_PID_IN_NAMESPACE = 2
 SETUP_FAILED_EXIT_CODE = 121
 PR_SET_DUMPABLE = 4
 FD_ROLES = ("request", "stdout", "stderr", "result")
+# Deeper results are refused on both sides of the boundary: json would recurse past Python's
+# limit long before the 4 MiB cap, and no harness needs more than a few levels.
+MAX_RESULT_NESTING = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"')
+_AS_PARENTHESES = bytes.maketrans(b"[{]}", b"(())")
+_ALL_BUT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+# A run shares the zygote's uid, so it may change these settings of PID 2 (prlimit, setpriority,
+# sched_setscheduler, sched_setaffinity, ioprio_set) and every later child would inherit them.
+RESOURCE_LIMITS = {}
+for _name in sorted(name for name in dir(resource) if name.startswith("RLIMIT_")):
+    RESOURCE_LIMITS.setdefault(getattr(resource, _name), _name)
+SCHEDULING_POLICIES = {
+    getattr(os, name): name for name in ("SCHED_OTHER", "SCHED_BATCH", "SCHED_IDLE", "SCHED_FIFO", "SCHED_RR")
+    if hasattr(os, name)
+}
+# System call numbers the standard library has no wrapper for (the trusted side's seccomp filter
+# uses the keyring ones). Other architectures are refused by grader.sandbox.health.
+SYSCALL_NUMBERS = {
+    "x86_64": {"add_key": 248, "request_key": 249, "keyctl": 250, "ioprio_get": 252, "sched_getattr": 315},
+    "aarch64": {"add_key": 217, "request_key": 218, "keyctl": 219, "ioprio_get": 31, "sched_getattr": 275},
+}
+IOPRIO_WHO_PROCESS = 1
+IO_PRIORITY_CLASSES = {0: "default", 1: "real-time", 2: "best-effort", 3: "idle"}
+# struct sched_attr: size, policy, flags, nice, priority, runtime, deadline, period, util_min, util_max
+SCHED_ATTR = struct.Struct("=IIQiIQQQII")
+IPC_RMID = 0
+# /proc/sysvipc/<file>: what one object is called, and the column that holds its bytes (if any).
+SYSV_IPC_FILES = {"shm": ("SysV shared memory segment", 3), "msg": ("SysV message queue", 3),
+                  "sem": ("SysV semaphore set", None)}
+MQUEUE_DIR = "/dev/mqueue"  # bwrap --mqueue: the POSIX message queues of this IPC namespace
 
 
 # --- Framing shared with the trusted side (grader.sandbox.pool imports these) ---------------------
@@ -121,11 +156,32 @@ def describe_exception(error: BaseException) -> str:
 def write_result(result_fd: int, nonce: str, report: dict) -> None:
     try:
         line = json.dumps({"nonce": nonce, **report})
-    except (TypeError, ValueError) as error:
+        # The frame's own object is one level; the data may use the rest.
+        if json_nesting_depth(line.encode(), limit=MAX_RESULT_NESTING + 1) > MAX_RESULT_NESTING + 1:
+            raise ValueError(f"it is nested more than {MAX_RESULT_NESTING} levels deep")
+    except (TypeError, ValueError, RecursionError) as error:
         line = json.dumps({"nonce": nonce, "error": f"the harness returned data that is not JSON: {error}"})
     view = memoryview(line.encode() + b"\n")
     while view:
         view = view[os.write(result_fd, view):]
+
+
+def json_nesting_depth(text: bytes, *, limit: int) -> int:
+    """How many arrays and objects deep the JSON ``text`` goes; counting stops past ``limit``.
+
+    Read from the text, without parsing it: strings are dropped, every bracket becomes ``(`` or
+    ``)`` and each pass peels one level (``()`` removed), so a hostile document costs at most
+    ``limit`` linear passes in C and no recursion. Unbalanced text stops the count; it is not
+    JSON, and parsing it says so.
+    """
+    brackets = _JSON_STRING.sub(b"", text).translate(_AS_PARENTHESES, _ALL_BUT_BRACKETS)
+    depth = 0
+    while brackets and depth <= limit:
+        peeled = brackets.replace(b"()", b"")
+        if len(peeled) == len(brackets):
+            break
+        brackets, depth = peeled, depth + 1
+    return depth
 
 
 # --- The zygote ----------------------------------------------------------------------------------
@@ -134,6 +190,7 @@ def write_result(result_fd: int, nonce: str, report: dict) -> None:
 def serve_as_zygote(control_fd: int, warm_modules: list[str]) -> None:
     _set_dumpable(False)  # the children, which run student code, cannot ptrace or read our /proc
     warmed = _import_warm_modules(warm_modules)
+    as_started = inheritable_settings()
     control = socket.socket(fileno=control_fd)
     send_frame(control, {"event": "ready", "warm": warmed, "python": sys.version.split()[0]})
     while True:
@@ -149,7 +206,7 @@ def serve_as_zygote(control_fd: int, warm_modules: list[str]) -> None:
             os.close(fd)
         _, status, usage = os.wait4(pid, 0)
         child_seconds = time.monotonic() - started
-        clean = _kill_other_processes() and _wipe_scratch()
+        clean, changed, left_behind = _clean_up_after_run(as_started)
         send_frame(control, {
             "event": "finished",
             "exit_code": os.waitstatus_to_exitcode(status),
@@ -157,7 +214,29 @@ def serve_as_zygote(control_fd: int, warm_modules: list[str]) -> None:
             "max_rss_kb": usage.ru_maxrss,
             "child_seconds": child_seconds,
             "clean": clean,
+            "changed": changed,
+            "left_behind": left_behind,
         })
+
+
+def _clean_up_after_run(as_started: dict[str, object]) -> tuple[bool, list[str], list[list]]:
+    """Kill what the run left running, see what it changed, remove its IPC objects, empty scratch.
+
+    Returns whether all of it is gone, ``settings_changed_since(as_started)``, and
+    ``[what, count, bytes]`` for each kind of IPC object the run left (those are a channel to the
+    next run, and SysV shared memory outlives every process and cgroup).
+    """
+    try:
+        processes_gone = _kill_other_processes()
+    except OSError:  # listing /proc failed (the run lowered our RLIMIT_NOFILE?); kill(-1) was sent
+        processes_gone = False
+    # Only now: until it was killed, a process the run left could still change our settings.
+    changed = settings_changed_since(as_started)
+    try:
+        left_behind, ipc_gone = _remove_ipc_objects()
+        return processes_gone and ipc_gone and _wipe_scratch(), changed, left_behind
+    except (OSError, MemoryError, ValueError) as error:
+        return False, changed, [[f"clean-up failed ({error})", 1, 0]]
 
 
 def _import_warm_modules(names: list[str]) -> list[str]:
@@ -307,10 +386,103 @@ def _make_writable_and_retry(function, path, _error) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _set_dumpable(dumpable: bool) -> None:
-    import ctypes
+def inheritable_settings() -> dict[str, object]:
+    """This process's settings that a forked child inherits and another process of our uid can
+    change: every resource limit, scheduling policy and priority, nice, CPU affinity, I/O
+    priority and utilisation clamps. Plain values, comparable with ``==``."""
+    settings: dict[str, object] = {
+        name: tuple("unlimited" if value == resource.RLIM_INFINITY else value for value in resource.getrlimit(number))
+        for number, name in RESOURCE_LIMITS.items()
+    }
+    policy = os.sched_getscheduler(0)
+    settings["scheduling policy"] = SCHEDULING_POLICIES.get(policy, policy)
+    settings["real-time priority"] = os.sched_getparam(0).sched_priority
+    settings["nice"] = os.getpriority(os.PRIO_PROCESS, 0)
+    settings["CPU affinity"] = sorted(os.sched_getaffinity(0))
+    settings["I/O priority"] = _io_priority()
+    settings["scheduling attributes"] = _scheduling_attributes()
+    return settings
 
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, int(dumpable), 0, 0, 0)
+
+def settings_changed_since(before: dict[str, object]) -> list[str]:
+    """``"<setting> from <before> to <now>"`` for each of ``inheritable_settings`` that changed."""
+    now = inheritable_settings()
+    return [f"{name} from {before[name]} to {now.get(name)}" for name in before if now.get(name) != before[name]]
+
+
+def _io_priority() -> str | None:
+    value = _syscall("ioprio_get", IOPRIO_WHO_PROCESS, 0)
+    if value is None or value < 0:
+        return None
+    return f"{IO_PRIORITY_CLASSES.get(value >> 13, value >> 13)} class, level {value & 0xFF}"
+
+
+def _scheduling_attributes() -> str | None:
+    """sched_getattr's flags and utilisation clamps, which os.sched_* do not show."""
+    attributes = ctypes.create_string_buffer(SCHED_ATTR.size)
+    if _syscall("sched_getattr", 0, attributes, SCHED_ATTR.size, 0) != 0:
+        return None
+    fields = SCHED_ATTR.unpack(attributes.raw)
+    return f"flags {fields[2]:#x}, utilisation clamp {fields[-2]}..{fields[-1]}"
+
+
+def _syscall(name: str, *arguments: object) -> int | None:
+    number = SYSCALL_NUMBERS.get(os.uname().machine, {}).get(name)
+    if number is None:
+        return None
+    result = _libc().syscall(number, *arguments)
+    return result if result >= 0 else -ctypes.get_errno()
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _remove_ipc_objects() -> tuple[list[list], bool]:
+    """Remove every SysV IPC object and POSIX message queue of this IPC namespace (only runs
+    make them). Returns ``[what, count, bytes]`` per kind found, and whether none is left."""
+    found: list[list] = []
+    for file_name, (what, size_column) in SYSV_IPC_FILES.items():
+        objects = _sysv_ipc_objects(file_name, size_column)
+        for identifier, _size in objects:
+            _remove_sysv_ipc_object(file_name, identifier)
+        if objects:
+            found.append([what, len(objects), sum(size for _, size in objects)])
+    queues = os.listdir(MQUEUE_DIR) if os.path.isdir(MQUEUE_DIR) else []
+    for name in queues:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(MQUEUE_DIR, name))
+    if queues:
+        found.append(["POSIX message queue", len(queues), 0])
+    if not found:
+        return found, True
+    left = any(_sysv_ipc_objects(name, None) for name in SYSV_IPC_FILES) or bool(queues and os.listdir(MQUEUE_DIR))
+    return found, not left
+
+
+def _sysv_ipc_objects(file_name: str, size_column: int | None) -> list[tuple[int, int]]:
+    """(identifier, bytes) of each object in /proc/sysvipc/``file_name`` (this IPC namespace's)."""
+    try:
+        with open(f"/proc/sysvipc/{file_name}") as listing:
+            rows = [line.split() for line in listing.readlines()[1:]]
+    except FileNotFoundError:
+        return []
+    return [(int(row[1]), int(row[size_column]) if size_column is not None else 0) for row in rows if row]
+
+
+def _remove_sysv_ipc_object(file_name: str, identifier: int) -> None:
+    libc = _libc()
+    if file_name == "shm":
+        libc.shmctl(identifier, IPC_RMID, None)
+    elif file_name == "msg":
+        libc.msgctl(identifier, IPC_RMID, None)
+    else:
+        libc.semctl(identifier, 0, IPC_RMID)
+
+
+def _set_dumpable(dumpable: bool) -> None:
+    _libc().prctl(PR_SET_DUMPABLE, int(dumpable), 0, 0, 0)
 
 
 def _flush_standard_streams() -> None:

@@ -71,10 +71,19 @@ class SandboxOutcome:
     stderr: str = ""
     duration_s: float = 0.0
     output_truncated: bool = False  # more than limits.output_bytes was printed; the tails are kept
+    # For staff, never for the grade: what this run changed in the sandbox or left there for the
+    # next run (a zygote's limits lowered, IPC objects left...), one sentence each. The sandbox
+    # has already undone it (cleaned up, or replaced the zygote) before the next run.
+    sandbox_tampering: tuple[str, ...] = ()
+    run_id: str = ""  # names the run in the worker's log
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.limit_exceeded is None and self.data is not None
+
+    @property
+    def tampered_with_sandbox(self) -> bool:
+        return bool(self.sandbox_tampering)
 
     @property
     def output(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -10,17 +11,22 @@ import pytest
 from django.conf import settings
 
 from grader.sandbox.pool import WarmPoolSandbox
-
-# Slots 9000..9998 are left to the test suite (grader/sandbox/slots.py).
-TEST_SLOT = 9000 + os.getpid() % 999
+from grader.sandbox.slots import UidClaim, claim_sandbox_uid
 
 needs_bwrap_as_root = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("bwrap") is None, reason="the bwrap sandbox needs root and bubblewrap"
 )
 
 
+@functools.cache
+def _suite_claim() -> UidClaim:
+    # Claimed like any grading process, so no worker or other test run on this host shares it.
+    return claim_sandbox_uid(settings.SANDBOX_BASE_UID)
+
+
 def suite_uid() -> int:
-    return settings.SANDBOX_BASE_UID + TEST_SLOT
+    """A uid this test process holds for its whole life, for sandboxes started directly."""
+    return _suite_claim().uid
 
 
 @pytest.fixture
@@ -29,7 +35,8 @@ def make_pool() -> Iterator[Callable[..., WarmPoolSandbox]]:
     pools: list[WarmPoolSandbox] = []
 
     def build(*, recycle_after_runs: int = 100, warm_modules: tuple[str, ...] = ()) -> WarmPoolSandbox:
-        pool = WarmPoolSandbox(uid=suite_uid(), recycle_after_runs=recycle_after_runs, warm_modules=warm_modules)
+        pool = WarmPoolSandbox(uid_claim=claim_sandbox_uid(settings.SANDBOX_BASE_UID),
+                               recycle_after_runs=recycle_after_runs, warm_modules=warm_modules)
         pools.append(pool)
         return pool
 

@@ -25,16 +25,17 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from grader.sandbox.slots import OTHER_SLOTS, WORKER_SLOTS
 from tests.sandbox.conftest import needs_bwrap_as_root
 from tests.sandbox.hostile import (
     HOSTILE_CASES,
     LEC2_HW1_FULL_MARKS,
+    TAMPERING_LOG_LINE,
     WRITE_MARKER,
     HostileCase,
     lec2_hw1_submission,
     listen_on_a_free_port,
     processes_left,
+    uid_claimed_by,
 )
 from tests.sandbox.hostile_checker import LIMITS, HostileSuiteChecker
 
@@ -137,7 +138,8 @@ def assert_nothing_escaped(host: HostSetup, graded: Graded) -> None:
     assert planted == []
     with pytest.raises(BlockingIOError):
         host.listener.accept()
-    slot_uid = settings.SANDBOX_BASE_UID + WORKER_SLOTS + graded.grader_pid % OTHER_SLOTS
+    slot_uid = uid_claimed_by(graded.grader_pid)
+    assert slot_uid is not None and slot_uid >= settings.SANDBOX_BASE_UID
     assert processes_left({slot_uid}, wait_s=5.0) == []
 
 
@@ -155,6 +157,7 @@ def test_hostile_submission_is_contained_and_still_graded(host, case: HostileCas
     if case.limits:
         assert any(LIMITS.describe(limit) == result["message"] for limit in case.limits), result["message"]
     assert case.message_contains in result["message"]
+    assert (TAMPERING_LOG_LINE in graded.raw_output) is case.reported_to_staff, graded.raw_output[-2000:]
     assert_nothing_escaped(host, graded)
 
 
@@ -192,4 +195,5 @@ def test_hostile_lec2_hw1_submission_still_gets_every_answer_marked(host, case: 
         assert any(checker_limits.describe(limit) in structure["feedback"] for limit in case.limits), structure
     elif not case.runs_cleanly:
         assert case.message_contains in structure["feedback"]
+    assert (TAMPERING_LOG_LINE in graded.raw_output) is case.reported_to_staff, graded.raw_output[-2000:]
     assert_nothing_escaped(host, graded)

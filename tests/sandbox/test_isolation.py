@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import bwrap, health
+from grader.sandbox import bwrap, health, seccomp
 from grader.sandbox.pool import Zygote
 from grader.sandbox.types import SandboxRequest
 from tests.sandbox.conftest import harness, needs_bwrap_as_root, suite_uid
@@ -117,3 +117,11 @@ def test_a_celery_worker_that_cannot_isolate_student_code_refuses_to_start():
     assert completed.returncode != 0
     assert "Refusing to start: the sandbox does not work here" in completed.stderr + completed.stdout
     assert "must start as root" in completed.stderr + completed.stdout
+
+
+def test_a_machine_whose_system_call_numbers_the_filter_does_not_know_is_refused_clearly(monkeypatch):
+    with pytest.raises(seccomp.UnsupportedArchitecture, match="not riscv64"):
+        seccomp.keyring_filter("riscv64")
+    monkeypatch.setattr(seccomp.os, "uname", lambda: os.uname_result(("Linux", "host", "6", "1", "riscv64")))
+    problems = health._preconditions()
+    assert any("not riscv64" in problem and "SYSCALL_NUMBERS" in problem for problem in problems), problems

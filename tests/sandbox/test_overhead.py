@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.sandbox.measure import overhead_ms
+from grader.sandbox.measure import between_runs_ms, overhead_ms
 from grader.sandbox.pool import WARM_MODULES
 from tests.sandbox.conftest import needs_bwrap_as_root
 
@@ -20,3 +20,10 @@ def test_a_run_through_the_torch_loaded_pool_costs_milliseconds_not_an_interpret
     # a loaded machine but fails if runs start paying for a fresh interpreter importing torch (> 1 s).
     assert 0 < figures["overhead_median_ms"] < 150, figures
     assert pool.zygotes_started == 1
+
+
+def test_what_the_zygote_does_between_runs_costs_well_under_a_millisecond_each(make_pool):
+    costs = between_runs_ms(repeats=200, sandbox=make_pool())
+    assert set(costs) == {"settings_check_ms", "ipc_clean_up_ms", "scratch_wipe_ms"}
+    # About 0.1-0.3 ms each on the 2-core development VM under load; 5 ms would be a regression.
+    assert all(0 < cost < 5 for cost in costs.values()), costs

@@ -12,6 +12,7 @@ sandbox cannot take down the machine running the tests.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -41,6 +42,9 @@ class HostileCase:
     message_contains: str
     # Whether running the code counts as a success (only for code that does nothing wrong).
     runs_cleanly: bool = True
+    # Whether the worker's log names the run as having tampered with the sandbox (it changed or
+    # left something that had to be undone before the next run).
+    reported_to_staff: bool = False
 
     @property
     def path(self) -> Path:
@@ -60,9 +64,16 @@ HOSTILE_CASES = (
     HostileCase("endless_loop.py", limits=("cpu_time", "wall_time"), message_contains="and was stopped",
                 runs_cleanly=False),
     HostileCase("print_flood.py", limits=("output",), message_contains="printed more than", runs_cleanly=False),
-    HostileCase("kill_parent.py", limits=(), message_contains="sandbox process", runs_cleanly=False),
+    HostileCase("kill_parent.py", limits=(), message_contains="sandbox process", runs_cleanly=False,
+                reported_to_staff=True),
     HostileCase("forge_result.py", limits=(), message_contains="private result channel", runs_cleanly=False),
+    HostileCase("forge_deep_result.py", limits=(), message_contains="private result channel", runs_cleanly=False),
+    HostileCase("tamper_with_zygote.py", limits=(), message_contains="ran", reported_to_staff=True),
+    HostileCase("leave_ipc_objects.py", limits=(), message_contains="ran", reported_to_staff=True),
+    HostileCase("keyring_channel.py", limits=(), message_contains="ran"),
 )
+# The worker's log line for a run that tampered with the sandbox (grader.sandbox.pool).
+TAMPERING_LOG_LINE = "tampered with the sandbox"
 
 
 # A full-marks lec2_hw1 submission kept by that checker's golden tests.
@@ -87,6 +98,18 @@ def listen_on_a_free_port() -> socket.socket:
         listener.setblocking(False)
         return listener
     pytest.fail(f"none of the ports {LISTEN_PORTS} is free")
+
+
+def uid_claimed_by(pid: int) -> int | None:
+    """The sandbox uid process ``pid`` claimed, from the note in its claim file (which stays after
+    the process ends, until another process claims that uid)."""
+    from grader.sandbox.slots import CLAIMS_DIR
+
+    for path in CLAIMS_DIR.iterdir():
+        with contextlib.suppress(OSError):
+            if path.read_text().startswith(f"pid {pid} on "):
+                return int(path.name)
+    return None
 
 
 def processes_left(uids: set[int], *, wait_s: float = 0.0) -> list[str]:
