@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Profile(models.Model):
@@ -29,6 +30,8 @@ class SignInFailure(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("sign-in failure")
+        verbose_name_plural = _("sign-in failures")
         indexes = [
             models.Index(fields=["username", "at"], name="signin_failure_account"),
             models.Index(fields=["address", "at"], name="signin_failure_address"),

@@ -180,3 +180,10 @@ def test_failures_are_forgotten_after_a_day(student, clock):
     clock.advance(hours=25)
     guess(browser(), "410510003", 1)
     assert list(SignInFailure.objects.values_list("username", flat=True)) == ["410510003"]
+
+
+def test_staff_see_recent_wrong_passwords_in_the_admin(student, admin_client):
+    guess(browser(), OWNER, 2)
+    page = admin_client.get(reverse("admin:accounts_signinfailure_changelist")).content.decode()
+    assert page.count(f">{OWNER}<") == 2 and CAMPUS in page
+    assert admin_client.get(reverse("admin:accounts_signinfailure_add")).status_code == 403
