@@ -104,7 +104,7 @@ def temporary_postgres() -> Iterator[TemporaryPostgres]:
         data = root / "data"
         subprocess.run([str(server_binary("initdb")), "--pgdata", str(data), "--username", SUPERUSER,
                         "--auth", "trust", "--encoding", "UTF8", "--no-locale", "--no-sync"],
-                       check=True, capture_output=True, **as_account)
+                       check=True, capture_output=True, cwd=root, **as_account)
         options = [argument for name, value in SERVER_SETTINGS.items() for argument in ("-c", f"{name}={value}")]
         with open(root / "server.log", "wb") as log:
             if account is not None:
@@ -112,7 +112,7 @@ def temporary_postgres() -> Iterator[TemporaryPostgres]:
             process = subprocess.Popen(
                 [str(server_binary("postgres")), "-D", str(data), "-k", str(root), *options],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=_quit_with_parent, **as_account,
+                preexec_fn=_quit_with_parent, cwd=root, **as_account,
             )
         server = TemporaryPostgres(root=root, process=process)
         _wait_until_ready(server)
@@ -125,6 +125,8 @@ def temporary_postgres() -> Iterator[TemporaryPostgres]:
 
 
 def _as_account(account: pwd.struct_passwd | None) -> dict:
+    # (The programs run in the temporary folder, not in the caller's, which that account may not
+    # be allowed to read: a checkout under /root.)
     if account is None:
         return {}
     return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": [],
