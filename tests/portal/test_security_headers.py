@@ -64,7 +64,7 @@ def graded(student, assignment):
 @pytest.mark.parametrize("page", [
     "sign-in", "anonymous redirect", "home", "assignment", "refused upload", "submission", "status block",
     "staff list", "gradebook", "gradebook csv", "language switch", "admin", "not found", "forbidden",
-    "expired form", "static file", "favicon",
+    "expired form", "paused sign-in", "static file", "favicon",
 ])
 def test_every_kind_of_page_carries_the_policy(page, student, ta, instructor, assignment, graded, client):
     course, hw = "ai-training-2", "hw1"
@@ -85,11 +85,13 @@ def test_every_kind_of_page_carries_the_policy(page, student, ta, instructor, as
         "not found": lambda: signed_in(student).get("/no/such/page/"),
         "forbidden": lambda: signed_in(student).post(reverse("submissions:regrade", args=[graded.pk])),
         "expired form": lambda: Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "x"}),
+        "paused sign-in": lambda: [client.post(reverse("login"), {"username": student.username, "password": "wrong"})
+                                   for _ in range(6)][-1],
         "static file": lambda: client.get("/static/courseportal/portal.js"),
         "favicon": lambda: client.get("/favicon.ico"),
     }
     response = requests[page]()
-    assert response.status_code in (200, 301, 302, 400, 403, 404), response.status_code
+    assert response.status_code in (200, 301, 302, 400, 403, 404, 429), response.status_code
     assert_protected(response)
     if page != "static file":  # WhiteNoise answers before Django's frame middleware; CSP covers it
         assert response["X-Frame-Options"] == "DENY"
