@@ -70,7 +70,7 @@ dev: install
 # No migrate: the tests build their own database. Both passes run even if the first fails, so
 # one run shows every failure; the exit status is the first pass's failure, else the second's.
 test: system-packages python-packages messages
-	status=0; \
+	@status=0; \
 	echo "== pass 1 of 2: the whole suite on SQLite"; \
 	SECONDS=0; $(PYTHON) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	echo "== pass 1 took $$SECONDS s"; \
