@@ -41,4 +41,4 @@ RUN useradd --uid 10001 --create-home courseportal \
 USER courseportal
 
 EXPOSE 8000
-CMD ["gunicorn", "courseportal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]
+CMD ["gunicorn", "courseportal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "8", "--timeout", "120", "--access-logfile", "-"]

@@ -1,6 +1,7 @@
 # One command to run it, one to test it:
 #   make dev    install (idempotent), migrate, seed the demo course, run the whole stack (Ctrl-C stops it)
-#   make test   install (idempotent), run the whole test suite
+#   make test   install (idempotent), run the whole test suite on SQLite, then the integration and
+#               PostgreSQL-marked tests again on a throwaway PostgreSQL server
 # Everything Python goes into .venv in this folder, made from Debian's python3.11 (readable by the
 # sandbox's unprivileged users, unlike a pyenv build under /root).
 
@@ -12,11 +13,14 @@ BASE_PYTHON ?= /usr/bin/python3.11
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 # Debian packages the service and its tests need (bubblewrap: the sandbox; chromium: browser
-# tests; gettext: compilemessages).
-APT_PACKAGES := python3.11 python3.11-venv bubblewrap chromium gettext ca-certificates
+# tests; gettext: compilemessages; postgresql: the test suite's PostgreSQL pass, whose server
+# tests/postgres_server.py starts in a temporary folder, never the package's own cluster).
+APT_PACKAGES := python3.11 python3.11-venv bubblewrap chromium gettext ca-certificates postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
+# The second pass: what must also hold on PostgreSQL, production's database.
+POSTGRES_MARKERS := integration or postgres
 RUNSTACK_ARGS ?=
 
 .PHONY: help install system-packages python-packages messages migrate dev test lint clean
@@ -63,9 +67,18 @@ dev: install
 	$(PYTHON) manage.py seed_demo
 	exec $(PYTHON) manage.py runstack $(RUNSTACK_ARGS)
 
-# No migrate: the tests build their own database.
+# No migrate: the tests build their own database. Both passes run even if the first fails, so
+# one run shows every failure; the exit status is the first pass's failure, else the second's.
 test: system-packages python-packages messages
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	@status=0; \
+	echo "== pass 1 of 2: the whole suite on SQLite"; \
+	SECONDS=0; $(PYTHON) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	echo "== pass 1 took $$SECONDS s"; \
+	echo "== pass 2 of 2: -m '$(POSTGRES_MARKERS)' on a throwaway PostgreSQL"; \
+	SECONDS=0; $(PYTHON) -m tests.postgres_server -- \
+		$(PYTHON) -m pytest -m "$(POSTGRES_MARKERS)" $(PYTEST_ARGS) || { failed=$$?; [ $$status != 0 ] || status=$$failed; }; \
+	echo "== pass 2 took $$SECONDS s"; \
+	exit $$status
 
 lint: $(INSTALLED)
 	$(PYTHON) -m ruff check .

@@ -81,7 +81,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
     "courseportal.accounts",
     "courseportal.courses",
     "courseportal.submissions",
@@ -91,6 +90,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "courseportal.security_headers.SecurityHeadersMiddleware",  # first: it sees every response
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,7 +101,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "courseportal.urls"
@@ -143,10 +142,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["courseportal.accounts.backends.ThrottledModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -155,13 +151,20 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: lock a username+address pair after repeated failures.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Sign-in throttle (courseportal/accounts/throttling.py): slows guessing down, and never lets one
+# person lock another out. Browsers where an account signed in before are not held back by anyone
+# else's failures; from other browsers an account pauses after SIGN_IN_ACCOUNT_FAILURE_LIMIT wrong
+# passwords (until the window passes or the password is reset), and an address that keeps failing
+# waits a doubling delay, at most SIGN_IN_ADDRESS_MAX_DELAY_S, after SIGN_IN_ADDRESS_FREE_FAILURES.
+SIGN_IN_WINDOW_MINUTES = env_int("SIGN_IN_WINDOW_MINUTES", 15)
+SIGN_IN_ACCOUNT_FAILURE_LIMIT = env_int("SIGN_IN_ACCOUNT_FAILURE_LIMIT", 5)
+SIGN_IN_DEVICE_FAILURE_LIMIT = env_int("SIGN_IN_DEVICE_FAILURE_LIMIT", 5)
+SIGN_IN_ADDRESS_FREE_FAILURES = env_int("SIGN_IN_ADDRESS_FREE_FAILURES", 20)
+SIGN_IN_ADDRESS_MAX_DELAY_S = env_int("SIGN_IN_ADDRESS_MAX_DELAY_S", 60)
+# The request header holding the client's address when a proxy in front sets it (docker-compose's
+# nginx sets X-Real-IP). Only set it when every request reaches the app through that proxy: a
+# client could otherwise write the header itself. Unset: the connection's own address.
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
@@ -264,6 +267,30 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the polling script reads no cookie; forms carry the token
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"  # links out of the portal carry no path (submission ids)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# What pages may load and do (courseportal/security_headers.py sends it; a view that needs more,
+# such as a page framing a PDF, widens one directive with @content_security_policy). Only the
+# site's own scripts and style sheets: no inline script, no style attributes, no plugins, no
+# frames, forms post only to this site, and no other site may frame these pages.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "frame-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Browser features no page of the portal uses, switched off for every page and frame.
+PERMISSIONS_POLICY = {feature: [] for feature in (
+    "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone", "payment", "usb",
+)}
 
 LOGGING = {
     "version": 1,

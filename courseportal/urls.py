@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from courseportal.accounts.views import LoginView
 from courseportal.courses.views import home
@@ -14,4 +16,6 @@ urlpatterns = [
     path("", include("courseportal.submissions.urls")),
     path("", include("courseportal.gradebook.urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's, files); one answer, no 404s.
+    path("favicon.ico", RedirectView.as_view(url=static("courseportal/favicon.svg"), permanent=True)),
 ]

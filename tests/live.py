@@ -12,12 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.stack import SharedState, point_celery_app_at, use_file_test_database, valkey_server
+from tests.stack import SharedState, point_celery_app_at, share_test_database, valkey_server
 
 
 @pytest.fixture(scope="session")
 def shared_state() -> SharedState:
-    return use_file_test_database()
+    return share_test_database()
 
 
 @pytest.fixture

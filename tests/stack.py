@@ -24,6 +24,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from courseportal.celery import ALL_QUEUES
 from courseportal.operations.broker import EmbeddedBroker
@@ -138,10 +139,7 @@ class SharedState:
     """Where a test session keeps what its worker processes must see: database, uploads, mail."""
 
     root: Path
-
-    @property
-    def database(self) -> Path:
-        return self.root / "test.sqlite3"
+    database_url: str  # the test database, as a worker process's DATABASE_URL
 
     @property
     def media_root(self) -> Path:
@@ -159,26 +157,76 @@ class SharedState:
 _shared_state: SharedState | None = None
 
 
-def use_file_test_database() -> SharedState:
-    """Make pytest-django's test database a file other processes can open (idempotent).
+def share_test_database() -> SharedState:
+    """Make pytest-django's test database one that other processes can open too (idempotent).
 
-    Call from ``pytest_configure`` (before any test creates the database). Tests that share data
-    with a worker must commit it: use ``transactional_db`` or ``django_db(transaction=True)``.
+    On SQLite (the default) the test database becomes a file in a temporary folder instead of
+    living in memory; on PostgreSQL (``DATABASE_URL`` set, as in ``make test``'s second pass) it
+    is the ``test_<name>`` database pytest-django creates on that server. Call from
+    ``pytest_configure`` (before any test creates the database). Tests that share data with a
+    worker must commit it: use ``transactional_db`` or ``django_db(transaction=True)``.
     """
     global _shared_state
     if _shared_state is None:
         from django.conf import settings
 
-        state = SharedState(Path(tempfile.mkdtemp(prefix="courseportal-tests-")))
-        for folder in (state.media_root, state.cache_dir, state.mail_dir):
-            folder.mkdir()
-        database = settings.DATABASES["default"]
-        if database["ENGINE"] != "django.db.backends.sqlite3":
-            raise RuntimeError("integration tests expect SQLite; unset DATABASE_URL to run them")
+        root = Path(tempfile.mkdtemp(prefix="courseportal-tests-"))
         # The connection handler holds this very dict, so the change reaches the test database setup.
-        database.setdefault("TEST", {})["NAME"] = str(state.database)
-        _shared_state = state
+        database = settings.DATABASES["default"]
+        test_name = _name_test_database(database, root)
+        _shared_state = SharedState(root=root, database_url=database_url_for(test_name))
+        for folder in (_shared_state.media_root, _shared_state.cache_dir, _shared_state.mail_dir):
+            folder.mkdir()
     return _shared_state
+
+
+# Other branches in flight still call the name this function had while only SQLite was shared.
+use_file_test_database = share_test_database
+
+
+def _name_test_database(database: dict, root: Path) -> str:
+    test = database.setdefault("TEST", {})
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test["NAME"] = str(root / "test.sqlite3")
+    elif database["ENGINE"] == "django.db.backends.postgresql":
+        test["NAME"] = test.get("NAME") or f"test_{database['NAME']}"  # Django's own choice, made explicit
+    else:
+        raise RuntimeError(f"integration tests run on SQLite or PostgreSQL, not {database['ENGINE']}")
+    return test["NAME"]
+
+
+def database_url_for(name: str) -> str:
+    """``DATABASE_URL`` with another database ``name`` on the same server (same host, account and
+    options): a file path for SQLite, a database on the server for PostgreSQL."""
+    url = urlsplit(os.environ.get("DATABASE_URL", "sqlite://"))
+    if url.scheme.startswith("sqlite"):
+        return f"sqlite:///{name}"
+    return urlunsplit(url._replace(path="/" + quote(name, safe="")))
+
+
+def on_postgresql() -> bool:
+    """Whether this test session runs on PostgreSQL (``make test``'s second pass)."""
+    return urlsplit(os.environ.get("DATABASE_URL", "")).scheme.startswith("postgres")
+
+
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str | None]:
+    """A new, empty database on the session's PostgreSQL server, as a ``DATABASE_URL``, dropped
+    afterwards (connections and all); ``None`` on SQLite, where a process started with its own
+    ``COURSEPORTAL_VAR_DIR`` already gets a database file of its own."""
+    if not on_postgresql():
+        yield None
+        return
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database_url_for("postgres"), autocommit=True) as server:
+        server.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield database_url_for(name)
+    finally:
+        with psycopg.connect(database_url_for("postgres"), autocommit=True) as server:
+            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def remove_shared_state() -> None:
@@ -198,7 +246,7 @@ def worker_env(state: SharedState, **overrides: str) -> dict[str, str]:
     """
     return {
         "DJANGO_ENV": "test",
-        "DATABASE_URL": f"sqlite:///{state.database}",
+        "DATABASE_URL": state.database_url,
         "MEDIA_ROOT": str(state.media_root),
         "GRADER_CACHE_DIR": str(state.cache_dir),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",

@@ -110,3 +110,49 @@ def test_compose_file_passes_docker_compose_config(tmp_path):
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert completed.returncode == 0, completed.stderr
+
+
+def nginx_directives() -> dict[str, list[str]]:
+    """deploy/nginx/courseportal.conf's simple directives (name -> arguments), comments dropped."""
+    text = re.sub(r"#[^\n]*", "", (REPO / "deploy" / "nginx" / "courseportal.conf").read_text())
+    return {name: arguments.split() for name, arguments in re.findall(r"^\s*([a-z_]+)\s+([^;{]*);", text, re.MULTILINE)}
+
+
+def test_only_the_buffering_proxy_is_reachable_from_outside(compose):
+    services = compose["services"]
+    assert [name for name, service in services.items() if service.get("ports")] == ["proxy"]
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert "./deploy/nginx/courseportal.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+    assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+    assert proxy["ports"] == ["${WEB_PORT:-8000}:" + nginx_directives()["listen"][0]]
+    web_port = services["web"]["command"][services["web"]["command"].index("--bind") + 1].rsplit(":", 1)[1]
+    assert nginx_directives()["server"] == [f"web:{web_port}"] and services["web"]["expose"] == [web_port]
+
+
+def test_proxy_reads_requests_whole_with_time_limits_before_gunicorn_sees_them():
+    from django.conf import settings
+
+    directives = nginx_directives()
+    assert directives["proxy_request_buffering"] == ["on"] and directives["proxy_buffering"] == ["on"]
+    assert int(directives["client_header_timeout"][0].rstrip("s")) <= 15
+    assert int(directives["client_body_timeout"][0].rstrip("s")) <= 60
+    assert int(directives["client_max_body_size"][0].rstrip("m")) * 1024 * 1024 == settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def test_the_portal_reads_the_client_address_the_proxy_sets_and_nothing_a_client_sent(compose):
+    header_set = [arguments for name, arguments in re.findall(
+        r"^\s*(proxy_set_header)\s+([^;]*);", (REPO / "deploy" / "nginx" / "courseportal.conf").read_text(),
+        re.MULTILINE)]
+    header = compose["x-app"]["environment"]["CLIENT_ADDRESS_HEADER"]
+    assert f"{header} $remote_addr" in header_set
+
+
+def test_web_runs_gunicorn_with_threads_as_runstack_does(compose):
+    from courseportal.operations.processes import web_server_argv
+
+    command = compose["services"]["web"]["command"]
+    development = web_server_argv(bind="127.0.0.1:8000")
+    for option in ("--worker-class", "--timeout"):
+        assert command[command.index(option) + 1] == development[development.index(option) + 1], option
+    assert "--threads" in command

@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from courseportal.courses.selectors import assignment_for_viewer, course_overviews_for
+from courseportal.security_headers import file_download_policy
 from courseportal.submissions.selectors import checker_for
 
 
@@ -13,6 +14,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "courses/home.html", {"overviews": course_overviews_for(user=request.user)})
 
 
+@file_download_policy
 @login_required
 def starter_download(request: HttpRequest, course_slug: str, assignment_slug: str, name: str) -> FileResponse:
     """A starter file of the assignment's checker, for members of its course only."""

@@ -43,12 +43,22 @@ def celery_beat_argv(*, schedule: Path, loglevel: str = "INFO") -> list[str]:
             "--loglevel", loglevel]
 
 
-def web_server_argv(*, bind: str, workers: int = 2, reload: bool = False) -> list[str]:
-    """Gunicorn serving the portal; WhiteNoise serves the static files (from the app folders in DEBUG)."""
+# Threads per web process. A client that sends its request slowly (a phone on a bad link, or on
+# purpose, a byte a second) holds one thread until its request is complete; with sync workers two
+# such clients stalled the whole site. Production puts nginx in front, which buffers whole
+# requests before gunicorn sees them (docker-compose.yml, docs/deployment.md).
+WEB_THREADS = 16
+
+
+def web_server_argv(*, bind: str, workers: int = 2, threads: int = WEB_THREADS, reload: bool = False) -> list[str]:
+    """Gunicorn serving the portal with ``workers`` processes of ``threads`` threads each; WhiteNoise
+    serves the static files (from the app folders in DEBUG)."""
     argv = [
         sys.executable, "-m", "gunicorn", "courseportal.wsgi:application",
         "--bind", bind,
         "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", str(threads),
         "--timeout", "120",  # large uploads on slow links
         "--access-logfile", "-",
         # Gunicorn's control socket sits at one path shared by every gunicorn of this user: a

@@ -18,6 +18,7 @@ from courseportal.courses.selectors import (
     user_can_regrade,
     user_teaches,
 )
+from courseportal.security_headers import file_download_policy
 from courseportal.submissions.forms import ManualGradeForm, UploadForm
 from courseportal.submissions.models import Submission
 from courseportal.submissions.selectors import (
@@ -174,6 +175,7 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "submissions/_status.html", context)
 
 
+@file_download_policy
 @login_required
 @require_GET
 def submission_download(request: HttpRequest, pk: int) -> FileResponse:

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import checkers_registered
 from tests.stack import (
     remove_shared_state,
-    use_file_test_database,
+    share_test_database,
     worker_env,
 )
 
@@ -23,7 +23,7 @@ CHECKER_MODULES = "tests.portal.checkers"
 
 
 def pytest_configure(config):
-    use_file_test_database()
+    share_test_database()
     # Playwright's sync API keeps an event loop on the test thread; the ORM calls the tests make
     # there are still plain synchronous calls.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

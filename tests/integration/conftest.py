@@ -1,7 +1,8 @@
 """Integration tests: a real broker and real Celery worker processes grading the test database.
 
-One broker serves the session; each module starts the worker(s) it needs. The test database is a
-file (``tests.stack.use_file_test_database``) and tests commit their rows (``transaction=True``)
+One broker serves the session; each module starts the worker(s) it needs. The test database is one
+other processes can open (``tests.stack.share_test_database``: a file on SQLite, ``test_<name>`` on
+PostgreSQL) and tests commit their rows (``transaction=True``)
 so the worker process sees them; uploads, caches and mail live in one shared folder.
 """
 
@@ -15,7 +16,7 @@ from tests.conftest import checkers_registered
 from tests.stack import (
     SharedState,
     remove_shared_state,
-    use_file_test_database,
+    share_test_database,
     worker_env,
 )
 
@@ -23,7 +24,7 @@ CHECKER_MODULES = "tests.integration.checkers"
 
 
 def pytest_configure(config):
-    use_file_test_database()
+    share_test_database()
 
 
 def pytest_unconfigure(config):

@@ -8,28 +8,33 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
 
 import pytest
 
 from courseportal.operations.broker import free_port
-from tests.stack import REPO_ROOT, wait_until
+from tests.stack import REPO_ROOT, scratch_database, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 
 @pytest.fixture(scope="module")
-def stack_env(tmp_path_factory) -> dict[str, str]:
-    """A development environment of its own: database, broker port, web port; migrated and seeded."""
+def stack_env(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """A development environment of its own: database (on the session's PostgreSQL server in that
+    pass), broker port, web port; migrated and seeded."""
     var = tmp_path_factory.mktemp("runstack-var")
     env = {key: value for key, value in os.environ.items()
            if key not in ("REDIS_URL", "DATABASE_URL", "DJANGO_ENV", "MEDIA_ROOT")}
     env.update(COURSEPORTAL_VAR_DIR=str(var), EMBEDDED_REDIS_PORT=str(free_port()), PYTHONUNBUFFERED="1")
-    for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=REPO_ROOT, env=env, check=True,
-                       capture_output=True)
-    return env
+    with scratch_database("runstack") as database_url:
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=REPO_ROOT, env=env, check=True,
+                           capture_output=True)
+        yield env
 
 
 class Stack:

@@ -106,6 +106,7 @@ def gradebook_queries(client, course) -> int:
     return len(queries)
 
 
+@pytest.mark.postgres
 def test_gradebook_queries_do_not_grow_with_the_class(course, instructor, homework, django_assert_max_num_queries):
     client = signed_in(instructor)
     client.get(reverse("home"))  # the session's first request reads the language preference once
@@ -151,6 +152,7 @@ def bulk_class(course, *, students: int, assignments: int, submissions_each: int
     )
 
 
+@pytest.mark.postgres
 @pytest.mark.timeout(180)
 def test_gradebook_of_500_students_and_30_assignments_renders_in_constant_queries(
         course, instructor, django_assert_max_num_queries):

@@ -140,12 +140,3 @@ def test_sign_in_with_the_form_lands_on_home(student, client):
     assert response.redirect_chain[-1][0] == reverse("home")
     assert "AI Training Course Series 2" in response.content.decode()
 
-
-def test_repeated_wrong_passwords_lock_the_account_with_the_locked_out_page(student, client, settings):
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert client.post(reverse("login"), {"username": "310510123", "password": "wrong"}).status_code == 200
-    assert client.post(reverse("login"), {"username": "310510123", "password": "wrong"}).status_code == 429
-    locked = client.post(reverse("login"), {"username": "310510123", "password": PASSWORD})
-    assert locked.status_code == 429
-    assert "Too many failed sign-ins" in locked.content.decode()
-    assert "_auth_user_id" not in client.session

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 FIGURE_LABELS: dict[str, str] = {
     "cores": "CPU cores on this machine",
     "sandbox": "sandbox in use (bwrap or unsafe-dev)",
+    "database": "database the stack ran on (sqlite or postgresql; --database-url)",
     "runs": "runs per median",
     "sandbox_overhead_ms": "sandbox's own cost per run (sandboxed - unsandboxed, trivial file), ms",
     "sandboxed_trivial_ms": "trivial file through the sandbox, ms",
