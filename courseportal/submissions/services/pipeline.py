@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, DataError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.selectors import upload_limit
 from courseportal.submissions.services.notify import result_notify
 from courseportal.submissions.services.refusals import Refused
+from courseportal.submissions.storable import result_fields
 from courseportal.submissions.storage import blob_read
 from grader import grade_file
 from grader.registry import UnknownChecker, get_checker
@@ -149,12 +151,35 @@ def _claim_release(*, submission_id: int, claimed_at) -> None:
     )
 
 
-@transaction.atomic
 def _result_store(
     *, submission_id: int, claimed_at, grade: GradeResult, seconds: float, manual_grading: bool = False
 ) -> Result | None:
+    """Store ``grade`` as the submission's one result, if the claim made at ``claimed_at`` still holds.
+
+    Every value is made storable first (``storable.result_fields``); should the database still
+    refuse the result, a grader error is stored in its place, so that a submission never stays
+    ``running`` because of what a run printed or a checker wrote.
+    """
+    fields = result_fields(grade)
+    try:
+        return _result_write(submission_id=submission_id, claimed_at=claimed_at, fields=fields,
+                             seconds=seconds, manual_grading=manual_grading)
+    except (DataError, ValueError, TypeError):  # what no replacement foresaw; not a busy database
+        logger.exception("submission %s: its result could not be stored; storing a grader error instead",
+                         submission_id)
+    fallback = GradeResult.error(
+        _("The grader's result for this file could not be stored. Your submission is kept; course staff "
+          "see it marked as a grader error and will regrade it."), max_score=fields["max_score"])
+    return _result_write(submission_id=submission_id, claimed_at=claimed_at, fields=result_fields(fallback),
+                         seconds=seconds, manual_grading=False)
+
+
+@transaction.atomic
+def _result_write(
+    *, submission_id: int, claimed_at, fields: dict[str, Any], seconds: float, manual_grading: bool
+) -> Result | None:
     now = timezone.now()
-    final_status = Status.FAILED if grade.status == "error" else Status.GRADED
+    final_status = Status.FAILED if fields["status"] == "error" else Status.GRADED
     still_ours = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claimed_at=claimed_at).update(
         status=final_status, graded_at=now, lease_expires_at=None
     )
@@ -172,17 +197,12 @@ def _result_store(
     result, _ = Result.objects.update_or_create(
         submission_id=submission_id,
         defaults={
-            "status": grade.status,
-            "score": round(grade.score, 2),
-            "max_score": round(grade.max_score, 2),
-            "message": grade.message,
-            "checks": [check.to_dict() for check in grade.checks],
-            "output": grade.output,
-            "grading_seconds": seconds,
+            **fields,
+            "grading_seconds": seconds if math.isfinite(seconds) else 0.0,
             "graded_at": now,
             "notified_at": None,
             # The automatic check of a hand-graded report only validates the file: no grade yet.
-            "awaits_manual_grading": manual_grading and grade.status == "graded",
+            "awaits_manual_grading": manual_grading and fields["status"] == "graded",
         },
     )
     # The next waiting upload first: a failing email must not hold back the student's next grading.
