@@ -46,3 +46,19 @@ class HostileResultChecker(Checker):
 
     def check(self, submission, sandbox) -> GradeResult:
         return HOSTILE_RESULTS[submission.all_text().splitlines()[0].lstrip("# ")]
+
+
+class StallingChecker(Checker):
+    """Raises what Celery's soft time limit raises mid-grading when the file says "stall"."""
+
+    slug = "unit_stall"
+    title = "Unit-test checker that stalls"
+    points = 10
+    accepted_extensions = (".py",)
+
+    def check(self, submission, sandbox) -> GradeResult:
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        if "stall" in submission.all_text():
+            raise SoftTimeLimitExceeded()
+        return GradeResult.from_checks([CheckOutcome("ran", True, 10.0, 10.0)], max_score=self.points)

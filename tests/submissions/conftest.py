@@ -18,8 +18,8 @@ def published(monkeypatch):
     """Every message the services hand to the broker, instead of a broker (unit tests only)."""
     sent: list[tuple[int, str]] = []
 
-    def fake_send(*, submission_id, queue):
-        sent.append((submission_id, queue))
+    def fake_send(*, submission_id, checker):
+        sent.append((submission_id, checker.queue))
 
     monkeypatch.setattr("courseportal.submissions.services.pipeline.grading_task_send", fake_send)
     # No warm zygote to start: the only checker here that runs anything (lec2_hw2 reads its PDF in

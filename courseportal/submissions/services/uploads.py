@@ -63,7 +63,7 @@ def submission_create(*, student: User, assignment: Assignment, upload: Uploaded
         submission = Submission.objects.create(
             assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED
         )
-        transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=checker.queue))
+        transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, checker=checker))
     return submission
 
 
