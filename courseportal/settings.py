@@ -225,9 +225,10 @@ CELERY_TASK_PUBLISH_RETRY = False
 GRADING_SWEEP_INTERVAL_S = env_int("GRADING_SWEEP_INTERVAL_S", 10)
 GRADING_REQUEUE_AFTER_S = env_int("GRADING_REQUEUE_AFTER_S", 300)
 # A grading's soft time limit is its checker's sandbox wall clock plus this margin, for what it
-# spends outside the sandbox run: a fresh zygote importing torch (the pool gives up after 60 s),
-# the checker's own work, the database. courseportal/submissions/time_limits.py derives the rest.
-GRADING_TIME_MARGIN_S = env_int("GRADING_TIME_MARGIN_S", 75)
+# spends outside the sandbox run: a fresh zygote importing torch (1-5 s on 2 busy cores), the
+# checker's own work (at most 2 s on any file), the database. A grading that runs past it on a
+# slow start is only tried again. courseportal/submissions/time_limits.py derives the rest.
+GRADING_TIME_MARGIN_S = env_int("GRADING_TIME_MARGIN_S", 30)
 # A grading that did not finish (time limit, worker crash) is tried again until it has been
 # claimed this many times; then it is failed with an error staff can see and regrade.
 GRADING_MAX_ATTEMPTS = env_int("GRADING_MAX_ATTEMPTS", 2)

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from grader.testing import pdf_of_objects
+
 # "No crafted input of the allowed size costs trusted code more than 2 s of CPU" (issue 14).
 TRUSTED_CPU_BUDGET_S = 2.0
 
@@ -37,26 +39,13 @@ def trusted_cpu() -> Iterator[CpuUsed]:
         used.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _pdf(objects: list[bytes]) -> bytes:
-    output = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(output))
-        output += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(output)
-    output += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    output += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    output += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(output)
-
-
 def _page_tree(pages: int, page: Callable[[int], bytes], shared: list[bytes]) -> bytes:
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", *shared]
     first_page = len(objects) + 1
     objects += [page(index) for index in range(pages)]
     kids = " ".join(f"{first_page + index} 0 R" for index in range(pages))
     objects[1] = f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode()
-    return _pdf(objects)
+    return pdf_of_objects(objects)
 
 
 def pdf_pages_sharing_one_long_stream(*, pages: int = 40, operators: int = 20_000) -> bytes:

@@ -77,6 +77,14 @@ def seconds_to_result(submission: Submission) -> float:
     return (submission.result.graded_at - submission.created_at).total_seconds()
 
 
+def poison_then_others(poisoner, classmates, assignment, poison_text: str) -> tuple[Submission, list[Submission]]:
+    """The poisoned upload, taken by a slot, then ordinary uploads by ``classmates``."""
+    poison = upload(poisoner, assignment, poison_text)
+    wait_until(lambda: Submission.objects.filter(pk=poison.pk, status=Status.RUNNING).exists(),
+               timeout_s=30, what="a slot to take the poisoned upload")
+    return poison, [upload(classmate, assignment, "ordinary") for classmate in classmates]
+
+
 def assert_others_graded_promptly_while_the_poison_holds_its_slot(poison, others, worker):
     for submission in others:
         try:
@@ -91,15 +99,12 @@ def assert_others_graded_promptly_while_the_poison_holds_its_slot(poison, others
 
 def test_poisoned_upload_is_stopped_at_its_soft_limit_and_failed_after_two_tries(
         worker, student, classmates, assignment):
-    poison = upload(student, assignment, POISON)
-    wait_until(lambda: Submission.objects.filter(pk=poison.pk, status=Status.RUNNING).exists(),
-               timeout_s=30, what="a slot to take the poisoned upload")
-    others = [upload(classmate, assignment, "ordinary") for classmate in classmates[:4]]
+    poison, others = poison_then_others(student, classmates[:4], assignment, POISON)
     assert_others_graded_promptly_while_the_poison_holds_its_slot(poison, others, worker)
 
     finished(poison, timeout_s=60)
     assert poison.status == Status.FAILED and poison.attempts == 2
-    assert poison.result.status == "error" and "took longer than 5 s, 2 times" in poison.result.message
+    assert poison.result.status == "error" and "took longer than 5 s; it was tried 2 times" in poison.result.message
 
     # Both slots grade again: two uploads at once, each as prompt as before.
     after = [upload(classmate, assignment, "ordinary") for classmate in classmates[4:6]]
@@ -110,10 +115,7 @@ def test_poisoned_upload_is_stopped_at_its_soft_limit_and_failed_after_two_tries
 
 def test_a_grading_deaf_to_the_soft_limit_is_killed_and_its_slot_replaced(
         worker, other_student, classmates, assignment):
-    poison = upload(other_student, assignment, POISON_DEAF_TO_THE_SOFT_LIMIT)
-    wait_until(lambda: Submission.objects.filter(pk=poison.pk, status=Status.RUNNING).exists(),
-               timeout_s=30, what="a slot to take the poisoned upload")
-    others = [upload(classmate, assignment, "ordinary") for classmate in classmates[:3]]
+    poison, others = poison_then_others(other_student, classmates[:3], assignment, POISON_DEAF_TO_THE_SOFT_LIMIT)
     assert_others_graded_promptly_while_the_poison_holds_its_slot(poison, others, worker)
 
     finished(poison, timeout_s=120)  # killed at 15 s, claim expires at 25 s, the sweep sends it again, twice

@@ -166,8 +166,8 @@ def _stall_record(*, submission_id: int, claimed_at, checker: Checker) -> Result
         _claim_release(submission_id=submission_id, claimed_at=claimed_at)
         return None
     grade = GradeResult.error(
-        _("Grading this file took longer than %(seconds)d s, %(count)d times, and was stopped. Your submission "
-          "is kept; course staff see it marked as a grader error and will look at it.")
+        _("Grading this file was stopped because it took longer than %(seconds)d s; it was tried %(count)d "
+          "times. Your submission is kept; course staff see it marked as a grader error and will look at it.")
         % {"seconds": seconds, "count": attempts},
         max_score=checker.points,
     )
