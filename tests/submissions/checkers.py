@@ -33,6 +33,8 @@ HOSTILE_RESULTS: dict[str, GradeResult] = {
                                  checks=(CheckOutcome("word", True, 10, 10, feedback=10**5000),)),  # type: ignore[arg-type]
     "odd objects": GradeResult("graded", score=10.0, max_score=10.0,
                                checks=(CheckOutcome("word", True, 10.0, 10.0, feedback={"nested": [object()]}),)),  # type: ignore[arg-type]
+    "a check that is no check": GradeResult("graded", score=10.0, max_score=10.0,
+                                            checks=({"name": "a dict, not a CheckOutcome"},)),  # type: ignore[arg-type]
 }
 
 

@@ -198,16 +198,17 @@ def _result_store(
     refuse the result, a grader error is stored in its place, so that a submission never stays
     ``running`` because of what a run printed or a checker wrote.
     """
-    fields = result_fields(grade)
     try:
-        return _result_write(submission_id=submission_id, claimed_at=claimed_at, fields=fields,
+        # Not a busy database (OperationalError goes up: the sweep retries), but what no replacement
+        # foresaw: a value the database refuses, or a checker's object that is no check at all.
+        return _result_write(submission_id=submission_id, claimed_at=claimed_at, fields=result_fields(grade),
                              seconds=seconds, manual_grading=manual_grading)
-    except (DataError, ValueError, TypeError):  # what no replacement foresaw; not a busy database
+    except (DataError, ValueError, TypeError, AttributeError):
         logger.exception("submission %s: its result could not be stored; storing a grader error instead",
                          submission_id)
     fallback = GradeResult.error(
         _("The grader's result for this file could not be stored. Your submission is kept; course staff "
-          "see it marked as a grader error and will regrade it."), max_score=fields["max_score"])
+          "see it marked as a grader error and will regrade it."), max_score=grade.max_score)
     return _result_write(submission_id=submission_id, claimed_at=claimed_at, fields=result_fields(fallback),
                          seconds=seconds, manual_grading=False)
 
