@@ -34,6 +34,13 @@ def test_a_refused_upload_is_recorded_with_its_reason_and_stores_no_file(student
     assert not Submission.objects.exists() and not Blob.objects.exists()
 
 
+@pytest.mark.postgres
+def test_a_refusal_quoting_a_file_name_with_a_nul_is_recorded(student, assignment, published):
+    message = refused(student, assignment, name="310510123_hw\x00.py")
+    assert "310510123_hw" in message
+    assert UploadRefusal.objects.get().reason == message.replace("\x00", "\ufffd")
+
+
 def test_refused_uploads_count_towards_the_limit_and_the_next_file_is_not_even_read(
         student, assignment, published, settings, monkeypatch):
     settings.UPLOADS_PER_MINUTE_PER_STUDENT = 3

@@ -20,6 +20,7 @@ from courseportal.submissions.models import Submission, UploadRefusal
 from courseportal.submissions.selectors import upload_limit
 from courseportal.submissions.services.pipeline import submission_enqueue
 from courseportal.submissions.services.refusals import Refused
+from courseportal.submissions.storable import storable_text
 from courseportal.submissions.storage import blob_store
 from grader.checker import Checker
 from grader.content import RejectedUpload, file_extension, human_size, read_submission
@@ -68,8 +69,10 @@ def submission_create(*, student: User, assignment: Assignment, upload: Uploaded
 
 
 def upload_refusal_record(*, student: User, assignment: Assignment, reason: str) -> UploadRefusal:
-    """Record that an upload by ``student`` was refused for ``reason`` (what they were told)."""
-    return UploadRefusal.objects.create(student=student, assignment=assignment, reason=reason[:MAX_REASON_CHARACTERS])
+    """Record that an upload by ``student`` was refused for ``reason`` (what they were told, which
+    may quote their file's name)."""
+    return UploadRefusal.objects.create(student=student, assignment=assignment,
+                                        reason=storable_text(reason, limit=MAX_REASON_CHARACTERS))
 
 
 def _accepted_file(*, student: User, assignment: Assignment, checker: Checker, upload: UploadedFile) -> tuple[bytes, str]:
