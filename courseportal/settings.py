@@ -223,13 +223,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = False
 
 # How often the sweep re-sends forgotten submissions, and how long a queued submission may sit
-# unclaimed, or a claimed one may run past its checker's time limit, before the sweep acts.
+# unclaimed before the sweep sends it again.
 GRADING_SWEEP_INTERVAL_S = env_int("GRADING_SWEEP_INTERVAL_S", 10)
 GRADING_REQUEUE_AFTER_S = env_int("GRADING_REQUEUE_AFTER_S", 300)
-# The margin covers what a grading spends outside its sandbox wall clock: a fresh sandbox zygote
-# importing torch (up to a minute on a loaded 2-core host), the checker's own work, the database.
-GRADING_LEASE_MARGIN_S = env_int("GRADING_LEASE_MARGIN_S", 90)
-GRADING_MAX_ATTEMPTS = env_int("GRADING_MAX_ATTEMPTS", 3)
+# A grading's soft time limit is its checker's sandbox wall clock plus this margin, for what it
+# spends outside the sandbox run: a fresh zygote importing torch (1-5 s on 2 busy cores), the
+# checker's own work (at most 2 s on any file), the database. A grading that runs past it on a
+# slow start is only tried again. courseportal/submissions/time_limits.py derives the rest.
+GRADING_TIME_MARGIN_S = env_int("GRADING_TIME_MARGIN_S", 30)
+# A grading that did not finish (time limit, worker crash) is tried again until it has been
+# claimed this many times; then it is failed with an error staff can see and regrade.
+GRADING_MAX_ATTEMPTS = env_int("GRADING_MAX_ATTEMPTS", 2)
 # Fairness: a student may have this many gradings in flight per assignment, and this many uploads
 # per minute across the portal.
 UPLOADS_PER_MINUTE_PER_STUDENT = env_int("UPLOADS_PER_MINUTE_PER_STUDENT", 6)

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Protocol
 from grader.answers import AnswerSheet, FieldSpec, LayerSpec, read_answers
 from grader.conf import engine_setting
 from grader.content import SubmissionFile, default_max_bytes
+from grader.documents import PdfReading, read_pdf
 from grader.reference_cache import reference_cached
 from grader.results import CheckOutcome, GradeResult
 from grader.sandbox.types import SandboxLimits, SandboxOutcome, SandboxRequest
@@ -56,6 +57,8 @@ class Checker:
     - ``self.read_answers(submission, layers=..., fields=...)``: every answer found in the file;
     - ``self.run(sandbox, harness=..., entry=..., files=...)``: code run in the sandbox under
       ``limits`` (a ``gpu`` checker's runs get a fresh process without asking);
+    - ``self.read_pdf(submission, sandbox)``: a PDF's page count and text, read in the sandbox
+      (never parse an uploaded document in ``check`` itself: a crafted one costs minutes);
     - ``self.result(checks, message=...)``: the graded result, scored as the sum of its checks.
     """
 
@@ -115,6 +118,11 @@ class Checker:
     ) -> AnswerSheet:
         """Every answer about ``layers`` (each ``fields``) and the total, read in one pass."""
         return read_answers(submission, layers=layers, fields=fields)
+
+    def read_pdf(self, submission: SubmissionFile, sandbox: Sandbox) -> PdfReading:
+        """The page count and the text of the first pages of an uploaded PDF, read in the sandbox
+        within ``grader.documents.DOCUMENT_LIMITS``; a PDF that cannot be read has a ``problem``."""
+        return read_pdf(submission.data, sandbox=sandbox)
 
     def run(
         self, sandbox: Sandbox, *, harness: str, entry: str, files: Mapping[str, bytes] | None = None,

@@ -19,14 +19,16 @@ GRADER_FAILED_MESSAGE = (
 
 
 def grade_file(
-    checker: Checker, *, filename: str, data: bytes, sandbox: Sandbox, max_bytes: int | None = None
+    checker: Checker, *, filename: str, data: bytes, sandbox: Sandbox, max_bytes: int | None = None,
+    interruptions: tuple[type[BaseException], ...] = (),
 ) -> GradeResult:
     """Validate the file as an upload would, then run the checker on it.
 
     Never raises for anything about the file: unreadable content is a ``rejected`` result and a
     checker bug is an ``error`` result (logged with its traceback for staff). Raises
     ``SandboxFailure`` when the sandbox itself broke: that is nobody's answer, so the caller tries
-    again rather than storing a grade.
+    again rather than storing a grade. Raises the caller's ``interruptions`` (exceptions that stop
+    a grading from outside, such as a task's time limit) rather than calling them checker bugs.
     """
     started = time.monotonic()
     try:
@@ -37,7 +39,7 @@ def grade_file(
         return GradeResult.rejected(refusal.message, max_score=checker.points)
     try:
         result = checker.check(submission, sandbox)
-    except SandboxFailure:
+    except (SandboxFailure, *interruptions):
         raise
     except Exception:
         logger.exception("checker %s failed on %s", checker.slug, filename)

@@ -253,7 +253,7 @@ def worker_env(state: SharedState, **overrides: str) -> dict[str, str]:
         "EMAIL_FILE_PATH": str(state.mail_dir),
         "SANDBOX": os.environ.get("INTEGRATION_SANDBOX", "bwrap"),
         "GRADING_SWEEP_INTERVAL_S": "1",
-        "GRADING_LEASE_MARGIN_S": "5",
+        "GRADING_TIME_MARGIN_S": "5",
         "GRADING_REQUEUE_AFTER_S": "5",
         "LOG_LEVEL": "INFO",
         **overrides,

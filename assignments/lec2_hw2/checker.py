@@ -1,27 +1,21 @@
 """lec2_hw2: the PDF report (residual blocks, receptive fields, feature-map upsampling).
 
-TAs grade it by hand (``manual_grading``). The checker only makes sure the file is a readable PDF
-and tells the student what it could see: how many pages, and which of the three problems it found
-a heading for, so a wrong or incomplete upload is noticed before the deadline. The result says
-plainly that the score is pending: 0 of 75 until a TA grades it.
+TAs grade it by hand (``manual_grading``). The checker tells the student what it could see in the
+PDF (read in the sandbox): how many pages, and which of the three problems it found a heading for,
+so a wrong or incomplete upload is noticed before the deadline. A PDF that cannot be read
+automatically is kept for the TAs all the same, with a note saying why. The result says plainly
+that the score is pending: 0 of 75 until a TA grades it.
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import re
 from dataclasses import dataclass
 
 from grader.checker import Checker, ManualProblem, Sandbox
 from grader.content import SubmissionFile
+from grader.documents import PdfReading
 from grader.results import CheckOutcome, GradeResult
-
-logger = logging.getLogger(__name__)
-
-# Reading a long report's text costs time in the worker; headings are on the first pages anyway.
-MAX_PAGES_READ = 40
-MAX_CHARACTERS_PER_PAGE = 20_000
 
 
 @dataclass(frozen=True)
@@ -59,14 +53,12 @@ class ReportChecker(Checker):
     weight_percent = 75
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
-        pages, text = _pages_and_text(submission.data)
+        # Read in the sandbox, never here: a crafted PDF costs pypdf minutes (grader/documents.py).
+        reading = self.read_pdf(submission, sandbox)
+        text = re.sub(r"\s+", " ", reading.text()).lower()
         found = [problem for problem in PROBLEMS if any(marker in text for marker in problem.markers)]
-        checks = [CheckOutcome(
-            "pdf_readable", passed=True, points=0.0, max_points=0.0,
-            feedback=f"A PDF of {pages} page{'s' if pages != 1 else ''}."
-            + ("" if text.strip() else " No text could be read from it (a scanned report?): the TAs will "
-               "read the pages themselves, but check that this is the file you meant."),
-        )]
+        checks = [CheckOutcome("pdf_readable", passed=reading.pages is not None, points=0.0, max_points=0.0,
+                               feedback=_readability_feedback(reading, text))]
         for problem in PROBLEMS:
             seen = problem in found
             checks.append(CheckOutcome(
@@ -76,25 +68,43 @@ class ReportChecker(Checker):
                           f"Could not find {problem.title} (looked for: {', '.join(problem.markers[:3])}). "
                           "If it is there, the TAs will still see it; if not, add it before the deadline."),
             ))
-        return GradeResult.from_checks(checks, max_score=self.points, message=_message(pages, found, text))
+        return GradeResult.from_checks(checks, max_score=self.points, message=_message(reading, found, text))
 
 
-def _pages_and_text(data: bytes) -> tuple[int, str]:
-    """The page count and the lower-cased text of the first pages; text is "" if unreadable."""
-    from pypdf import PdfReader
+# What the student (and the TA, who sees the same result) is told when the PDF could not be read.
+# The upload is kept either way: a TA opens the file itself.
+UNREADABLE_FEEDBACK = {
+    "damaged": ("This PDF could not be opened here; it may be damaged. The TAs will try to open it "
+                "themselves: check that it opens on your computer, and if it does not, export it again and "
+                "upload it before the deadline."),
+    "password": ("This PDF asks for a password to open, so the TAs cannot read it. Export or save it again "
+                 "without a password and upload it before the deadline."),
+    "over_limits": ("This PDF is too complex to read automatically in the time the grader allows, so its "
+                    "pages and text were not checked. It is kept, and the TAs will read it themselves; check "
+                    "that this is the file you meant."),
+}
 
-    reader = PdfReader(io.BytesIO(data), strict=False)
-    pages = len(reader.pages)
-    chunks = []
-    for page in list(reader.pages)[:MAX_PAGES_READ]:
-        try:
-            chunks.append((page.extract_text() or "")[:MAX_CHARACTERS_PER_PAGE])
-        except Exception:  # pypdf raises many types on odd pages; a page without text is fine
-            logger.info("no text from a page of a lec2_hw2 report", exc_info=True)
-    return pages, re.sub(r"\s+", " ", " ".join(chunks)).lower()
+
+def _readability_feedback(reading: PdfReading, text: str) -> str:
+    if reading.problem is not None and reading.pages is None:
+        return UNREADABLE_FEEDBACK[reading.problem]
+    pages = f"A PDF of {_pages(reading.pages)}."
+    if not text.strip():
+        return pages + (" No text could be read from it (a scanned report?): the TAs will read the pages "
+                        "themselves, but check that this is the file you meant.")
+    if reading.cut_short:
+        return pages + " Only the text of its first pages was read in the time allowed."
+    return pages
 
 
-def _message(pages: int, found: list[Problem], text: str) -> str:
+def _pages(count: int | None) -> str:
+    return f"{count} page{'s' if count != 1 else ''}"
+
+
+def _message(reading: PdfReading, found: list[Problem], text: str) -> str:
+    if reading.pages is None:
+        return ("Your report was received, but it could not be read automatically (see below). "
+                "It is kept and awaits grading by a TA; your score will appear here once it is graded.")
     if not text.strip():
         seen = "No text could be read, so the problems could not be recognised."
     elif len(found) == len(PROBLEMS):
@@ -103,6 +113,6 @@ def _message(pages: int, found: list[Problem], text: str) -> str:
         missing = [problem.title for problem in PROBLEMS if problem not in found]
         seen = f"Not found: {'; '.join(missing)}."
     return (
-        f"Your report was received ({pages} page{'s' if pages != 1 else ''}). {seen} "
+        f"Your report was received ({_pages(reading.pages)}). {seen} "
         "It awaits grading by a TA; your score will appear here once it is graded."
     )

@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from courseportal.courses.admin import course_local_time
 from courseportal.courses.forms import course_zone
-from courseportal.submissions.models import Result, Submission
+from courseportal.submissions.models import Result, Submission, UploadRefusal
 from courseportal.submissions.services import RegradeRefused, submission_regrade
 
 
@@ -79,3 +79,23 @@ class SubmissionAdmin(admin.ModelAdmin):
             self.message_user(request, ngettext("%(count)d report graded by a TA was left as graded.",
                                                 "%(count)d reports graded by a TA were left as graded.", kept)
                               % {"count": kept}, messages.WARNING)
+
+
+@admin.register(UploadRefusal)
+class UploadRefusalAdmin(admin.ModelAdmin):
+    """Read-only: who was refused what, and when (the file itself is never kept)."""
+
+    list_display = ["at", "student", "assignment", "reason"]
+    list_filter = ["assignment__course", "assignment"]
+    search_fields = ["student__username", "reason"]
+    list_select_related = ["student", "assignment"]
+    date_hierarchy = "at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -91,3 +91,23 @@ class Result(models.Model):
     @property
     def is_manually_graded(self) -> bool:
         return self.manually_graded_at is not None
+
+
+class UploadRefusal(models.Model):
+    """An upload that was refused, with what the student was told. Nothing of the file is kept.
+
+    Refused attempts count towards the per-student upload limit like stored ones: a refusal can
+    cost the web process as much as an accepted upload (reading the whole body, checking the file).
+    """
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upload_refusals")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="upload_refusals")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["student", "at"], name="upload_refusal_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} refused at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -38,6 +38,7 @@ from courseportal.submissions.services import (
     result_grade_manually,
     submission_create,
     submission_regrade,
+    upload_refusal_record,
 )
 from courseportal.submissions.storage import blob_path
 from courseportal.submissions.upload_guard import (
@@ -128,6 +129,9 @@ def _submission_upload_checked(request: HttpRequest, *, assignment: Assignment, 
 
 
 def _refused(request: HttpRequest, assignment: Assignment, message: str) -> HttpResponse:
+    """The upload form again with ``message``, for an upload refused before the service saw it
+    (too large, unreadable); recorded, so that it counts towards the student's uploads per minute."""
+    upload_refusal_record(student=request.user, assignment=assignment, reason=message)
     return _assignment_page(request, assignment, form=UploadForm(), refusal=message, status=400)
 
 

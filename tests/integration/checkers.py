@@ -1,7 +1,8 @@
 """Checkers registered only for the integration tests (``GRADER_EXTRA_CHECKER_MODULES``).
 
 ``it_add`` runs the student's code through the sandbox, as real checkers do; ``it_slow`` only
-takes its time, so a test can kill the worker while it grades.
+takes its time, so a test can kill the worker while it grades; ``it_stall`` never finishes on a
+poisoned file, as trusted code did on the crafted uploads of the outside review.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ def run(scratch):
     return {"2+3": module.add(2, 3), "-1+1": module.add(-1, 1)}
 """
 
-# Long enough to kill the worker mid-run, short enough to keep the test quick; the claim lasts
-# the wall limit plus GRADING_LEASE_MARGIN_S.
+# Long enough to kill the worker mid-run, short enough to keep the test quick; the claim outlasts
+# the grading's hard time limit (courseportal/submissions/time_limits.py).
 SLOW_RUN_SECONDS = 2.5
 
 
@@ -61,3 +62,32 @@ class SlowChecker(Checker):
     def check(self, submission, sandbox) -> GradeResult:
         time.sleep(SLOW_RUN_SECONDS)
         return GradeResult.from_checks([CheckOutcome("ran to the end", True, 1.0, 1.0)], max_score=self.points)
+
+
+POISON = "stall"
+POISON_DEAF_TO_THE_SOFT_LIMIT = "stall, even when told to stop"
+
+
+class StallingChecker(Checker):
+    """Full marks at once for an ordinary file. A file saying ``POISON`` keeps this trusted code busy
+    for ever (CPU-bound, as the review's quadratic parses were); one saying
+    ``POISON_DEAF_TO_THE_SOFT_LIMIT`` also ignores Celery's soft time limit, as code stuck inside a
+    C extension would, so only the hard limit ends it."""
+
+    slug = "it_stall"
+    title = "Integration-test checker that stalls on poisoned files"
+    points = 1
+    limits = SandboxLimits(wall_seconds=2)
+
+    def check(self, submission, sandbox) -> GradeResult:
+        text = submission.all_text()
+        if POISON_DEAF_TO_THE_SOFT_LIMIT in text:
+            while True:
+                try:
+                    time.sleep(3600)
+                except BaseException:  # noqa: BLE001 - deaf to SoftTimeLimitExceeded on purpose
+                    continue
+        if POISON in text:
+            while True:
+                pass
+        return GradeResult.from_checks([CheckOutcome("ordinary", True, 1.0, 1.0)], max_score=self.points)

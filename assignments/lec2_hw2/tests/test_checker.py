@@ -25,7 +25,7 @@ def test_a_report_awaits_ta_grading_scored_zero_of_seventy_five(sandbox):
 
 @pytest.mark.parametrize(
     "data, words",
-    [(b"%PDF-1.4\n garbage", "cannot be opened"), (b"PK\x03\x04 a zip", "not a PDF"), (b"", "empty")],
+    [(b"%PDF-1.4\n garbage", "incomplete"), (b"PK\x03\x04 a zip", "not a PDF"), (b"", "empty")],
 )
 def test_files_that_are_not_readable_pdfs_are_rejected(sandbox, data, words):
     result = grade_file(ReportChecker(), filename="310510123_lec2_hw2.pdf", data=data, sandbox=sandbox)

@@ -192,6 +192,12 @@ class Plan:
     flood_interval_s: float = 0.5  # flood: the flooding student uploads this often
     flood_min_seconds: float = 4.0  # flood: at least this long, so it runs into the rate limit
     seed: int = 2024
+    # burst: these students upload ``poison_file_text`` instead of ``file_text``
+    poisoners: list[str] = field(default_factory=list)
+    poison_file_text: str = ""
+
+    def file_of(self, username: str) -> bytes:
+        return (self.poison_file_text if username in self.poisoners else self.file_text).encode()
 
     @property
     def assignment_path(self) -> str:
@@ -217,7 +223,7 @@ def _upload_and_wait(plan: Plan, student: Student, *, clock, interval_s: float, 
                      scenario: str | None = None) -> UploadRecord:
     record = UploadRecord(student=student.username, scenario=scenario or plan.scenario, started_s=clock())
     student.upload(upload_path=plan.upload_path, filename=f"{student.username}_{plan.assignment}.py",
-                   content=plan.file_text.encode(), record=record, clock=clock)
+                   content=plan.file_of(student.username), record=record, clock=clock)
     if record.outcome == "accepted":
         student.wait_for_result(record=record, posted_at=record.started_s, clock=clock, interval_s=interval_s,
                                 give_up_at=record.started_s + plan.result_timeout_s, page=page)

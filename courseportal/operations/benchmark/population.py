@@ -26,6 +26,16 @@ from courseportal.submissions.models import Blob, Result, Submission
 
 HW1 = "lec2_hw1"
 BATCH = 2000
+# What ``--poison`` mixes into the burst: the outside review's poisoned lec2_hw1 upload, a correct
+# file with, under one layer's label, 96 KB of "(1) 1x1" lines, on which the answer reader was
+# quadratic (16 s of worker CPU; trusted code, so no sandbox limit applied). It poisons only while
+# trusted code can be made slow: the grading's time limits are what bound it until then.
+POISON_LAYER_LINES = 9_600
+
+
+def poisoned_file_text(file_text: str) -> str:
+    """``file_text`` (a correct lec2_hw1 file) with the review's crafted answers appended."""
+    return f"{file_text}\n# conv1:\n" + "# (1) 1x1\n" * POISON_LAYER_LINES
 
 
 @dataclass(frozen=True)

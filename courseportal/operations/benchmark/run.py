@@ -5,7 +5,8 @@
    ``python`` on it, and the gradebook at two class sizes (each a median of ``runs``).
 3. The stack starts (broker, worker with ``concurrency`` slots, beat, gunicorn), then the load
    generator, a separate process, signs students in and runs, one after the other: the idle
-   uploads, the deadline burst, and (with ``flood``) one student flooding while others upload.
+   uploads, the deadline burst, (with ``poison``) the burst again with poisoned uploads mixed in,
+   and (with ``flood``) one student flooding while others upload.
 4. The database is audited for uploads left without a result; everything is stopped and removed.
 """
 
@@ -35,6 +36,7 @@ class BenchmarkOptions:
     runs: int = 5
     idle_uploads: int = 10
     flood: bool = False
+    poison: int = 0
     flood_others: int = 8
     flood_interval_s: float = 0.2
     gradebook_students: int = 500
@@ -63,6 +65,7 @@ def benchmark_run(options: BenchmarkOptions, *, say: Callable[[str], None] = pri
         stack.prepare()
         population = stack.run_task("prepare", {"groups": {
             "idle": options.idle_uploads + IDLE_WARM_UP_UPLOADS, "burst": options.students,
+            "poisoned_burst": options.students if options.poison else 0, "poisoner": options.poison,
             "flood": (options.flood_others + 1) if options.flood else 0,
         }})
         say("measuring the sandbox and grading one lec2_hw1 file against plain python")
@@ -78,6 +81,8 @@ def benchmark_run(options: BenchmarkOptions, *, say: Callable[[str], None] = pri
         stack.start()
         figures.update(_idle(stack, population, options, say))
         figures.update(_burst(stack, population, options, say))
+        if options.poison:
+            figures.update(_poisoned_burst(stack, population, options, figures, say))
         if options.flood:
             figures.update(_flood(stack, population, options, figures["upload_to_result_p50_s"], say))
     finally:
@@ -89,12 +94,14 @@ def benchmark_run(options: BenchmarkOptions, *, say: Callable[[str], None] = pri
     return figures
 
 
-def _plan(population: dict, options: BenchmarkOptions, scenario: str, accounts: list[str]) -> dict:
+def _plan(population: dict, options: BenchmarkOptions, scenario: str, accounts: list[str],
+          poisoners: list[str] | None = None) -> dict:
     return {
         "course": population["course"], "assignment": population["assignment"], "scenario": scenario,
         "students": [{"username": account, "password": population["password"]} for account in accounts],
         "file_text": population["file_text"], "seconds": options.seconds,
         "result_timeout_s": options.result_timeout_s, "flood_interval_s": options.flood_interval_s,
+        "poisoners": poisoners or [], "poison_file_text": population["poison_file_text"] if poisoners else "",
     }
 
 
@@ -131,6 +138,46 @@ def _burst(stack: BenchmarkStack, population: dict, options: BenchmarkOptions, s
         "burst_errors": len(records) - len(accepted) + sum(1 for r in shown if r["result"] != "graded"),
         "burst_claimed_more_than_once": audit["claimed_more_than_once"],
     }
+
+
+def _poisoned_burst(stack: BenchmarkStack, population: dict, options: BenchmarkOptions, figures: dict,
+                    say) -> dict:
+    """The burst again, by other students, with ``options.poison`` poisoned uploads from yet others
+    mixed in at random moments: the others' time to result, next to the burst without poison."""
+    others, poisoners = population["groups"]["poisoned_burst"], population["groups"]["poisoner"]
+    say(f"poisoned burst: {len(others)} students and {len(poisoners)} poisoned uploads within {options.seconds:g} s")
+    accounts = _interleaved(others, poisoners)
+    records = _load(stack, _plan(population, options, "burst", accounts, poisoners=poisoners))["records"]
+    audit = stack.run_task("audit", {"accounts": others, "assignment": population["assignment"]})
+    poison_audit = stack.run_task("audit", {"accounts": poisoners, "assignment": population["assignment"]})
+    honest = [record for record in records if record["student"] not in poisoners]
+    poisoned = [record for record in records if record["student"] in poisoners]
+    accepted = [record for record in honest if record["outcome"] == "accepted"]
+    times = [record["visible_s"] for record in accepted if record["visible_s"] is not None]
+    poison_times = [record["visible_s"] for record in poisoned if record["visible_s"] is not None]
+    unpoisoned_p95 = figures.get("burst_time_to_result_p95_s")
+    return {
+        "poison_uploads": len(poisoners),
+        "poison_others_p50_s": rounded(median(times)),
+        "poison_others_p95_s": rounded(percentile(times, 95)),
+        "poison_others_max_s": rounded(max(times, default=float("nan"))),
+        "poison_others_slowdown_p95": rounded(percentile(times, 95) / unpoisoned_p95 if unpoisoned_p95 else float("nan"), 2),
+        "poison_others_lost": max(len(accepted) - len(times), audit["without_result"]),
+        "poison_errors": (len(honest) - len(accepted) + sum(1 for record in accepted if record["visible_s"] is not None
+                                                             and record["result"] != "graded")
+                          + sum(1 for record in poisoned if record["outcome"] != "accepted")),
+        "poison_time_to_result_max_s": rounded(max(poison_times, default=float("nan"))),
+        "poison_unfinished": max(len(poisoned) - len(poison_times), poison_audit["without_result"]),
+    }
+
+
+def _interleaved(others: list[str], poisoners: list[str]) -> list[str]:
+    """``others`` with ``poisoners`` spread evenly among them: the burst gives the n-th account the
+    n-th upload moment, so the poisoned uploads land across the window, not all at its end."""
+    accounts, total = list(others), len(others) + len(poisoners)
+    for index, poisoner in enumerate(poisoners):
+        accounts.insert(int((index + 0.5) * total / len(poisoners)), poisoner)
+    return accounts
 
 
 def _flood(stack: BenchmarkStack, population: dict, options: BenchmarkOptions, idle_p50_s: float, say) -> dict:

@@ -23,16 +23,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseportal.settings")
 
 
 def prepare(*, groups: dict[str, int]) -> dict:
-    """The uploading class, the lec2_hw1 file they upload, and the checker's reference cached."""
+    """The uploading class, the lec2_hw1 file they upload (and its poisoned twin), and the checker's
+    reference cached."""
     from assignments.lec2_hw1.tests.solution import solution_text
-    from courseportal.operations.benchmark.population import HW1, uploading_class_create
+    from courseportal.operations.benchmark.population import HW1, poisoned_file_text, uploading_class_create
     from grader.registry import get_checker
 
     reference = get_checker(HW1).reference()  # computed with torch once, here, not in the timed runs
     population = uploading_class_create(groups=groups)
     return {"course": population.course_slug, "assignment": population.assignment_slug,
             "password": population.password, "groups": population.groups,
-            "file_text": solution_text(reference)}
+            "file_text": solution_text(reference), "poison_file_text": poisoned_file_text(solution_text(reference))}
 
 
 def grading_cost(*, runs: int) -> dict:

@@ -13,7 +13,12 @@ from courseportal.submissions.services.pipeline import (
     submission_regrade,
     submission_sweep,
 )
-from courseportal.submissions.services.uploads import UploadRefused, expected_filename, submission_create
+from courseportal.submissions.services.uploads import (
+    UploadRefused,
+    expected_filename,
+    submission_create,
+    upload_refusal_record,
+)
 
 __all__ = [
     "GRADE_TASK",
@@ -28,4 +33,5 @@ __all__ = [
     "submission_grade",
     "submission_regrade",
     "submission_sweep",
+    "upload_refusal_record",
 ]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, DataError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,8 +24,11 @@ from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.selectors import upload_limit
 from courseportal.submissions.services.notify import result_notify
 from courseportal.submissions.services.refusals import Refused
+from courseportal.submissions.storable import result_fields
 from courseportal.submissions.storage import blob_read
+from courseportal.submissions.time_limits import grading_time_limits
 from grader import grade_file
+from grader.checker import Checker
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult
 from grader.sandbox import get_sandbox
@@ -40,7 +45,7 @@ STORED_FILE_UNREADABLE = (
 )
 
 
-def submission_enqueue(*, submission_id: int, queue: str) -> bool:
+def submission_enqueue(*, submission_id: int, checker: Checker) -> bool:
     """Hand the submission to the broker; if the broker is down, leave it for the sweep.
 
     A student has at most one grading in flight per assignment, so one student uploading again
@@ -51,10 +56,10 @@ def submission_enqueue(*, submission_id: int, queue: str) -> bool:
     database alike: the upload has already succeeded, the student sees "queued", and the sweep
     sends whatever this call could not.
     """
-    return _publish(submission_id=submission_id, queue=queue) == "sent"
+    return _publish(submission_id=submission_id, checker=checker) == "sent"
 
 
-def _publish(*, submission_id: int, queue: str) -> Literal["sent", "waiting", "broker_down"]:
+def _publish(*, submission_id: int, checker: Checker) -> Literal["sent", "waiting", "broker_down"]:
     now = timezone.now()
     try:
         # Reserve first, in one statement: two uploads committing at once cannot both go.
@@ -65,7 +70,7 @@ def _publish(*, submission_id: int, queue: str) -> Literal["sent", "waiting", "b
     if reserved != 1:
         return "waiting"
     try:
-        grading_task_send(submission_id=submission_id, queue=queue)
+        grading_task_send(submission_id=submission_id, checker=checker)
     except Exception as error:  # kombu/redis raise many types for one outage
         logger.warning("broker unavailable, submission %s left for the sweep: %s", submission_id, error)
         # If even this fails, the reservation goes stale and the sweep sends it then.
@@ -75,9 +80,12 @@ def _publish(*, submission_id: int, queue: str) -> Literal["sent", "waiting", "b
     return "sent"
 
 
-def grading_task_send(*, submission_id: int, queue: str) -> None:
-    """Publish one grading task to ``queue``; raises whatever the broker client raises when it is down."""
-    celery_app.send_task(GRADE_TASK, args=[submission_id], queue=queue, retry=False)
+def grading_task_send(*, submission_id: int, checker: Checker) -> None:
+    """Publish one grading task to the checker's queue, with the time limits of its gradings;
+    raises whatever the broker client raises when it is down."""
+    limits = grading_time_limits(checker)
+    celery_app.send_task(GRADE_TASK, args=[submission_id], queue=checker.queue, retry=False,
+                         soft_time_limit=limits.soft_s, time_limit=limits.hard_s)
 
 
 def _sendable(*, now) -> QuerySet[Submission]:
@@ -102,14 +110,16 @@ def submission_grade(*, submission_id: int) -> Result | None:
     Returns the stored result, or None when another worker holds the claim or the submission
     is already graded (a redelivered task). A worker killed mid-grade leaves a claim that
     expires; ``submission_sweep`` then queues the submission again. A sandbox that breaks (not the
-    student's doing) hands the submission straight back to the queue.
+    student's doing) hands the submission straight back to the queue. A grading that runs past its
+    soft time limit (``time_limits``) is a stall: the submission is queued again, or failed with an
+    error staff can see once it has been tried ``GRADING_MAX_ATTEMPTS`` times.
     """
     submission = Submission.objects.select_related("assignment", "blob").filter(pk=submission_id).first()
     if submission is None:
         return None
     checker = get_checker(submission.assignment.checker_slug)
     claimed_at = timezone.now()
-    lease = timedelta(seconds=checker.limits.wall_seconds + settings.GRADING_LEASE_MARGIN_S)
+    lease = timedelta(seconds=grading_time_limits(checker).lease_s)
     claimed = Submission.objects.filter(
         Q(status=Status.QUEUED) | Q(status=Status.RUNNING, lease_expires_at__lt=claimed_at), pk=submission_id
     ).update(status=Status.RUNNING, claimed_at=claimed_at, lease_expires_at=claimed_at + lease,
@@ -132,14 +142,44 @@ def submission_grade(*, submission_id: int) -> Result | None:
             # Accepted once under the limit of its day; a later, lower limit never rejects it.
             max_bytes=max(upload_limit(assignment=submission.assignment, checker=checker,
                                        filename=submission.filename), len(data)),
+            interruptions=(SoftTimeLimitExceeded,),
         )
     except SandboxFailure as failure:
         logger.error("submission %s: sandbox failed, handing it back to the queue: %s", submission_id, failure)
         _claim_release(submission_id=submission_id, claimed_at=claimed_at)
         return None
+    except SoftTimeLimitExceeded:
+        return _stall_record(submission_id=submission_id, claimed_at=claimed_at, checker=checker)
     seconds = (timezone.now() - started).total_seconds()
     return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds,
                          manual_grading=checker.manual_grading)
+
+
+def _stall_record(*, submission_id: int, claimed_at, checker: Checker) -> Result | None:
+    """The grading ran past its soft time limit: stop this slot's sandbox (its run was cut off
+    midway), then queue the submission again, behind the others, or fail it if it has had its tries."""
+    _sandbox_discard()
+    attempts = Submission.objects.filter(pk=submission_id).values_list("attempts", flat=True).first() or 0
+    seconds = grading_time_limits(checker).soft_s
+    logger.error("submission %s: grading stalled (over %.0f s, attempt %d)", submission_id, seconds, attempts)
+    if attempts < settings.GRADING_MAX_ATTEMPTS:
+        _claim_release(submission_id=submission_id, claimed_at=claimed_at)
+        return None
+    grade = GradeResult.error(
+        _("Grading this file was stopped because it took longer than %(seconds)d s; it was tried %(count)d "
+          "times. Your submission is kept; course staff see it marked as a grader error and will look at it.")
+        % {"seconds": seconds, "count": attempts},
+        max_score=checker.points,
+    )
+    return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds)
+
+
+def _sandbox_discard() -> None:
+    # A warm sandbox whose run was interrupted may still be running it: the next grading in this
+    # process must start from a fresh one (close() stops it; get_sandbox() starts another).
+    close = getattr(get_sandbox(), "close", None)
+    if close is not None:
+        close()
 
 
 def _claim_release(*, submission_id: int, claimed_at) -> None:
@@ -149,12 +189,36 @@ def _claim_release(*, submission_id: int, claimed_at) -> None:
     )
 
 
-@transaction.atomic
 def _result_store(
     *, submission_id: int, claimed_at, grade: GradeResult, seconds: float, manual_grading: bool = False
 ) -> Result | None:
+    """Store ``grade`` as the submission's one result, if the claim made at ``claimed_at`` still holds.
+
+    Every value is made storable first (``storable.result_fields``); should the database still
+    refuse the result, a grader error is stored in its place, so that a submission never stays
+    ``running`` because of what a run printed or a checker wrote.
+    """
+    try:
+        # Not a busy database (OperationalError goes up: the sweep retries), but what no replacement
+        # foresaw: a value the database refuses, or a checker's object that is no check at all.
+        return _result_write(submission_id=submission_id, claimed_at=claimed_at, fields=result_fields(grade),
+                             seconds=seconds, manual_grading=manual_grading)
+    except (DataError, ValueError, TypeError, AttributeError):
+        logger.exception("submission %s: its result could not be stored; storing a grader error instead",
+                         submission_id)
+    fallback = GradeResult.error(
+        _("The grader's result for this file could not be stored. Your submission is kept; course staff "
+          "see it marked as a grader error and will regrade it."), max_score=grade.max_score)
+    return _result_write(submission_id=submission_id, claimed_at=claimed_at, fields=result_fields(fallback),
+                         seconds=seconds, manual_grading=False)
+
+
+@transaction.atomic
+def _result_write(
+    *, submission_id: int, claimed_at, fields: dict[str, Any], seconds: float, manual_grading: bool
+) -> Result | None:
     now = timezone.now()
-    final_status = Status.FAILED if grade.status == "error" else Status.GRADED
+    final_status = Status.FAILED if fields["status"] == "error" else Status.GRADED
     still_ours = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claimed_at=claimed_at).update(
         status=final_status, graded_at=now, lease_expires_at=None
     )
@@ -172,17 +236,12 @@ def _result_store(
     result, _ = Result.objects.update_or_create(
         submission_id=submission_id,
         defaults={
-            "status": grade.status,
-            "score": round(grade.score, 2),
-            "max_score": round(grade.max_score, 2),
-            "message": grade.message,
-            "checks": [check.to_dict() for check in grade.checks],
-            "output": grade.output,
-            "grading_seconds": seconds,
+            **fields,
+            "grading_seconds": seconds if math.isfinite(seconds) else 0.0,
             "graded_at": now,
             "notified_at": None,
             # The automatic check of a hand-graded report only validates the file: no grade yet.
-            "awaits_manual_grading": manual_grading and grade.status == "graded",
+            "awaits_manual_grading": manual_grading and fields["status"] == "graded",
         },
     )
     # The next waiting upload first: a failing email must not hold back the student's next grading.
@@ -200,8 +259,7 @@ def _send_next_waiting(*, submission_id: int) -> None:
         .first()
     )
     if waiting is not None:
-        queue = get_checker(finished.assignment.checker_slug).queue
-        submission_enqueue(submission_id=waiting.pk, queue=queue)
+        submission_enqueue(submission_id=waiting.pk, checker=get_checker(finished.assignment.checker_slug))
 
 
 class RegradeRefused(Refused):
@@ -225,8 +283,8 @@ def submission_regrade(*, submission: Submission) -> bool:
             raise RegradeRefused(_("A TA graded this report by hand, so it is not regraded automatically: "
                                    "a regrade would replace their grade. Change the grade with the grading form."))
         return False
-    queue = get_checker(submission.assignment.checker_slug).queue
-    transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=queue))
+    checker = get_checker(submission.assignment.checker_slug)
+    transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, checker=checker))
     return True
 
 
@@ -235,8 +293,9 @@ def submission_sweep() -> dict[str, int]:
 
     - queued but never handed to the broker (it was down), or handed over long ago and still
       unclaimed (the broker lost it): send again, stopping at the first sign the broker is down;
-    - running past its claim (the worker died): queue again, or give up after
-      ``GRADING_MAX_ATTEMPTS`` with an error result staff can see and regrade.
+    - running past its claim (the worker died, or Celery killed a grading at its hard time limit):
+      queue again, or give up after ``GRADING_MAX_ATTEMPTS`` with an error result staff can see
+      and regrade.
 
     A submission whose checker is gone (renamed, or failing to import) is logged and skipped, so
     it cannot stop the recovery of everyone else's.
@@ -253,10 +312,10 @@ def submission_sweep() -> dict[str, int]:
         ).update(status=Status.QUEUED, enqueued_at=None, lease_expires_at=None)
         counts["requeued"] += requeued
     for submission in _sendable(now=now).select_related("assignment").order_by("created_at", "id")[:SWEEP_BATCH]:
-        queue = _queue_of(submission)
-        if queue is None:
+        checker = _checker_of(submission)
+        if checker is None:
             continue
-        outcome = _publish(submission_id=submission.pk, queue=queue)
+        outcome = _publish(submission_id=submission.pk, checker=checker)
         if outcome == "broker_down":
             counts["broker_down"] = 1
             break
@@ -266,9 +325,9 @@ def submission_sweep() -> dict[str, int]:
     return counts
 
 
-def _queue_of(submission: Submission) -> str | None:
+def _checker_of(submission: Submission) -> Checker | None:
     try:
-        return get_checker(submission.assignment.checker_slug).queue
+        return get_checker(submission.assignment.checker_slug)
     except UnknownChecker:
         logger.error("submission %s: no checker %r is registered; it stays queued until one is",
                      submission.pk, submission.assignment.checker_slug)
@@ -281,8 +340,8 @@ def _give_up(*, submission: Submission) -> int:
     except UnknownChecker:
         max_score = 0.0
     grade = GradeResult.error(
-        _("Grading stopped %(count)d times before finishing (the grader crashed or was restarted). "
-          "Course staff see it marked as a grader error and will regrade it.") % {"count": submission.attempts},
+        _("Grading stopped %(count)d times before finishing (the grader crashed, was restarted or took too "
+          "long). Course staff see it marked as a grader error and will regrade it.") % {"count": submission.attempts},
         max_score=max_score,
     )
     stored = _result_store(submission_id=submission.pk, claimed_at=submission.claimed_at, grade=grade, seconds=0)

@@ -16,16 +16,19 @@ from django.utils.translation import gettext as _
 
 from courseportal.courses.deadlines import upload_window
 from courseportal.courses.models import Assignment, Membership
-from courseportal.submissions.models import Submission
+from courseportal.submissions.models import Submission, UploadRefusal
 from courseportal.submissions.selectors import upload_limit
 from courseportal.submissions.services.pipeline import submission_enqueue
 from courseportal.submissions.services.refusals import Refused
+from courseportal.submissions.storable import storable_text
 from courseportal.submissions.storage import blob_store
+from grader.checker import Checker
 from grader.content import RejectedUpload, file_extension, human_size, read_submission
 from grader.registry import get_checker
 
 logger = logging.getLogger(__name__)
 Status = Submission.Status
+MAX_REASON_CHARACTERS = 1000
 
 
 class UploadRefused(Refused):
@@ -39,20 +42,47 @@ def expected_filename(*, user: User, assignment: Assignment, extension: str) -> 
 def submission_create(*, student: User, assignment: Assignment, upload: UploadedFile) -> Submission:
     """Store an upload whole and queue it for grading, or raise ``UploadRefused`` storing nothing.
 
+    A refusal is recorded (``UploadRefusal``, the reason only) and counts towards the student's
+    uploads per minute like a stored upload, so refused files cannot make the web process read
+    and check them over and over; refusals for not being enrolled or for that very limit are not.
+
     The file is read, validated and stored before the transaction: on SQLite a transaction holds
     the database's one write lock, and a 20 MB PDF must not make the workers wait for it. Only
     the row is written inside it; a blob left without a row (a crash in between) is harmless,
     being content-addressed and never shown.
     """
     checker = get_checker(assignment.checker_slug)
-    filename = os.path.basename((upload.name or "").replace("\\", "/"))
     _refuse_unless_member(student=student, assignment=assignment)
+    _refuse_if_flooding(student=student)
+    try:
+        data, filename = _accepted_file(student=student, assignment=assignment, checker=checker, upload=upload)
+    except UploadRefused as refusal:
+        upload_refusal_record(student=student, assignment=assignment, reason=refusal.message)
+        raise
+    blob = blob_store(data)
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED
+        )
+        transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, checker=checker))
+    return submission
+
+
+def upload_refusal_record(*, student: User, assignment: Assignment, reason: str) -> UploadRefusal:
+    """Record that an upload by ``student`` was refused for ``reason`` (what they were told, which
+    may quote their file's name)."""
+    return UploadRefusal.objects.create(student=student, assignment=assignment,
+                                        reason=storable_text(reason, limit=MAX_REASON_CHARACTERS))
+
+
+def _accepted_file(*, student: User, assignment: Assignment, checker: Checker, upload: UploadedFile) -> tuple[bytes, str]:
+    """The upload's bytes and file name, once every rule accepts them; raises ``UploadRefused``."""
+    filename = os.path.basename((upload.name or "").replace("\\", "/"))
     window = upload_window(assignment=assignment, student=student)
     if not window.may_upload:
         raise UploadRefused(window.refusal)
     _refuse_unless_named(student=student, assignment=assignment, filename=filename,
                          accepted=checker.accepted_extensions)
-    _refuse_if_flooding(student=student)
     limit = upload_limit(assignment=assignment, checker=checker, filename=filename)
     if upload.size is not None and upload.size > limit:
         raise UploadRefused(
@@ -64,14 +94,7 @@ def submission_create(*, student: User, assignment: Assignment, upload: Uploaded
         read_submission(filename, data, accepted_extensions=checker.accepted_extensions, max_bytes=limit)
     except RejectedUpload as refusal:
         raise UploadRefused(refusal.message) from None
-    blob = blob_store(data)
-    with transaction.atomic():
-        submission = Submission.objects.create(
-            assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED
-        )
-        queue = checker.queue
-        transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=queue))
-    return submission
+    return data, filename
 
 
 def _refuse_unless_member(*, student: User, assignment: Assignment) -> None:
@@ -92,11 +115,15 @@ def _refuse_unless_named(*, student: User, assignment: Assignment, filename: str
 
 def _refuse_if_flooding(*, student: User) -> None:
     limit = settings.UPLOADS_PER_MINUTE_PER_STUDENT
-    recent = Submission.objects.filter(student=student, created_at__gte=timezone.now() - timedelta(minutes=1))
-    if limit and recent.count() >= limit:
+    if not limit:
+        return
+    since = timezone.now() - timedelta(minutes=1)
+    attempts = (Submission.objects.filter(student=student, created_at__gte=since).count()
+                + UploadRefusal.objects.filter(student=student, at__gte=since).count())
+    if attempts >= limit:
         raise UploadRefused(
-            _("You uploaded %(count)d files in the last minute. Wait a minute and upload again; your "
-              "latest upload is being graded.") % {"count": limit}
+            _("You tried to upload %(count)d times in the last minute, counting uploads that were refused. "
+              "Wait a minute, then upload again.") % {"count": limit}
         )
 
 

@@ -28,6 +28,10 @@ class Command(BaseCommand):
                             help="runs per median for the grading and gradebook figures (default %(default)s)")
         parser.add_argument("--idle-uploads", type=int, default=defaults.idle_uploads,
                             help="uploads, one at a time, for the idle upload -> result figures")
+        parser.add_argument("--poison", type=int, default=defaults.poison, metavar="N",
+                            help="also run the burst again with N poisoned uploads (each from its own student: the "
+                                 "outside review's crafted lec2_hw1 answers) mixed in; report the others' time to "
+                                 "result next to the burst's")
         parser.add_argument("--flood", action="store_true",
                             help="also measure fairness: one student floods uploads while others upload")
         parser.add_argument("--gradebook-students", type=int, default=defaults.gradebook_students,
@@ -45,11 +49,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
 
     def handle(self, *args, **options):
-        if options["students"] < 1 or options["seconds"] <= 0 or options["runs"] < 1:
-            raise CommandError("--students and --runs must be at least 1 and --seconds above 0.")
+        if options["students"] < 1 or options["seconds"] <= 0 or options["runs"] < 1 or options["poison"] < 0:
+            raise CommandError("--students and --runs must be at least 1, --seconds above 0, --poison 0 or more.")
         chosen = BenchmarkOptions(
             students=options["students"], seconds=options["seconds"], runs=options["runs"],
-            idle_uploads=options["idle_uploads"], flood=options["flood"],
+            idle_uploads=options["idle_uploads"], flood=options["flood"], poison=options["poison"],
             gradebook_students=options["gradebook_students"],
             gradebook_assignments=options["gradebook_assignments"],
             gradebook_submissions=options["gradebook_submissions"], concurrency=options["concurrency"],
@@ -60,5 +64,5 @@ class Command(BaseCommand):
         except (StackFailed, RuntimeError) as error:
             raise CommandError(f"the benchmark could not finish: {error}") from None
         self.stdout.write(report_json(figures) if options["json"] else report_text(figures))
-        if figures.get("burst_lost") or figures.get("burst_errors"):
+        if any(figures.get(name) for name in ("burst_lost", "burst_errors", "poison_others_lost", "poison_unfinished")):
             sys.exit(3)
