@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from courseportal.accounts.urls import password_urlpatterns
 from courseportal.accounts.views import LoginView
 from courseportal.courses.views import home
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include(password_urlpatterns)),
     path("accounts/", include("courseportal.accounts.urls")),
     path("courses/", include("courseportal.courses.urls")),
     path("", include("courseportal.submissions.urls")),

@@ -69,7 +69,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         queued = kept = 0
         for submission in queryset.select_related("assignment"):
             try:
-                queued += submission_regrade(submission=submission)
+                queued += submission_regrade(submission=submission, requested_by=request.user)
             except RegradeRefused:
                 kept += 1
         self.message_user(request, ngettext("%(count)d submission queued for grading again.",

@@ -14,11 +14,12 @@ def word_checker(settings):
 
 @pytest.fixture
 def published(monkeypatch):
-    """Every message the services hand to the broker, instead of a broker (unit tests only)."""
-    sent: list[tuple[int, str]] = []
+    """Every message the services hand to the broker, instead of a broker (unit tests only): (id, queue),
+    with "background" added for a whole-assignment regrade's."""
+    sent: list[tuple] = []
 
-    def fake_send(*, submission_id, queue):
-        sent.append((submission_id, queue))
+    def fake_send(*, submission_id, queue, background=False):
+        sent.append((submission_id, queue, "background") if background else (submission_id, queue))
 
     monkeypatch.setattr("courseportal.submissions.services.pipeline.grading_task_send", fake_send)
     monkeypatch.setattr("courseportal.submissions.services.pipeline.get_sandbox", lambda: None)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -36,20 +37,36 @@ def expected_filename(*, user: User, assignment: Assignment, extension: str) -> 
     return f"{user.username}_{assignment.slug}{extension}"
 
 
-def submission_create(*, student: User, assignment: Assignment, upload: UploadedFile) -> Submission:
+def submission_create(
+    *, student: User, assignment: Assignment, upload: UploadedFile, received_at: datetime | None = None,
+    accepted_penalty_percent: Decimal | None = None,
+) -> Submission:
     """Store an upload whole and queue it for grading, or raise ``UploadRefused`` storing nothing.
+
+    ``received_at`` is when the request reached the server, before its body was read (the upload
+    view stamps it first thing; now if not given): the deadline judges that moment, so a large file
+    whose request arrived in time is on time however long it took to arrive, validate and store.
+
+    ``accepted_penalty_percent``: the late penalty the student was shown before uploading (the
+    form carries it). A late upload that would cost more than that (the page was loaded before the
+    deadline, or before the penalty grew) is refused with the penalty as it stands, so nobody loses
+    points they were not told about; None skips the check (services and tests).
 
     The file is read, validated and stored before the transaction: on SQLite a transaction holds
     the database's one write lock, and a 20 MB PDF must not make the workers wait for it. Only
     the row is written inside it; a blob left without a row (a crash in between) is harmless,
     being content-addressed and never shown.
     """
+    received_at = received_at or timezone.now()
     checker = get_checker(assignment.checker_slug)
     filename = os.path.basename((upload.name or "").replace("\\", "/"))
     _refuse_unless_member(student=student, assignment=assignment)
-    window = upload_window(assignment=assignment, student=student)
+    window = upload_window(assignment=assignment, student=student, at=received_at)
     if not window.may_upload:
         raise UploadRefused(window.refusal)
+    if accepted_penalty_percent is not None and window.lateness_now.penalty_percent > accepted_penalty_percent:
+        raise UploadRefused(_("Uploads are now late. %(notice)s Upload again to accept this penalty.")
+                            % {"notice": window.late_notice(max_score=checker.points)})
     _refuse_unless_named(student=student, assignment=assignment, filename=filename,
                          accepted=checker.accepted_extensions)
     _refuse_if_flooding(student=student)
@@ -67,7 +84,8 @@ def submission_create(*, student: User, assignment: Assignment, upload: Uploaded
     blob = blob_store(data)
     with transaction.atomic():
         submission = Submission.objects.create(
-            assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED
+            assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED,
+            received_at=received_at,
         )
         queue = checker.queue
         transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=queue))
