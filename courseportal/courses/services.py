@@ -10,7 +10,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission, User
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,43 +60,108 @@ class RosterImport:
     errors: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class RosterRow:
+    number: int  # the row's line in the file, as a spreadsheet numbers it
+    account: str
+    name: str
+    email: str
+
+
+ACCOUNT_HEADERS = (["account"], ["username"], ["帳號"])
+
+
 @transaction.atomic
 def roster_import(*, course: Course, csv_text: str, initial_password: str | None = None) -> RosterImport:
-    """Enrol every row of a roster CSV (``account,name,email``; a header row is optional).
+    """Enrol every row of a roster CSV (``account,name,email``; a header row is optional) as a student.
 
-    Unknown accounts are created without a usable password unless ``initial_password`` is given;
-    rows that cannot be read are reported, not guessed at. All or nothing: an error row leaves the
-    course unchanged.
+    Every row is checked before anyone is enrolled: an account that is not letters and digits, an
+    empty name, a missing or invalid e-mail, an account listed twice, and an account that is on the
+    staff of this course (a roster never changes a TA's or instructor's role) or is a site
+    administrator are all reported, with their line numbers, and then nothing is imported. Unknown
+    accounts are created without a usable password unless ``initial_password`` is given (their
+    owners set one through "forgot password"); existing accounts keep their name and e-mail.
     """
+    rows = _roster_rows(csv_text)
+    errors = _roster_problems(course=course, rows=rows)
+    if errors:
+        return RosterImport(created=0, enrolled=0, errors=tuple(errors))
     users = get_user_model()
-    created = enrolled = 0
-    errors: list[str] = []
-    rows = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
-    if rows and [cell.strip().lower() for cell in rows[0][:1]] in (["account"], ["username"], ["帳號"]):
-        rows = rows[1:]
-    for number, row in enumerate(rows, start=1):
-        if not any(cell.strip() for cell in row):
-            continue
-        account, name, email = ([cell.strip() for cell in row] + ["", "", ""])[:3]
-        if not account or not account.replace("_", "").replace(".", "").isalnum():
-            errors.append(f"row {number}: account {account!r} must be letters and digits")
-            continue
-        user, was_created = users.objects.get_or_create(
-            username=account, defaults={"first_name": name[:150], "email": email}
-        )
-        if was_created:
-            created += 1
+    existing = {user.username: user for user in users.objects.filter(username__in=[row.account for row in rows])}
+    created = 0
+    for row in rows:
+        user = existing.get(row.account)
+        if user is None:
+            user = users(username=row.account, first_name=row.name[:150], email=row.email)
             if initial_password:
                 user.set_password(initial_password)
             else:
                 user.set_unusable_password()
             user.save()
+            created += 1
         membership_set(course=course, user=user, role=Membership.Role.STUDENT)
-        enrolled += 1
-    if errors:
-        transaction.set_rollback(True)
-        return RosterImport(created=0, enrolled=0, errors=tuple(errors))
-    return RosterImport(created=created, enrolled=enrolled, errors=())
+    return RosterImport(created=created, enrolled=len(rows), errors=())
+
+
+def _roster_rows(csv_text: str) -> list[RosterRow]:
+    lines = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    rows = []
+    for number, cells in enumerate(lines, start=1):
+        if number == 1 and [cell.strip().lower() for cell in cells[:1]] in ACCOUNT_HEADERS:
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        account, name, email = ([cell.strip() for cell in cells] + ["", "", ""])[:3]
+        rows.append(RosterRow(number=number, account=account, name=name, email=email))
+    return rows
+
+
+def _roster_problems(*, course: Course, rows: list[RosterRow]) -> list[str]:
+    """Every problem of every row, in the order of the file; empty when all can be enrolled."""
+    problems: list[tuple[int, str]] = []
+    if not rows:
+        problems.append((0, _("The roster has no rows.")))
+    first_row_of: dict[str, int] = {}
+    for row in rows:
+        for problem in _row_problems(row):
+            problems.append((row.number, _("row %(number)d: %(problem)s") % {"number": row.number,
+                                                                             "problem": problem}))
+        key = row.account.lower()
+        if key in first_row_of:
+            problems.append((row.number, _("row %(number)d: account %(account)s is also on row %(first)d; "
+                                           "list each student once.")
+                             % {"number": row.number, "account": row.account, "first": first_row_of[key]}))
+        else:
+            first_row_of[key] = row.number
+    accounts = [row.account for row in rows]
+    staff = dict(Membership.objects.filter(course=course, user__username__in=accounts)
+                 .exclude(role=Membership.Role.STUDENT).values_list("user__username", "role"))
+    administrators = set(get_user_model().objects.filter(username__in=accounts)
+                         .filter(Q(is_staff=True) | Q(is_superuser=True)).values_list("username", flat=True))
+    for row in rows:
+        if row.account in staff:
+            problems.append((row.number, _("row %(number)d: %(account)s is a %(role)s of this course; a roster "
+                                           "enrols students only and never changes a staff member's role.")
+                             % {"number": row.number, "account": row.account,
+                                "role": Membership.Role(staff[row.account]).label}))
+        elif row.account in administrators:
+            problems.append((row.number, _("row %(number)d: %(account)s is a site administrator account, not a "
+                                           "student.") % {"number": row.number, "account": row.account}))
+    return [message for _number, message in sorted(problems, key=lambda problem: problem[0])]
+
+
+def _row_problems(row: RosterRow) -> list[str]:
+    problems = []
+    if not row.account or not row.account.replace("_", "").replace(".", "").isalnum():
+        problems.append(_("account %(account)s must be letters and digits") % {"account": repr(row.account)})
+    if not row.name:
+        problems.append(_("the name is empty"))
+    try:
+        validate_email(row.email)
+    except ValidationError:
+        problems.append(_("%(email)s is not a valid e-mail address") % {"email": repr(row.email)} if row.email
+                        else _("the e-mail address is missing (students need it to reset their password)"))
+    return problems
 
 
 def assignment_sync(*, course: Course, due_at: datetime, opens_at: datetime | None = None) -> list[Assignment]:
