@@ -180,8 +180,8 @@ class AssignmentRulesForm(CourseWallClockMixin, forms.ModelForm):
         labels = {
             "title": _("Title"), "description": _("Description"),
             "grace_minutes": _("Grace period (minutes)"), "late_policy": _("Late policy"),
-            "late_penalty_percent": _("Penalty per started day or hour (% of the maximum score)"),
-            "counted_submission": _("Which submission counts"), "weight_percent": _("Weight (% of the homework)"),
+            "late_penalty_percent": _("Penalty per started day or hour (percent of the maximum score)"),
+            "counted_submission": _("Which submission counts"), "weight_percent": _("Weight (percent of the homework)"),
             "is_published": _("Published (students see it)"), "holds_scores": _("Hold scores until I release them"),
         }
         help_texts = {

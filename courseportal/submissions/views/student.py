@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -80,9 +82,9 @@ def _assignment_page(
         context["upload_limit"] = human_size(largest_upload_bytes(assignment=assignment, checker=checker))
         context["late_notice"] = standing.window.late_notice(max_score=checker.points)
     # The penalty shown is the one the student accepts by uploading (see submission_create).
-    shown_penalty = standing.window.lateness_now.penalty_percent if standing.window.is_late else 0
-    context["form"] = form or UploadForm(initial={"accepted_penalty": shown_penalty})
-    context["shown_penalty"] = shown_penalty
+    shown_penalty = standing.window.lateness_now.penalty_percent if standing.window.is_late else Decimal(0)
+    context["form"] = form or UploadForm()
+    context["shown_penalty"] = f"{shown_penalty.normalize():f}"
     return render(request, "submissions/assignment_detail.html", context, status=status)
 
 
