@@ -79,27 +79,29 @@ def gradebook_for(*, course: Course) -> Gradebook:
     extensions = {(extension.student_id, extension.assignment_id): extension
                   for extension in Extension.objects.filter(assignment__course=course)}
     weight_total = sum(assignment.weight_percent for assignment in assignments)
+    # Per column, computed once: 15,000 cells must not each ask for a primary key or a clock.
+    ids = [assignment.pk for assignment in assignments]
+    weights = [assignment.weight_percent for assignment in assignments]
+    class_deadline_passed = tuple(column.window.deadline_passed for column in columns)
+    no_extension = (False,) * len(ids)
+    extended_students = {student_id for student_id, _assignment_id in extensions}
     rows = []
     for student_id, account, first_name, last_name in students:
-        cells = tuple(scores.get((student_id, assignment.pk)) for assignment in assignments)
-        weighted = sum(
-            cell.fraction * assignment.weight_percent
-            for cell, assignment in zip(cells, assignments, strict=True) if cell is not None
-        )
-        extended = tuple((student_id, assignment.pk) in extensions for assignment in assignments)
+        cells = tuple(scores.get((student_id, assignment_id)) for assignment_id in ids)
+        weighted = sum(cell.fraction * weight for cell, weight in zip(cells, weights, strict=True) if cell is not None)
+        extended, deadline_passed = no_extension, class_deadline_passed
+        if student_id in extended_students:
+            own = [extensions.get((student_id, assignment_id)) for assignment_id in ids]
+            extended = tuple(extension is not None for extension in own)
+            deadline_passed = tuple(
+                passed if extension is None else time_rules(assignment=column.assignment, extension=extension)
+                .deadline_passed(now) for passed, extension, column in zip(class_deadline_passed, own, columns,
+                                                                           strict=True))
         rows.append(GradebookRow(
             student_id=student_id, account=account, name=f"{first_name} {last_name}".strip(), cells=cells,
             total_percent=100 * weighted / weight_total if weight_total else 0.0,
-            provisional=any(cell is not None and cell.provisional for cell in cells),
-            extended=extended,
-            missing=tuple(
-                cell is None and _deadline_passed(column, extensions.get((student_id, column.assignment.pk)), now)
-                for cell, column in zip(cells, columns, strict=True)),
+            provisional=any(cell is not None and cell.provisional for cell in cells), extended=extended,
+            missing=tuple(cell is None and passed for cell, passed in zip(cells, deadline_passed, strict=True)),
         ))
     return Gradebook(course=course, columns=columns, rows=tuple(rows), weight_total=weight_total)
 
-
-def _deadline_passed(column: GradebookColumn, extension: Extension | None, now) -> bool:
-    if extension is None:
-        return column.window.deadline_passed
-    return time_rules(assignment=column.assignment, extension=extension).deadline_passed(now)

@@ -2,10 +2,12 @@
 
 A class of 500 × 30 is 15,000 cells: through the template engine (a loop, an ``{% url %}`` and an
 ``{% if %}`` per cell) that alone took longer than the page's whole 500 ms budget. Every value
-written here is a number or an escaped label.
+written here is a number or a label escaped once per page.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django import template
 from django.urls import reverse
@@ -19,45 +21,57 @@ from courseportal.submissions.selectors import PENDING_LABEL
 register = template.Library()
 
 _PLACEHOLDER_ID = 987654321
+EMPTY_CELL = '<td class="number"><span class="muted">–</span></td>'
 
 
-@register.simple_tag
-def score_cells(row: GradebookRow) -> SafeString:
-    url_before, url_after = reverse("submissions:detail", args=[_PLACEHOLDER_ID]).split(str(_PLACEHOLDER_ID))
-    labels = _Labels()
+@register.simple_tag(takes_context=True)
+def score_cells(context: template.Context, row: GradebookRow) -> SafeString:
+    parts = context.render_context.get(_Parts)
+    if parts is None:
+        parts = context.render_context[_Parts] = _Parts.build()
     cells = []
-    for index, cell in enumerate(row.cells):
-        extension_mark = labels.extension if row.extended[index] else ""
+    for cell, extended, missing in zip(row.cells, row.extended, row.missing, strict=True):
         if cell is None:
-            cells.append(labels.missing_cell if row.missing[index] else labels.empty_cell
-                         if not extension_mark else f'<td class="number"><span class="muted">–</span>{extension_mark}</td>')
-            continue
-        url = f"{url_before}{cell.submission_id:d}{url_after}"
-        if not (cell.provisional or cell.is_late or extension_mark):
-            cells.append(f'<td class="number"><a href="{url}">{cell.display}</a></td>')
+            cells.append(parts.missing_cell if missing else
+                         f'<td class="number"><span class="muted">–</span>{parts.extension}</td>' if extended
+                         else EMPTY_CELL)
+        elif cell.provisional or cell.late_periods or extended:
+            cells.append(_marked_cell(cell, parts=parts, extended=extended))
         else:
-            cells.append(_marked_cell(cell, url=url, labels=labels, extension_mark=extension_mark))
+            cells.append(f'<td class="number"><a href="{parts.url_before}{cell.submission_id:d}{parts.url_after}">'
+                         f'{cell.display}</a></td>')
     return mark_safe("".join(cells))  # noqa: S308 (ids are ints, scores are floats, labels escaped)
 
 
-class _Labels:
-    """The cells' translated labels, escaped once per row rather than once per cell."""
+@dataclass(frozen=True)
+class _Parts:
+    """What every cell of one page shares: the link around an id, the translated marks, escaped."""
 
-    def __init__(self) -> None:
-        self.pending = escape(PENDING_LABEL)
-        self.late = f' <span class="mark late" title="{escape(_("Late"))}">{escape(_("late"))}</span>'
-        self.extension = (f' <span class="mark extension" title="{escape(_("Extension"))}">'
-                          f'{escape(_("ext."))}</span>')
-        self.missing_cell = f'<td class="number missing"><span class="mark missing">{escape(_("missing"))}</span></td>'
-        self.empty_cell = '<td class="number"><span class="muted">–</span></td>'
+    url_before: str
+    url_after: str
+    pending: str
+    late: str
+    extension: str
+    missing_cell: str
+
+    @classmethod
+    def build(cls) -> _Parts:
+        url_before, url_after = reverse("submissions:detail", args=[_PLACEHOLDER_ID]).split(str(_PLACEHOLDER_ID))
+        return cls(
+            url_before=url_before, url_after=url_after, pending=escape(PENDING_LABEL),
+            late=f' <span class="mark late" title="{escape(_("Late"))}">{escape(_("late"))}</span>',
+            extension=f' <span class="mark extension" title="{escape(_("Extension"))}">{escape(_("ext."))}</span>',
+            missing_cell=f'<td class="number missing"><span class="mark missing">{escape(_("missing"))}</span></td>',
+        )
 
 
-def _marked_cell(cell: GradebookCell, *, url: str, labels: _Labels, extension_mark: str) -> str:
+def _marked_cell(cell: GradebookCell, *, parts: _Parts, extended: bool) -> str:
     """A cell with marks: late, extended, a report awaiting TA grading ("pending"), or the best graded
     report shown while a later one awaits grading (*)."""
-    late = labels.late if cell.is_late else ""
+    url = f"{parts.url_before}{cell.submission_id:d}{parts.url_after}"
+    marks = (parts.late if cell.late_periods else "") + (parts.extension if extended else "")
     if cell.awaiting_grading:
-        return f'<td class="number pending-grade"><a href="{url}">{labels.pending}</a>{late}{extension_mark}</td>'
+        return f'<td class="number pending-grade"><a href="{url}">{parts.pending}</a>{marks}</td>'
     star = "*" if cell.provisional else ""
     css = "number provisional" if cell.provisional else "number"
-    return f'<td class="{css}"><a href="{url}">{cell.display}</a>{star}{late}{extension_mark}</td>'
+    return f'<td class="{css}"><a href="{url}">{cell.display}</a>{star}{marks}</td>'

@@ -100,7 +100,7 @@ def release_notify(*, assignment_id: int) -> int:
     by_student: dict[int, list[int]] = defaultdict(list)
     for submission_id, student_id in held.values_list("submission_id", "submission__student_id"):
         by_student[student_id].append(submission_id)
-    counted = counted_results(assignments=[assignment], student_ids=list(by_student))
+    counted = counted_results(assignments=[assignment], student_ids=list(by_student), with_receipt_times=True)
     sent = 0
     for student in User.objects.filter(pk__in=list(by_student)).order_by("pk"):
         sent += _release_mail(assignment=assignment, student=student, submission_ids=by_student[student.pk],
