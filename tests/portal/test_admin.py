@@ -61,3 +61,38 @@ def test_admin_pages_of_submissions_render(course, student, admin_client, assign
     submission = submit_and_grade(student, assignment)
     assert admin_client.get(reverse("admin:submissions_submission_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:submissions_submission_change", args=[submission.pk])).status_code == 200
+
+
+def test_a_deadline_moved_in_the_admin_rescores_late_work_on_the_record(course, student, instructor, admin_client,
+                                                                         assignment):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from courseportal.courses.services import assignment_rules_update
+    from courseportal.submissions.models import GradeChange, Result
+    from tests.portal.conftest import submit_and_grade
+
+    assignment_rules_update(assignment=assignment, changed_by=instructor, changes={
+        "late_policy": "per_day", "late_penalty_percent": Decimal(10)})
+    submission = submit_and_grade(student, assignment)
+    earlier = (timezone.now() - timedelta(hours=3)).astimezone(course.zone)
+    url = reverse("admin:courses_assignment_change", args=[assignment.pk])
+    response = admin_client.post(url, {
+        "course": course.pk, "slug": "hw1", "checker_slug": "portal_echo", "title": "Homework 1", "description": "",
+        "opens_at_0": "2020-01-01", "opens_at_1": "00:00:00", "due_at_0": f"{earlier:%Y-%m-%d}",
+        "due_at_1": f"{earlier:%H:%M:%S}", "max_upload_bytes": "", "weight_percent": "100", "is_published": "on"})
+    assert response.status_code == 302
+    assert Result.objects.get(pk=submission.pk).counted_score == Decimal(9)
+    entry = GradeChange.objects.get(submission=submission, reason=GradeChange.Reason.LATE_PENALTY)
+    assert entry.changed_by.is_superuser
+
+
+def test_scores_cannot_be_edited_in_the_admin(course, student, admin_client, assignment):
+    from tests.portal.conftest import submit_and_grade
+
+    submission = submit_and_grade(student, assignment)
+    page = admin_client.get(reverse("admin:submissions_submission_change", args=[submission.pk])).content.decode()
+    for field in ("score", "override_score", "counted_score", "late_penalty_percent"):
+        assert f'name="result-0-{field}"' not in page
