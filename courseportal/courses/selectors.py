@@ -62,6 +62,12 @@ def course_for_member(*, user: User | AnonymousUser, course_slug: str) -> Course
     return Course.objects.filter(slug=course_slug, memberships__user=user).first()
 
 
+def course_for_staff(*, user: User | AnonymousUser, course_slug: str) -> Course | None:
+    """The course if ``user`` is on its staff (TA or instructor), else None (callers answer 404)."""
+    course = course_for_member(user=user, course_slug=course_slug)
+    return course if course is not None and user_teaches(user=user, course=course) else None
+
+
 def assignment_for_viewer(
     *, user: User | AnonymousUser, course_slug: str, assignment_slug: str
 ) -> Assignment | None:

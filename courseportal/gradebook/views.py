@@ -6,15 +6,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from courseportal.courses.models import Course
-from courseportal.courses.selectors import course_for_member, user_is_instructor, user_teaches
+from courseportal.courses.selectors import course_for_staff, user_is_instructor
 from courseportal.gradebook.exports import gradebook_write_csv
 from courseportal.gradebook.selectors import gradebook_for
 
 
 def _taught_course_or_404(request: HttpRequest, course_slug: str) -> Course:
     """The course if the user is on its staff: instructors and TAs read the gradebook (TAs only read)."""
-    course = course_for_member(user=request.user, course_slug=course_slug)
-    if course is None or not user_teaches(user=request.user, course=course):
+    course = course_for_staff(user=request.user, course_slug=course_slug)
+    if course is None:
         raise Http404
     return course
 
