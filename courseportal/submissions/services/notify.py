@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courseportal.courses.deadlines import local_time_text
+from courseportal.courses.deadlines import late_description, local_time_text
 from courseportal.courses.models import Assignment
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.selectors import counted_results, result_has_score, scores_visible
@@ -56,6 +56,7 @@ def result_notify(*, submission_id: int) -> bool:
         score = _("received, awaiting TA grading")
     subject = f"[{submission.assignment.title}] {score}"
     body = f"{submission.filename}: {result.get_status_display()} {score}\n\n"
+    body += _penalty_line(result, submission.assignment)
     body += (result.message + "\n\n" if result.message else "")
     if result.is_manually_graded:
         body += "".join(f"{check['name']}: {check['points']:g}/{check['max_points']:g}"
@@ -66,6 +67,15 @@ def result_notify(*, submission_id: int) -> bool:
         Result.objects.filter(pk=submission_id).update(notified_at=None)
         return False
     return True
+
+
+def _penalty_line(result: Result, assignment: Assignment) -> str:
+    """ "10 -> 9 (1 day late, 10%/day)" when a late penalty took points off; empty otherwise."""
+    if not result.late_penalty_percent or result.is_overridden or result.counted_score == result.score:
+        return ""
+    why = late_description(periods=result.late_periods, per_hour=assignment.late_policy == Assignment.LatePolicy.PER_HOUR,
+                           percent_per_period=assignment.late_penalty_percent)
+    return f"{float(result.score):g} -> {float(result.counted_score):g} ({why})\n\n"
 
 
 def score_text(result: Result) -> str:
