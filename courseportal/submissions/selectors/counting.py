@@ -119,8 +119,6 @@ def counted_results(
                                     submission__assignment_id__in=[a.pk for a in assignments])
     if student_ids is not None:
         results = results.filter(submission__student_id__in=list(student_ids))
-    columns = ["submission__student_id", "submission__assignment_id", "submission_id", "score_value",
-               "max_score_value", "late_periods", "overridden", "awaits_manual_grading", "any_awaiting"]
     ranked = (
         results.annotate(rank=Window(RowNumber(), partition_by=partition, order_by=_ranking(assignments, rules)),
                          any_awaiting=Window(Max(AWAITING), partition_by=partition))
@@ -128,18 +126,19 @@ def counted_results(
         # Plain numbers, not Decimals: converting 15,000 rows' columns in Python costs more than the query.
         .annotate(score_value=Cast("counted_score", FloatField()), max_score_value=Cast("max_score", FloatField()),
                   overridden=Case(When(override_score__isnull=False, then=Value(1)), default=Value(0),
-                                  output_field=IntegerField()))
-        .values_list(*columns, *(["submission__received_at"] if with_receipt_times else []))
+                                  output_field=IntegerField()),
+                  no_receipt_time=Value(None, output_field=IntegerField()))
+        .values_list("submission__student_id", "submission__assignment_id", "submission_id", "score_value",
+                     "max_score_value", "late_periods", "overridden", "awaits_manual_grading", "any_awaiting",
+                     "submission__received_at" if with_receipt_times else "no_receipt_time")
     )
     counted = {}
+    # Positional: the gradebook builds 15,000 of these.
     for student_id, assignment_id, submission_id, score, max_score, late_periods, overridden, awaits, any_awaiting, \
-            *received_at in ranked:
+            received_at in ranked:
         counted[(student_id, assignment_id)] = CountedResult(
-            student_id=student_id, assignment_id=assignment_id, submission_id=submission_id, score=score or 0.0,
-            max_score=max_score, late_periods=late_periods, overridden=bool(overridden),
-            awaiting_grading=awaits, provisional=bool(any_awaiting) if assignment_id in best_ids else awaits,
-            received_at=received_at[0] if received_at else None,
-        )
+            student_id, assignment_id, submission_id, score or 0.0, max_score, late_periods, overridden == 1, awaits,
+            bool(any_awaiting) if assignment_id in best_ids else awaits, received_at)
     return counted
 
 
