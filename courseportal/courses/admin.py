@@ -18,7 +18,12 @@ from courseportal.courses.forms import (
     course_zone,
 )
 from courseportal.courses.models import Assignment, Course, Membership
-from courseportal.courses.services import TIME_RULE_FIELDS, membership_set, roster_import
+from courseportal.courses.services import (
+    TIME_RULE_FIELDS,
+    holds_scores_by_default,
+    membership_set,
+    roster_import,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -56,6 +61,9 @@ class CourseAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change) -> None:
         super().save_formset(request, form, formset, change)
         if formset.model is Assignment:
+            for assignment in formset.new_objects:
+                Assignment.objects.filter(pk=assignment.pk).update(
+                    holds_scores=holds_scores_by_default(checker_slug=assignment.checker_slug))
             for assignment, changed_fields in formset.changed_objects:
                 rescore_if_time_rules_changed(assignment=assignment, changed_fields=changed_fields, by=request.user)
         if formset.model is Membership:
@@ -110,6 +118,8 @@ class AssignmentAdmin(admin.ModelAdmin):
     form = AssignmentAdminForm
 
     def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.holds_scores = holds_scores_by_default(checker_slug=obj.checker_slug)
         super().save_model(request, obj, form, change)
         if change:
             rescore_if_time_rules_changed(assignment=obj, changed_fields=form.changed_data, by=request.user)

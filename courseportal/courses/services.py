@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from courseportal.courses.deadlines import extension_problem
 from courseportal.courses.models import Assignment, Course, Extension, Membership
 from courseportal.courses.selectors import STAFF_ROLE_CACHE
-from grader.registry import all_checkers, get_checker
+from grader.registry import UnknownChecker, all_checkers, get_checker
 
 STAFF_GROUPS = {Membership.Role.TA: "Teaching assistants", Membership.Role.INSTRUCTOR: "Instructors"}
 
@@ -164,6 +164,15 @@ def _row_problems(row: RosterRow) -> list[str]:
     return problems
 
 
+def holds_scores_by_default(*, checker_slug: str) -> bool:
+    """Whether a new assignment graded by ``checker_slug`` holds its scores until released: reports
+    TAs grade by hand do (a class's grades go out together), automatic checks do not."""
+    try:
+        return get_checker(checker_slug).manual_grading
+    except UnknownChecker:
+        return False
+
+
 def assignment_sync(*, course: Course, due_at: datetime, opens_at: datetime | None = None) -> list[Assignment]:
     """Make sure ``course`` has an assignment for every registered checker (idempotent).
 
@@ -175,7 +184,7 @@ def assignment_sync(*, course: Course, due_at: datetime, opens_at: datetime | No
         checker = get_checker(slug)
         defaults = {"checker_slug": slug, "title": checker.title, "due_at": due_at,
                     "description": checker.description, "weight_percent": checker.weight_percent,
-                    "holds_scores": checker.manual_grading}
+                    "holds_scores": holds_scores_by_default(checker_slug=slug)}
         if opens_at is not None:
             defaults["opens_at"] = opens_at
         assignment, _ = Assignment.objects.get_or_create(course=course, slug=slug, defaults=defaults)

@@ -96,3 +96,14 @@ def test_scores_cannot_be_edited_in_the_admin(course, student, admin_client, ass
     page = admin_client.get(reverse("admin:submissions_submission_change", args=[submission.pk])).content.decode()
     for field in ("score", "override_score", "counted_score", "late_penalty_percent"):
         assert f'name="result-0-{field}"' not in page
+
+
+def test_a_report_assignment_added_in_the_admin_holds_its_scores(course, admin_client):
+    from courseportal.courses.models import Assignment
+
+    response = admin_client.post(reverse("admin:courses_assignment_add"), {
+        "course": course.pk, "slug": "report", "checker_slug": "lec2_hw2", "title": "Report", "description": "",
+        "opens_at_0": "2025-03-01", "opens_at_1": "00:00:00", "due_at_0": "2025-04-01", "due_at_1": "23:59:00",
+        "max_upload_bytes": "", "weight_percent": "75", "is_published": "on"})
+    assert response.status_code == 302
+    assert Assignment.objects.get(slug="report").holds_scores is True
