@@ -2,7 +2,13 @@
 
 Queues: the grading engine's checker queues (``checks`` for CPU checks, ``gpu`` for training
 runs, declared by ``grader.CHECKER_QUEUES``) and the portal's own ``maintenance`` queue, where beat
-sends the sweep. Tasks live in each app's ``tasks.py`` and are found by ``autodiscover_tasks``.
+sends the sweep and the portal sends bookkeeping (publishing a regrade, release e-mails). Tasks live
+in each app's ``tasks.py`` and are found by ``autodiscover_tasks``.
+
+Priority: a whole-assignment regrade goes to the same checker queue as fresh uploads, at
+``BACKGROUND_PRIORITY``. The Redis transport keeps one list per priority step and a worker asks for
+the lists of every queue it consumes in priority order, so a fresh upload is always taken before any
+waiting regrade, yet regrades need no queue (and no consumer in ``docker-compose.yml``) of their own.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseportal.settings")
 
 MAINTENANCE_QUEUE = "maintenance"
 ALL_QUEUES = (*CHECKER_QUEUES, MAINTENANCE_QUEUE)
+# On Redis, 0 is served first and 9 last (kombu's priority steps; settings.CELERY_BROKER_TRANSPORT_OPTIONS).
+FOREGROUND_PRIORITY = 0
+BACKGROUND_PRIORITY = 9
 # The sweep's task name; courseportal/submissions/tasks.py registers it under this name.
 SWEEP_TASK = "submissions.sweep"
 

@@ -219,6 +219,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
+    # One list per step: fresh uploads (priority 0) before background regrades (9); see courseportal/celery.py.
+    "priority_steps": [0, 9],
 }
 CELERY_TASK_PUBLISH_RETRY = False
 

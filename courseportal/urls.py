@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from courseportal.accounts.urls import password_urlpatterns
 from courseportal.accounts.views import LoginView
 from courseportal.courses.views import home
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include(password_urlpatterns)),
     path("accounts/", include("courseportal.accounts.urls")),
     path("courses/", include("courseportal.courses.urls")),
     path("", include("courseportal.submissions.urls")),

@@ -18,7 +18,12 @@ from courseportal.courses.forms import (
     course_zone,
 )
 from courseportal.courses.models import Assignment, Course, Membership
-from courseportal.courses.services import membership_set, roster_import
+from courseportal.courses.services import (
+    TIME_RULE_FIELDS,
+    holds_scores_by_default,
+    membership_set,
+    roster_import,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -55,6 +60,12 @@ class CourseAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change) -> None:
         super().save_formset(request, form, formset, change)
+        if formset.model is Assignment:
+            for assignment in formset.new_objects:
+                Assignment.objects.filter(pk=assignment.pk).update(
+                    holds_scores=holds_scores_by_default(checker_slug=assignment.checker_slug))
+            for assignment, changed_fields in formset.changed_objects:
+                rescore_if_time_rules_changed(assignment=assignment, changed_fields=changed_fields, by=request.user)
         if formset.model is Membership:
             # Through the service, so staff roles join the group that grants their permissions.
             for membership in formset.new_objects + [changed for changed, _fields in formset.changed_objects]:
@@ -92,9 +103,27 @@ class CourseAdmin(admin.ModelAdmin):
                       status=400 if request.method == "POST" else 200)
 
 
+def rescore_if_time_rules_changed(*, assignment: Assignment, changed_fields, by) -> None:
+    """A date changed in the admin judges stored work again, on the record, as the portal's rules page does."""
+    if set(changed_fields) & set(TIME_RULE_FIELDS):
+        from courseportal.submissions.models import GradeChange
+        from courseportal.submissions.services import assignment_lateness_apply
+
+        assignment_lateness_apply(assignment=assignment, reason=GradeChange.Reason.LATE_PENALTY, changed_by=by,
+                                  details={"rules_changed": True})
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
     form = AssignmentAdminForm
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.holds_scores = holds_scores_by_default(checker_slug=obj.checker_slug)
+        super().save_model(request, obj, form, change)
+        if change:
+            rescore_if_time_rules_changed(assignment=obj, changed_fields=form.changed_data, by=request.user)
+
     list_display = ["title", "course", "slug", "checker_slug", "opens_at_local", "due_at_local", "weight_percent",
                     "is_published"]
     list_filter = ["course", "is_published"]

@@ -5,10 +5,12 @@ from datetime import datetime
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from courseportal.courses.models import Assignment, Course
+from courseportal.courses.deadlines import extension_problem, schedule_problems
+from courseportal.courses.models import Assignment, Course, Membership
 from grader.content import RejectedUpload, decode_text
 
 ROSTER_MAX_BYTES = 2 * 1024 * 1024
@@ -54,13 +56,50 @@ def wall_clock_in_zone(wall_clock: datetime, zone: zoneinfo.ZoneInfo) -> datetim
     return earlier if earlier.utcoffset() == later.utcoffset() else None
 
 
-class AssignmentAdminForm(forms.ModelForm):
+class CourseWallClockMixin:
+    """Date fields entered and shown as wall-clock times in a course's zone (``WALL_CLOCK_FIELDS``).
+
+    The site's current zone is UTC (stored times are UTC), so without this a form would read
+    "2025-04-01 23:59" as 23:59 UTC, eight hours after midnight in Taipei.
+    """
+
+    WALL_CLOCK_FIELDS: tuple[str, ...] = ()
+
+    def _wall_clock_fields(self) -> list[str]:
+        return [name for name in self.WALL_CLOCK_FIELDS if name in self.fields]
+
+    def show_in_zone(self, zone: zoneinfo.ZoneInfo, *, help_text: str = "") -> None:
+        for name in self._wall_clock_fields():
+            # For a new object this is the field's default (now), evaluated here to show it in the zone.
+            value = self.get_initial_for_field(self.fields[name], name)
+            if isinstance(value, datetime) and timezone.is_aware(value):
+                # Naive, so the widget shows it as it is instead of converting it to UTC.
+                self.initial[name] = timezone.make_naive(value, zone)
+            if help_text:
+                self.fields[name].help_text = help_text
+
+    def read_in_zone(self, cleaned_data: dict, zone: zoneinfo.ZoneInfo) -> None:
+        """Turn the wall-clock times the fields parsed (as UTC) into the instants they name in ``zone``."""
+        for name in self._wall_clock_fields():
+            parsed = cleaned_data.get(name)
+            if parsed is None:
+                continue
+            wall_clock = timezone.make_naive(parsed)
+            instant = wall_clock_in_zone(wall_clock, zone)
+            if instant is None:
+                self.add_error(name, _("%(time)s does not exist or happens twice in %(zone)s (a daylight saving "
+                                       "change); choose another time.")
+                               % {"time": f"{wall_clock:%Y-%m-%d %H:%M}", "zone": zone.key})
+            else:
+                cleaned_data[name] = instant
+
+
+class AssignmentAdminForm(CourseWallClockMixin, forms.ModelForm):
     """Assignment dates as staff think of them: wall-clock times in the course's own zone.
 
-    The site's current zone is UTC (stored times are UTC), so without this the admin would read
-    "2025-04-01 23:59" as 23:59 UTC, eight hours after midnight in Taipei. Dates are shown in the
-    zone of the course the assignment belongs to, and what is entered is read in the zone of the
-    course it is saved to (a new assignment's chosen course; the default zone until one is chosen).
+    Dates are shown in the zone of the course the assignment belongs to, and what is entered is read
+    in the zone of the course it is saved to (a new assignment's chosen course; the default zone
+    until one is chosen).
     """
 
     WALL_CLOCK_FIELDS = ("opens_at", "due_at")
@@ -76,13 +115,7 @@ class AssignmentAdminForm(forms.ModelForm):
         self.course = course
         shown_course = course or self._course_of_instance() or self._course_posted()
         shown_zone = course_zone(shown_course)
-        for name in self._wall_clock_fields():
-            # For a new assignment this is the field's default (now), evaluated here to show it in the zone.
-            value = self.get_initial_for_field(self.fields[name], name)
-            if isinstance(value, datetime) and timezone.is_aware(value):
-                # Naive, so the widget shows it as it is instead of converting it to UTC.
-                self.initial[name] = timezone.make_naive(value, shown_zone)
-            self.fields[name].help_text = self._zone_help_text(shown_course, shown_zone)
+        self.show_in_zone(shown_zone, help_text=self._zone_help_text(shown_course, shown_zone))
 
     def clean(self) -> dict:
         cleaned_data = super().clean()
@@ -90,24 +123,8 @@ class AssignmentAdminForm(forms.ModelForm):
         course = course or self._course_of_instance()
         if course is None:
             return cleaned_data  # no course chosen: the course field already carries the error
-        zone = course_zone(course)
-        for name in self._wall_clock_fields():
-            parsed = cleaned_data.get(name)
-            if parsed is None:
-                continue
-            # The field parsed the input as a wall-clock time in the current zone (UTC); read it in the course's.
-            wall_clock = timezone.make_naive(parsed)
-            instant = wall_clock_in_zone(wall_clock, zone)
-            if instant is None:
-                self.add_error(name, _("%(time)s does not exist or happens twice in %(zone)s (a daylight saving "
-                                       "change); choose another time.")
-                               % {"time": f"{wall_clock:%Y-%m-%d %H:%M}", "zone": zone.key})
-            else:
-                cleaned_data[name] = instant
+        self.read_in_zone(cleaned_data, course_zone(course))
         return cleaned_data
-
-    def _wall_clock_fields(self) -> list[str]:
-        return [name for name in self.WALL_CLOCK_FIELDS if name in self.fields]
 
     def _course_of_instance(self) -> Course | None:
         return self.instance.course if self.instance.course_id else None
@@ -133,3 +150,102 @@ class CourseAssignmentFormSet(forms.BaseInlineFormSet):
 
     def get_form_kwargs(self, index: int | None) -> dict:
         return {**super().get_form_kwargs(index), "course": self.instance}
+
+
+def local_datetime_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateTimeField:
+    """A date and time picked on the phone or desktop's own picker, to the second (deadlines are often 23:59:59)."""
+    return forms.DateTimeField(
+        label=label, required=required, help_text=help_text,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
+    )
+
+
+class AssignmentRulesForm(CourseWallClockMixin, forms.ModelForm):
+    """What an instructor sets for one assignment in the portal: dates, weight, late policy, which
+    submission counts, and whether scores are held until released. Dates in the course's zone."""
+
+    WALL_CLOCK_FIELDS = ("opens_at", "due_at", "cutoff_at")
+
+    opens_at = local_datetime_field(_("Opens"))
+    due_at = local_datetime_field(_("Deadline"))
+    cutoff_at = local_datetime_field(_("Cutoff for late uploads"), required=False,
+                                     help_text=_("Optional: under a late policy, no uploads after this. "
+                                                 "Leave empty to accept late uploads without end."))
+
+    class Meta:
+        model = Assignment
+        fields = ["title", "description", "opens_at", "due_at", "grace_minutes", "late_policy",
+                  "late_penalty_percent", "cutoff_at", "counted_submission", "weight_percent", "is_published",
+                  "holds_scores"]
+        labels = {
+            "title": _("Title"), "description": _("Description"),
+            "grace_minutes": _("Grace period (minutes)"), "late_policy": _("Late policy"),
+            "late_penalty_percent": _("Penalty per started day or hour (percent of the maximum score)"),
+            "counted_submission": _("Which submission counts"), "weight_percent": _("Weight (percent of the homework)"),
+            "is_published": _("Published (students see it)"), "holds_scores": _("Hold scores until I release them"),
+        }
+        help_texts = {
+            "grace_minutes": _("Uploads received this long after the deadline still count as on time."),
+            "holds_scores": _("Students then see “graded, not yet released” and get no e-mail until you release."),
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        zone = self.instance.course.zone
+        self.show_in_zone(zone, help_text="")
+        for name in self.WALL_CLOCK_FIELDS:
+            note = _("Time in %(zone)s, the course's time zone.") % {"zone": zone.key}
+            self.fields[name].help_text = f"{self.fields[name].help_text} {note}".strip()
+        self.fields["late_penalty_percent"].min_value = 0
+        self.fields["late_penalty_percent"].validators.append(_percent_validator)
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        self.read_in_zone(cleaned_data, self.instance.course.zone)
+        problems = schedule_problems(opens_at=cleaned_data.get("opens_at"), due_at=cleaned_data.get("due_at"),
+                                     cutoff_at=cleaned_data.get("cutoff_at"))
+        if cleaned_data.get("cutoff_at") and cleaned_data.get("late_policy") == Assignment.LatePolicy.NONE:
+            problems.setdefault("cutoff_at", _("A cutoff applies to late uploads only: choose a late policy, "
+                                               "or leave the cutoff empty."))
+        for name, message in problems.items():
+            self.add_error(name, message)
+        return cleaned_data
+
+
+def _percent_validator(value) -> None:
+    if value is not None and not 0 <= value <= 100:
+        raise forms.ValidationError(_("Enter a share from 0 to 100."))
+
+
+class ExtensionForm(CourseWallClockMixin, forms.Form):
+    """An instructor gives one student a later deadline, with the reason the student will see."""
+
+    WALL_CLOCK_FIELDS = ("due_at",)
+
+    student = forms.ModelChoiceField(label=_("Student"), queryset=None, to_field_name="username")
+    due_at = local_datetime_field(_("New deadline"))
+    reason = forms.CharField(label=_("Reason (the student sees it)"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, assignment: Assignment, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+        students = get_user_model().objects.filter(
+            memberships__course_id=assignment.course_id, memberships__role=Membership.Role.STUDENT
+        ).order_by("username")
+        self.fields["student"].queryset = students
+        self.fields["student"].label_from_instance = lambda user: (
+            f"{user.username} {user.get_full_name()}".strip())
+        zone = assignment.course.zone
+        self.fields["due_at"].help_text = _("Time in %(zone)s, the course's time zone.") % {"zone": zone.key}
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        self.read_in_zone(cleaned_data, self.assignment.course.zone)
+        due_at = cleaned_data.get("due_at")
+        if due_at and "due_at" not in self.errors:
+            problem = extension_problem(assignment=self.assignment, due_at=due_at)
+            if problem:
+                self.add_error("due_at", problem)
+        return cleaned_data

@@ -57,7 +57,22 @@ class Membership(models.Model):
 
 
 class Assignment(models.Model):
-    """One homework of one course, graded by the checker registered under ``checker_slug``."""
+    """One homework of one course, graded by the checker registered under ``checker_slug``.
+
+    Its time rules (opening, deadline, grace, cutoff, late policy) are read only through
+    ``courseportal.courses.deadlines``; which submission counts, through the submissions' selectors;
+    whether students may see its scores, through ``scores_visible``.
+    """
+
+    class LatePolicy(models.TextChoices):
+        NONE = "none", _("No late uploads: refused after the deadline and grace period")
+        PER_DAY = "per_day", _("Late uploads lose a share of the maximum per started day")
+        PER_HOUR = "per_hour", _("Late uploads lose a share of the maximum per started hour")
+
+    class CountedSubmission(models.TextChoices):
+        BEST = "best", _("The best submission")
+        LATEST = "latest", _("The latest submission")
+        LATEST_ON_TIME = "latest_on_time", _("The latest submission on time (the latest, if none was)")
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
     slug = models.SlugField()
@@ -70,6 +85,18 @@ class Assignment(models.Model):
     max_upload_bytes = models.PositiveIntegerField(null=True, blank=True)
     weight_percent = models.PositiveSmallIntegerField(default=100, help_text=_("Share of the lecture's homework."))
     is_published = models.BooleanField(default=True)
+    # Uploads this many minutes after the deadline still count as on time (slow links, big files).
+    grace_minutes = models.PositiveSmallIntegerField(default=5)
+    # After the deadline, late uploads (under a late policy) are accepted until this moment; none: no limit.
+    cutoff_at = models.DateTimeField(null=True, blank=True)
+    late_policy = models.CharField(max_length=16, choices=LatePolicy.choices, default=LatePolicy.NONE)
+    # Per started day or hour late, a share of the assignment's maximum score.
+    late_penalty_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    counted_submission = models.CharField(max_length=16, choices=CountedSubmission.choices,
+                                          default=CountedSubmission.BEST)
+    # Held scores are shown to students (and emailed) only once released.
+    holds_scores = models.BooleanField(default=False)
+    scores_released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "slug"]
@@ -77,3 +104,26 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course.slug}/{self.slug}"
+
+
+class Extension(models.Model):
+    """A later deadline for one student on one assignment, with the reason both they and staff see.
+
+    It moves the student's grace period, late penalties and cutoff along with the deadline
+    (``courseportal.courses.deadlines`` applies it).
+    """
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="extensions")
+    due_at = models.DateTimeField()
+    reason = models.TextField()
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["student__username"]
+        constraints = [models.UniqueConstraint(fields=["assignment", "student"], name="one_extension_per_student")]
+
+    def __str__(self) -> str:
+        return f"extension of {self.assignment} for {self.student}"

@@ -6,23 +6,37 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from courseportal.courses.deadlines import UploadWindow, upload_window
-from courseportal.courses.models import Assignment, Course, Membership
+from courseportal.courses.models import Assignment, Course, Extension, Membership
 
 if TYPE_CHECKING:
     from courseportal.submissions.models import Submission
+    from courseportal.submissions.selectors import CountedResult
+
+
+STAFF_ROLE_CACHE = "_courseportal_staff_roles"
+
+
+def staff_role(*, user: User | AnonymousUser, course: Course) -> str | None:
+    """``user``'s staff role in ``course`` (TA or instructor) if their group grants viewing
+    submissions, else None. One query per user object and course, like Django's permission cache:
+    a page that asks several times (teaches? may regrade? instructor?) asks the database once."""
+    if not user.is_authenticated or not user.has_perm("submissions.view_course_submissions"):
+        return None
+    roles = user.__dict__.setdefault(STAFF_ROLE_CACHE, {})
+    if course.pk not in roles:
+        roles[course.pk] = Membership.objects.filter(
+            user=user, course=course, role__in=[Membership.Role.TA, Membership.Role.INSTRUCTOR]
+        ).values_list("role", flat=True).first()
+    return roles[course.pk]
 
 
 def user_teaches(*, user: User | AnonymousUser, course: Course) -> bool:
     """True for a TA or instructor of ``course`` whose group grants viewing submissions."""
-    if not user.is_authenticated or not user.has_perm("submissions.view_course_submissions"):
-        return False
-    return Membership.objects.filter(
-        user=user, course=course, role__in=[Membership.Role.TA, Membership.Role.INSTRUCTOR]
-    ).exists()
+    return staff_role(user=user, course=course) is not None
 
 
 def user_can_regrade(*, user: User | AnonymousUser, course: Course) -> bool:
@@ -37,10 +51,8 @@ def assignments_visible_to(*, user: User, course: Course) -> QuerySet[Assignment
 
 
 def user_is_instructor(*, user: User | AnonymousUser, course: Course) -> bool:
-    """True for an instructor of ``course``: the gradebook is theirs (TAs see submissions only)."""
-    return user_teaches(user=user, course=course) and Membership.objects.filter(
-        user=user, course=course, role=Membership.Role.INSTRUCTOR
-    ).exists()
+    """True for an instructor of ``course``: they set its rules, release its scores, grant extensions."""
+    return staff_role(user=user, course=course) == Membership.Role.INSTRUCTOR
 
 
 def course_for_member(*, user: User | AnonymousUser, course_slug: str) -> Course | None:
@@ -48,6 +60,12 @@ def course_for_member(*, user: User | AnonymousUser, course_slug: str) -> Course
     if not user.is_authenticated:
         return None
     return Course.objects.filter(slug=course_slug, memberships__user=user).first()
+
+
+def course_for_staff(*, user: User | AnonymousUser, course_slug: str) -> Course | None:
+    """The course if ``user`` is on its staff (TA or instructor), else None (callers answer 404)."""
+    course = course_for_member(user=user, course_slug=course_slug)
+    return course if course is not None and user_teaches(user=user, course=course) else None
 
 
 def assignment_for_viewer(
@@ -71,6 +89,8 @@ class AssignmentOverview:
     assignment: Assignment
     window: UploadWindow
     latest_submission: Submission | None
+    counted: CountedResult | None = None  # the student's submission that counts, if any
+    show_scores: bool = True  # the release rule, for this member
 
 
 @dataclass(frozen=True)
@@ -85,19 +105,30 @@ class CourseOverview:
 
 
 def course_overviews_for(*, user: User) -> list[CourseOverview]:
-    """Every course ``user`` is enrolled in, with the assignments they may see and their own latest
-    submission of each; a constant number of queries however many courses and assignments.
+    """Every course ``user`` is enrolled in, with the assignments they may see, their own latest
+    submission of each and the one that counts; a constant number of queries however many courses
+    and assignments.
     """
     from courseportal.submissions.models import Submission
+    from courseportal.submissions.selectors import counted_results, scores_visible
 
     memberships = list(Membership.objects.filter(user=user).select_related("course").order_by("course__title"))
     may_view = user.has_perm("submissions.view_course_submissions")
     assignments: dict[int, list[Assignment]] = {membership.course_id: [] for membership in memberships}
-    for assignment in Assignment.objects.filter(course_id__in=assignments).order_by("due_at", "slug"):
+    # The member's own extensions come with the assignments (an unsaved copy is all the time rules read).
+    theirs = Extension.objects.filter(assignment=OuterRef("pk"), student=user)
+    extensions: dict[int, Extension] = {}
+    for assignment in Assignment.objects.filter(course_id__in=assignments).annotate(
+            extension_due_at=Subquery(theirs.values("due_at")[:1]),
+            extension_reason=Subquery(theirs.values("reason")[:1])).order_by("due_at", "slug"):
         assignments[assignment.course_id].append(assignment)
+        if assignment.extension_due_at is not None:
+            extensions[assignment.pk] = Extension(assignment=assignment, student=user, due_at=assignment.extension_due_at,
+                                                  reason=assignment.extension_reason)
     latest: dict[int, Submission] = {}
     for submission in Submission.objects.filter(student=user).select_related("result").order_by("created_at", "id"):
         latest[submission.assignment_id] = submission
+    counted = counted_results(assignments=[a for listed in assignments.values() for a in listed], student_ids=[user.pk])
     now = timezone.now()
     overviews = []
     for membership in memberships:
@@ -106,11 +137,49 @@ def course_overviews_for(*, user: User) -> list[CourseOverview]:
         for assignment in assignments[membership.course_id]:
             if teaches or assignment.is_published:
                 assignment.course = membership.course  # already fetched: spare the templates a query
-                window = upload_window(assignment=assignment, student=user, at=now)
-                rows.append(AssignmentOverview(assignment=assignment, window=window,
-                                               latest_submission=latest.get(assignment.pk)))
+                window = upload_window(assignment=assignment, student=user, at=now,
+                                       extension=extensions.get(assignment.pk))
+                rows.append(AssignmentOverview(
+                    assignment=assignment, window=window, latest_submission=latest.get(assignment.pk),
+                    counted=counted.get((user.pk, assignment.pk)),
+                    show_scores=scores_visible(assignment=assignment, teaches=teaches)))
         overviews.append(CourseOverview(
             course=membership.course, role=membership.get_role_display(), teaches=teaches,
             is_instructor=teaches and membership.role == Membership.Role.INSTRUCTOR, assignments=tuple(rows),
         ))
     return overviews
+
+
+def user_is_course_student(*, user: User, course: Course) -> bool:
+    return Membership.objects.filter(user=user, course=course, role=Membership.Role.STUDENT).exists()
+
+
+@dataclass(frozen=True)
+class AssignmentRules:
+    """One assignment on the staff's course page: its rules now, its extensions, whether scores are held."""
+
+    assignment: Assignment
+    window: UploadWindow
+    extensions: int
+
+    @property
+    def held(self) -> bool:
+        return self.assignment.holds_scores and self.assignment.scores_released_at is None
+
+
+def course_assignments_for_staff(*, course: Course) -> list[AssignmentRules]:
+    """Every assignment of ``course`` with its class-wide time rules now; two queries."""
+    now = timezone.now()
+    rows = []
+    for assignment in Assignment.objects.filter(course=course).annotate(extension_count=Count("extensions")) \
+            .order_by("due_at", "slug"):
+        assignment.course = course
+        rows.append(AssignmentRules(assignment=assignment, extensions=assignment.extension_count,
+                                    window=upload_window(assignment=assignment, at=now, extension=None)))
+    return rows
+
+
+def course_students(*, course: Course) -> QuerySet[User]:
+    """The students of ``course`` by account, for its staff's pages."""
+    return User.objects.filter(memberships__course=course, memberships__role=Membership.Role.STUDENT) \
+        .order_by("username")

@@ -1,73 +1,24 @@
 """The gradebook: every student of a course against every assignment, aggregated in SQL.
 
-One query for the students, one for the assignments and one for the scores, however large the
-class: the score query ranks each student's results per assignment with a window function and keeps
-the first, so the database, not Python, picks the best or latest of several submissions.
+Each cell is the submission that counts under that assignment's own rule (best, latest, latest on
+time: ``submissions.selectors.counted_results``), marked late, extended or missing. A constant number
+of queries however large the class: the students, the assignments, the counted results (one windowed
+query), the extensions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, F, FloatField, IntegerField, Max, Value, When, Window
-from django.db.models.functions import Cast, NullIf, RowNumber
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from courseportal.courses.deadlines import UploadWindow, upload_window
-from courseportal.courses.models import Assignment, Course, Membership
-from courseportal.submissions.models import Result
+from courseportal.courses.deadlines import UploadWindow, time_rules, upload_window
+from courseportal.courses.models import Assignment, Course, Extension, Membership
+from courseportal.submissions.selectors import RULE_SHORT_LABELS, CountedResult, counted_results
 
-
-class ScoreChoice(StrEnum):
-    """Which of a student's graded submissions counts for an assignment."""
-
-    BEST = "best"
-    LATEST = "latest"
-
-    @property
-    def label(self) -> str:
-        return str(SCORE_CHOICE_LABELS[self])
-
-
-SCORE_CHOICE_LABELS = {
-    ScoreChoice.BEST: _("Best score of all submissions"),
-    ScoreChoice.LATEST: _("Score of the latest graded submission"),
-}
-
-# A grader error is the grader's fault, not the student's: it never counts as a score. A rejected
-# file (wrong format, unreadable) does count, as zero.
-COUNTED_RESULT_STATUSES = (Result.Status.GRADED, Result.Status.REJECTED)
-
-
-class GradebookCell(NamedTuple):
-    # Floats, not Decimals: scores have two decimals, and converting 15,000 Decimals per page
-    # cost more than the rest of the page's Python.
-    score: float
-    max_score: float
-    submission_id: int
-    # The chosen submission is a report awaiting TA grading: no score yet, whatever ``score`` says.
-    awaiting_grading: bool = False
-    # A report that could still change this cell awaits TA grading (for the best score: any of them).
-    provisional: bool = False
-
-    @property
-    def display(self) -> str:
-        """The score without trailing zeros: 8.5, 10; "pending" while a TA has not graded it."""
-        return str(PENDING_LABEL) if self.awaiting_grading else f"{self.score:g}"
-
-    @property
-    def fraction(self) -> float:
-        """The share of the maximum earned; 0 while awaiting grading (pending counts as nothing)."""
-        if self.awaiting_grading or not self.max_score:
-            return 0.0
-        return self.score / self.max_score
-
-
-PENDING_LABEL = _("pending")
+# A cell of the gradebook: the counted submission, or None when nothing counts (yet).
+GradebookCell = CountedResult
 
 
 @dataclass(frozen=True)
@@ -79,83 +30,78 @@ class GradebookRow:
     total_percent: float
     # Some report of this student awaits TA grading, so the total may still rise.
     provisional: bool = False
+    # Per assignment: the student has an extension; nothing counts and their deadline has passed.
+    extended: tuple[bool, ...] = ()
+    missing: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class GradebookColumn:
+    assignment: Assignment
+    window: UploadWindow  # the class's time rules now (open, closed, ...)
+    rule_label: str  # which submission counts: best, latest, latest on time
 
 
 @dataclass(frozen=True)
 class Gradebook:
     course: Course
-    choice: ScoreChoice
-    assignments: tuple[Assignment, ...]
+    columns: tuple[GradebookColumn, ...]
     rows: tuple[GradebookRow, ...]
     weight_total: int
-    # Each assignment's time rules for the class now (open, closed, ...), in the order of ``assignments``.
-    windows: tuple[UploadWindow, ...] = ()
 
     @property
-    def assignment_windows(self) -> list[tuple[Assignment, UploadWindow]]:
-        return list(zip(self.assignments, self.windows, strict=True))
+    def assignments(self) -> tuple[Assignment, ...]:
+        return tuple(column.assignment for column in self.columns)
 
 
-def gradebook_for(*, course: Course, choice: ScoreChoice) -> Gradebook:
-    """Students × assignments of ``course`` with the chosen score per cell and a weighted total.
+def gradebook_for(*, course: Course) -> Gradebook:
+    """Students × assignments of ``course`` with the counted score per cell and a weighted total.
 
-    The total is ``sum(score / max_score × weight) / sum(weights)`` as a percentage; an assignment
-    without a counted result, or whose report awaits TA grading, contributes zero, and a row with a
-    report awaiting grading is marked provisional. Three queries, whatever the size of the class.
+    The total is ``sum(score / max_score × weight) / sum(weights)`` as a percentage, where the score
+    is what the submission counts for (after any late penalty or override); an assignment without a
+    counted result, or whose report awaits TA grading, contributes zero, and a row with a report
+    awaiting grading is marked provisional. Work is missing once the student's deadline (with their
+    extension and the grace period) has passed with nothing counted.
     """
     assignments = tuple(Assignment.objects.filter(course=course).order_by("due_at", "slug"))
     for assignment in assignments:
         assignment.course = course  # already fetched: the time rules read its zone
     now = timezone.now()
-    windows = tuple(upload_window(assignment=assignment, at=now) for assignment in assignments)
+    columns = tuple(GradebookColumn(assignment=assignment, window=upload_window(assignment=assignment, at=now,
+                                                                                extension=None),
+                                    rule_label=str(RULE_SHORT_LABELS[assignment.counted_submission]))
+                    for assignment in assignments)
     students = (
         get_user_model().objects.filter(memberships__course=course, memberships__role=Membership.Role.STUDENT)
         .order_by("username").values_list("id", "username", "first_name", "last_name")
     )
-    scores = _chosen_scores(assignment_ids=[assignment.pk for assignment in assignments], choice=choice)
+    scores = counted_results(assignments=assignments)
+    extensions = {(extension.student_id, extension.assignment_id): extension
+                  for extension in Extension.objects.filter(assignment__course=course)}
     weight_total = sum(assignment.weight_percent for assignment in assignments)
+    # Per column, computed once: 15,000 cells must not each ask for a primary key or a clock.
+    ids = [assignment.pk for assignment in assignments]
+    weights = [assignment.weight_percent for assignment in assignments]
+    class_deadline_passed = tuple(column.window.deadline_passed for column in columns)
+    no_extension = (False,) * len(ids)
+    extended_students = {student_id for student_id, _assignment_id in extensions}
     rows = []
     for student_id, account, first_name, last_name in students:
-        cells = tuple(scores.get((student_id, assignment.pk)) for assignment in assignments)
-        weighted = sum(
-            cell.fraction * assignment.weight_percent
-            for cell, assignment in zip(cells, assignments, strict=True) if cell is not None
-        )
+        cells = tuple(scores.get((student_id, assignment_id)) for assignment_id in ids)
+        weighted = sum(cell.fraction * weight for cell, weight in zip(cells, weights, strict=True) if cell is not None)
+        extended, deadline_passed = no_extension, class_deadline_passed
+        if student_id in extended_students:
+            own = [extensions.get((student_id, assignment_id)) for assignment_id in ids]
+            extended = tuple(extension is not None for extension in own)
+            deadline_passed = tuple(
+                passed if extension is None else time_rules(assignment=column.assignment, extension=extension)
+                .deadline_passed(now) for passed, extension, column in zip(class_deadline_passed, own, columns,
+                                                                           strict=True))
         rows.append(GradebookRow(
             student_id=student_id, account=account, name=f"{first_name} {last_name}".strip(), cells=cells,
             total_percent=100 * weighted / weight_total if weight_total else 0.0,
-            provisional=any(cell is not None and cell.provisional for cell in cells),
+            provisional=any(cell is not None and cell.provisional for cell in cells), extended=extended,
+            missing=tuple(cell is None and passed for cell, passed in zip(cells, deadline_passed, strict=True)),
         ))
-    return Gradebook(course=course, choice=choice, assignments=assignments, rows=tuple(rows),
-                     weight_total=weight_total, windows=windows)
+    return Gradebook(course=course, columns=columns, rows=tuple(rows), weight_total=weight_total)
 
-
-def _chosen_scores(*, assignment_ids: list[int], choice: ScoreChoice) -> dict[tuple[int, int], GradebookCell]:
-    if not assignment_ids:
-        return {}
-    fraction = Cast(F("score"), FloatField()) / NullIf(Cast(F("max_score"), FloatField()), Value(0.0))
-    # Partitioned and ordered like the submission_history index (assignment, student, -created_at),
-    # so the database can rank the latest without sorting the whole course's history.
-    newest_first = [F("submission__created_at").desc()]
-    # 1 for a report awaiting TA grading: the best score ranks every graded result above it.
-    awaiting = Case(When(awaits_manual_grading=True, then=Value(1)), default=Value(0), output_field=IntegerField())
-    ranking = newest_first if choice is ScoreChoice.LATEST else [
-        awaiting.asc(), fraction.desc(nulls_last=True), *newest_first]
-    partition = [F("submission__assignment_id"), F("submission__student_id")]
-    ranked = (
-        Result.objects.filter(submission__assignment_id__in=assignment_ids, status__in=COUNTED_RESULT_STATUSES)
-        .annotate(rank=Window(RowNumber(), partition_by=partition, order_by=ranking),
-                  any_awaiting=Window(Max(awaiting), partition_by=partition))
-        .filter(rank=1)
-        .annotate(score_value=Cast("score", FloatField()), max_score_value=Cast("max_score", FloatField()))
-        .values_list("submission__student_id", "submission__assignment_id", "submission_id", "score_value",
-                     "max_score_value", "awaits_manual_grading", "any_awaiting")
-    )
-    latest = choice is ScoreChoice.LATEST
-    return {
-        (student_id, assignment_id): GradebookCell(
-            score=score, max_score=max_score, submission_id=submission_id, awaiting_grading=chosen_awaits,
-            provisional=chosen_awaits if latest else bool(any_awaiting),
-        )
-        for student_id, assignment_id, submission_id, score, max_score, chosen_awaits, any_awaiting in ranked
-    }

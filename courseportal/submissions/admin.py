@@ -13,11 +13,14 @@ from courseportal.submissions.services import RegradeRefused, submission_regrade
 
 
 class ResultInline(admin.StackedInline):
+    """Read-only: a score changes only through services.scores.result_change, which records it."""
+
     model = Result
     can_delete = False
     extra = 0
-    readonly_fields = ["status", "score", "max_score", "message", "checks", "output", "grading_seconds",
-                       "graded_at", "notified_at", "awaits_manual_grading", "manually_graded_at", "graded_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Result._meta.fields]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -69,7 +72,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         queued = kept = 0
         for submission in queryset.select_related("assignment"):
             try:
-                queued += submission_regrade(submission=submission)
+                queued += submission_regrade(submission=submission, requested_by=request.user)
             except RegradeRefused:
                 kept += 1
         self.message_user(request, ngettext("%(count)d submission queued for grading again.",

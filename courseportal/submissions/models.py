@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courseportal.courses.models import Assignment
@@ -30,6 +31,13 @@ class Submission(models.Model):
     filename = models.CharField(max_length=255)
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="submissions")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the upload request reached the server, before its body was read: what the deadline is
+    # judged by (``courseportal.courses.deadlines``), so a large file started in time is on time.
+    received_at = models.DateTimeField(default=timezone.now)
+    # The staff regrade that queued this submission again, if any: who asked (for the grade
+    # history) and whether it waits behind fresh uploads (a whole-assignment regrade does).
+    regrade = models.ForeignKey("Regrade", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="submissions")
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     # Pipeline bookkeeping: when the task was last handed to the broker (null: not yet, or the
@@ -84,6 +92,16 @@ class Result(models.Model):
     manually_graded_at = models.DateTimeField(null=True, blank=True)
     graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="manual_grades")
+    # A TA's or instructor's score that counts instead of ``score`` and any late penalty; a regrade
+    # changes ``score`` underneath it but never the override.
+    override_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    # Late by this many started days or hours (0: on time), and the share of the maximum it costs.
+    late_periods = models.PositiveIntegerField(default=0)
+    late_penalty_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    # What this submission is worth in the gradebook: the override, else ``score`` less the late
+    # penalty (never below zero); None while it is worth nothing yet (a grader error, a report
+    # awaiting its TA). Written only by ``services.scores.result_change``, with the history.
+    counted_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
 
     def __str__(self) -> str:
         return f"result of {self.submission_id}: {self.score}/{self.max_score}"
@@ -91,6 +109,14 @@ class Result(models.Model):
     @property
     def is_manually_graded(self) -> bool:
         return self.manually_graded_at is not None
+
+    @property
+    def is_overridden(self) -> bool:
+        return self.override_score is not None
+
+    @property
+    def is_late(self) -> bool:
+        return self.late_periods > 0
 
 
 class UploadRefusal(models.Model):
@@ -111,3 +137,101 @@ class UploadRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} refused at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class GradeChange(models.Model):
+    """One change of a submission's score: who, when, old → new, why. Never edited or deleted.
+
+    Written only by ``courseportal.submissions.services.scores.result_change``, the one way a score
+    changes. Scores are what the submission counts for (``Result.counted_score``); ``details`` keeps
+    what explains the change (the score before the late penalty, the penalty, the regrade).
+    """
+
+    class Reason(models.TextChoices):
+        """Why a score changed. To add one, add a member here: the column holds the value and has no
+        database-level choices, so a new reason needs no migration."""
+
+        AUTOGRADER = "autograder", _("Graded automatically")
+        REGRADE = "regrade", _("Regraded (after a checker change)")
+        HAND_GRADE = "hand_grade", _("Graded by a TA")
+        OVERRIDE = "override", _("Score overridden by staff")
+        OVERRIDE_REMOVED = "override_removed", _("Override removed by staff")
+        LATE_PENALTY = "late_penalty", _("Late penalty")
+        EXTENSION = "extension", _("Extension")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="grade_changes")
+    changed_at = models.DateTimeField(default=timezone.now)
+    # None: the system itself (the autograder, or a rule applied on its own).
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    reason = models.CharField(max_length=40)
+    old_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    new_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=7, decimal_places=2, default=0)
+    note = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["submission", "changed_at"], name="grade_change_history")]
+
+    def __str__(self) -> str:
+        return f"{self.reason} of submission {self.submission_id}: {self.old_score} -> {self.new_score}"
+
+    @property
+    def reason_label(self) -> str:
+        try:
+            return str(self.Reason(self.reason).label)
+        except ValueError:  # a reason from a newer version, or one since removed
+            return self.reason
+
+
+class Regrade(models.Model):
+    """Staff asked for submissions to be graded again: one submission, or a whole assignment.
+
+    A whole-assignment regrade (after a checker fix) runs in the background, behind fresh uploads;
+    its items say how far it has got and whose score changed by how much.
+    """
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="regrades")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    whole_assignment = models.BooleanField(default=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"regrade {self.pk} of {self.assignment}"
+
+
+class RegradeItem(models.Model):
+    """One submission of a regrade: its score before, and after once graded again."""
+
+    class Outcome(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        GRADED = "graded", _("Graded again")
+        OVERRIDE_KEPT = "override_kept", _("Graded again; the staff override still counts")
+        HAND_GRADE_KEPT = "hand_grade_kept", _("Graded by a TA: left as graded")
+        ERROR = "error", _("Grader error")
+
+    regrade = models.ForeignKey(Regrade, on_delete=models.CASCADE, related_name="items")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="regrade_items")
+    old_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    new_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.QUEUED)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["regrade", "submission"], name="one_item_per_submission")]
+
+    def __str__(self) -> str:
+        return f"submission {self.submission_id} in regrade {self.regrade_id}: {self.old_score} -> {self.new_score}"
+
+    @property
+    def change(self) -> float | None:
+        if self.old_score is None or self.new_score is None:
+            return None
+        return float(self.new_score - self.old_score)

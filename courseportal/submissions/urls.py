@@ -4,14 +4,20 @@ from courseportal.submissions import views
 
 app_name = "submissions"
 
+ASSIGNMENT = "courses/<slug:course_slug>/assignments/<slug:assignment_slug>/"
+
 urlpatterns = [
-    path("courses/<slug:course_slug>/assignments/<slug:assignment_slug>/", views.assignment_detail, name="assignment"),
-    path("courses/<slug:course_slug>/assignments/<slug:assignment_slug>/upload/", views.submission_upload, name="upload"),
-    path("courses/<slug:course_slug>/assignments/<slug:assignment_slug>/submissions/", views.assignment_submission_list,
-         name="assignment_list"),
+    path(ASSIGNMENT, views.assignment_detail, name="assignment"),
+    path(ASSIGNMENT + "upload/", views.submission_upload, name="upload"),
+    path(ASSIGNMENT + "submissions/", views.assignment_submission_list, name="assignment_list"),
+    path(ASSIGNMENT + "students/<int:student_id>/", views.student_history_view, name="student_history"),
+    path(ASSIGNMENT + "regrade/", views.assignment_regrade_view, name="assignment_regrade"),
+    path("regrades/<int:pk>/", views.regrade_progress_view, name="regrade_progress"),
+    path("regrades/<int:pk>/status/", views.regrade_progress_status, name="regrade_progress_status"),
     path("submissions/<int:pk>/", views.submission_detail, name="detail"),
     path("submissions/<int:pk>/status/", views.submission_status, name="status"),
     path("submissions/<int:pk>/download/", views.submission_download, name="download"),
     path("submissions/<int:pk>/regrade/", views.submission_regrade_view, name="regrade"),
     path("submissions/<int:pk>/grade/", views.submission_grade_manually_view, name="grade"),
+    path("submissions/<int:pk>/override/", views.submission_override_view, name="override"),
 ]

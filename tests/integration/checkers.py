@@ -91,3 +91,29 @@ class StallingChecker(Checker):
             while True:
                 pass
         return GradeResult.from_checks([CheckOutcome("ordinary", True, 1.0, 1.0)], max_score=self.points)
+# What the "fixed" it_fixable checker looks for in the shared cache folder (tests write it there).
+FIX_FLAG = "it_fixable.fixed"
+FIXABLE_SECONDS = 0.4
+
+
+class FixableChecker(Checker):
+    """A checker with a bug a TA later fixes: it wants ``answer = 1`` until the flag file appears in
+    ``GRADER_CACHE_DIR``, then the right ``answer = 0``. Reads text only; takes a moment per file so
+    a test can see the queue's order."""
+
+    slug = "it_fixable"
+    title = "Integration-test checker that gets fixed"
+    points = 2
+
+    def check(self, submission, sandbox) -> GradeResult:
+        from pathlib import Path
+
+        from grader.conf import engine_setting
+
+        time.sleep(FIXABLE_SECONDS)
+        fixed = (Path(engine_setting("GRADER_CACHE_DIR")) / FIX_FLAG).exists()
+        expected = "answer = 0" if fixed else "answer = 1"
+        right = expected in (submission.text or "")
+        return GradeResult.from_checks([CheckOutcome("answer", right, 2.0 if right else 0.0, 2.0,
+                                                     "" if right else f"expected {expected}")],
+                                       max_score=self.points)

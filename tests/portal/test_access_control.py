@@ -154,11 +154,17 @@ def test_starter_download_serves_only_declared_starter_files(student, assignment
         assert client.get(reverse("courses:starter", args=["ai-training-2", "hw1", name])).status_code == 404
 
 
-def test_gradebook_is_for_instructors_of_the_course(student, ta, instructor, assignment):
+def test_gradebook_is_for_staff_of_the_course_and_read_only_for_tas(student, ta, instructor, ta_of_another_course,
+                                                                     assignment):
     url = reverse("gradebook:course", args=["ai-training-2"])
     assert signed_in(student).get(url).status_code == 404
-    assert signed_in(ta).get(url).status_code == 404
+    assert signed_in(ta_of_another_course).get(url).status_code == 404
     assert signed_in(instructor).get(url).status_code == 200
+    ta_page = signed_in(ta).get(url)
+    assert ta_page.status_code == 200
+    assert reverse("courses:assignment_rules", args=["ai-training-2", "hw1"]) not in ta_page.content.decode()
+    assert reverse("courses:assignment_rules", args=["ai-training-2", "hw1"]) in \
+        signed_in(instructor).get(url).content.decode()
     assert signed_in(student).get(reverse("gradebook:csv", args=["ai-training-2"])).status_code == 404
 
 

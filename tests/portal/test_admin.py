@@ -37,7 +37,7 @@ def test_roster_with_a_bad_row_enrols_nobody_and_names_the_row(course, admin_cli
     roster = ROSTER + "bad account!,Someone,x@example.edu\n"
     response = admin_client.post(url, {"roster": SimpleUploadedFile("roster.csv", roster.encode())})
     assert response.status_code == 400
-    assert "row 3" in response.content.decode()
+    assert "row 4" in response.content.decode()  # the line a spreadsheet shows it on, header included
     assert not Membership.objects.filter(course=course).exists()
 
 
@@ -61,3 +61,49 @@ def test_admin_pages_of_submissions_render(course, student, admin_client, assign
     submission = submit_and_grade(student, assignment)
     assert admin_client.get(reverse("admin:submissions_submission_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:submissions_submission_change", args=[submission.pk])).status_code == 200
+
+
+def test_a_deadline_moved_in_the_admin_rescores_late_work_on_the_record(course, student, instructor, admin_client,
+                                                                         assignment):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from courseportal.courses.services import assignment_rules_update
+    from courseportal.submissions.models import GradeChange, Result
+    from tests.portal.conftest import submit_and_grade
+
+    assignment_rules_update(assignment=assignment, changed_by=instructor, changes={
+        "late_policy": "per_day", "late_penalty_percent": Decimal(10)})
+    submission = submit_and_grade(student, assignment)
+    earlier = (timezone.now() - timedelta(hours=3)).astimezone(course.zone)
+    url = reverse("admin:courses_assignment_change", args=[assignment.pk])
+    response = admin_client.post(url, {
+        "course": course.pk, "slug": "hw1", "checker_slug": "portal_echo", "title": "Homework 1", "description": "",
+        "opens_at_0": "2020-01-01", "opens_at_1": "00:00:00", "due_at_0": f"{earlier:%Y-%m-%d}",
+        "due_at_1": f"{earlier:%H:%M:%S}", "max_upload_bytes": "", "weight_percent": "100", "is_published": "on"})
+    assert response.status_code == 302
+    assert Result.objects.get(pk=submission.pk).counted_score == Decimal(9)
+    entry = GradeChange.objects.get(submission=submission, reason=GradeChange.Reason.LATE_PENALTY)
+    assert entry.changed_by.is_superuser
+
+
+def test_scores_cannot_be_edited_in_the_admin(course, student, admin_client, assignment):
+    from tests.portal.conftest import submit_and_grade
+
+    submission = submit_and_grade(student, assignment)
+    page = admin_client.get(reverse("admin:submissions_submission_change", args=[submission.pk])).content.decode()
+    for field in ("score", "override_score", "counted_score", "late_penalty_percent"):
+        assert f'name="result-0-{field}"' not in page
+
+
+def test_a_report_assignment_added_in_the_admin_holds_its_scores(course, admin_client):
+    from courseportal.courses.models import Assignment
+
+    response = admin_client.post(reverse("admin:courses_assignment_add"), {
+        "course": course.pk, "slug": "report", "checker_slug": "lec2_hw2", "title": "Report", "description": "",
+        "opens_at_0": "2025-03-01", "opens_at_1": "00:00:00", "due_at_0": "2025-04-01", "due_at_1": "23:59:00",
+        "max_upload_bytes": "", "weight_percent": "75", "is_published": "on"})
+    assert response.status_code == 302
+    assert Assignment.objects.get(slug="report").holds_scores is True

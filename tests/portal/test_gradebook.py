@@ -1,4 +1,5 @@
-"""The gradebook: best or latest score per cell, weighted totals, CSV, constant queries at class scale."""
+"""The gradebook: the counted score per cell (each assignment's rule), weighted totals, CSV, constant
+queries at class scale."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from courseportal.courses.models import Membership
-from courseportal.courses.services import membership_set
-from courseportal.gradebook.selectors import ScoreChoice, gradebook_for
+from courseportal.courses.models import Assignment, Membership
+from courseportal.courses.services import assignment_rules_update, membership_set
+from courseportal.gradebook.selectors import gradebook_for
 from courseportal.submissions.models import Blob, Result, Submission
 from courseportal.submissions.services.pipeline import _give_up
 from tests.conftest import make_assignment, make_user
@@ -44,8 +45,9 @@ def test_best_and_latest_pick_different_submissions(course, student, homework):
     submit_and_grade(student, hw1, FULL_MARKS)
     submit_and_grade(student, hw1, TWO_POINTS)
     submit_and_grade(student, hw2, FULL_MARKS)
-    best, best_total = cell_scores(gradebook_for(course=course, choice=ScoreChoice.BEST), "310510123")
-    latest, latest_total = cell_scores(gradebook_for(course=course, choice=ScoreChoice.LATEST), "310510123")
+    best, best_total = cell_scores(gradebook_for(course=course), "310510123")
+    counting(hw1, Assignment.CountedSubmission.LATEST)
+    latest, latest_total = cell_scores(gradebook_for(course=course), "310510123")
     assert best == [10.0, 10.0] and best_total == pytest.approx(100.0)
     assert latest == [2.0, 10.0] and latest_total == pytest.approx(0.2 * 25 + 75)
 
@@ -60,31 +62,34 @@ def test_grader_errors_and_pending_uploads_do_not_count(course, student, homewor
     _give_up(submission=crashed)  # the sweep's "grader kept crashing" result
     assert Result.objects.get(pk=crashed.pk).status == Result.Status.ERROR
     submit(student, hw1, FULL_MARKS)  # still queued
-    latest, total = cell_scores(gradebook_for(course=course, choice=ScoreChoice.LATEST), "310510123")
+    counting(hw1, Assignment.CountedSubmission.LATEST)
+    latest, total = cell_scores(gradebook_for(course=course), "310510123")
     assert latest == [2.0, None] and total == pytest.approx(0.2 * 25)
 
 
 def test_students_without_submissions_appear_with_zero_and_staff_do_not(course, student, other_student, ta,
                                                                          instructor, homework):
     submit_and_grade(student, homework[0], FULL_MARKS)
-    gradebook = gradebook_for(course=course, choice=ScoreChoice.BEST)
+    gradebook = gradebook_for(course=course)
     assert [row.account for row in gradebook.rows] == ["310510123", "310510999"]
     assert cell_scores(gradebook, "310510999") == ([None, None], 0.0)
 
 
-def test_page_labels_the_choice_and_csv_exports_the_same_numbers(course, student, instructor, homework):
+def test_page_labels_each_assignments_rule_and_csv_exports_the_same_numbers(course, student, instructor,
+                                                                            homework):
     hw1, hw2 = homework
     first = submit_and_grade(student, hw1, FULL_MARKS)
     submit_and_grade(student, hw1, TWO_POINTS)
     client = signed_in(instructor)
-    page = client.get(reverse("gradebook:course", args=[course.slug]), {"score": "latest"}).content.decode()
-    assert "Score of the latest graded submission" in page
     best_page = client.get(reverse("gradebook:course", args=[course.slug])).content.decode()
-    assert "Best score of all submissions" in best_page
+    assert "25% · best" in best_page
     assert reverse("submissions:detail", args=[first.pk]) in best_page
+    counting(hw1, Assignment.CountedSubmission.LATEST)
+    page = client.get(reverse("gradebook:course", args=[course.slug])).content.decode()
+    assert "25% · latest" in page and reverse("submissions:detail", args=[first.pk]) not in page
 
-    response = client.get(reverse("gradebook:csv", args=[course.slug]), {"score": "latest"})
-    assert response["Content-Disposition"] == 'attachment; filename="ai-training-2-gradebook-latest.csv"'
+    response = client.get(reverse("gradebook:csv", args=[course.slug]))
+    assert response["Content-Disposition"] == 'attachment; filename="ai-training-2-gradebook.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["Account", "Name", "hw1 (25%)", "hw2 (75%)", "Weighted total %"]
     assert rows[1] == ["310510123", "", "2", "", "5.00"]
@@ -120,7 +125,14 @@ def test_gradebook_queries_do_not_grow_with_the_class(course, instructor, homewo
     make_assignment(course, "portal_echo", slug="hw3")
     assert gradebook_queries(client, course) == small
     with django_assert_max_num_queries(10):
-        client.get(reverse("gradebook:course", args=[course.slug]), {"score": "latest"})
+        client.get(reverse("gradebook:course", args=[course.slug]))
+
+
+def counting(assignment, rule) -> None:
+    """Which submission counts for ``assignment``, set as an instructor would."""
+    instructor = make_user(f"rules_{rule}")
+    membership_set(course=assignment.course, user=instructor, role=Membership.Role.INSTRUCTOR)
+    assignment_rules_update(assignment=assignment, changed_by=instructor, changes={"counted_submission": rule})
 
 
 def make_enrolled(course, account):
@@ -147,7 +159,7 @@ def bulk_class(course, *, students: int, assignments: int, submissions_each: int
     now = timezone.now()
     Result.objects.bulk_create(
         (Result(submission=submission, status=Result.Status.GRADED, score=Decimal(number % 11), max_score=Decimal(10),
-                graded_at=now) for number, submission in enumerate(created)),
+                counted_score=Decimal(number % 11), graded_at=now) for number, submission in enumerate(created)),
         batch_size=2000,
     )
 
@@ -161,9 +173,11 @@ def test_gradebook_of_500_students_and_30_assignments_renders_in_constant_querie
     client = signed_in(instructor)
     client.get(reverse("home"))
     url = reverse("gradebook:course", args=[course.slug])
-    for choice in ("best", "latest"):
+    for rule in (Assignment.CountedSubmission.BEST, Assignment.CountedSubmission.LATEST,
+                 Assignment.CountedSubmission.LATEST_ON_TIME):
+        Assignment.objects.filter(course=course).update(counted_submission=rule)  # 30 assignments at once
         with django_assert_max_num_queries(10):
-            response = client.get(url, {"score": choice})
+            response = client.get(url)
         assert response.status_code == 200
         assert response.content.count(b"<tr>") == 500 + 1
         assert response.content.count(b'<td class="number"><a href=') == 500 * 30

@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from assignments.lec2_hw2.checker import PROBLEMS
 from courseportal.accounts.services import profile_language_set
-from courseportal.courses.models import Membership
-from courseportal.courses.services import membership_set
-from courseportal.gradebook.selectors import ScoreChoice, gradebook_for
+from courseportal.courses.models import Assignment, Membership
+from courseportal.courses.services import assignment_rules_update, membership_set
+from courseportal.gradebook.selectors import gradebook_for
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.services import result_grade_manually, submission_create, submission_grade
 from tests.conftest import make_assignment, make_user
@@ -200,6 +200,13 @@ def row_of(gradebook, account):
     return next(row for row in gradebook.rows if row.account == account)
 
 
+def counting(assignment, rule) -> None:
+    """Which submission counts for ``assignment``, set as an instructor would."""
+    instructor = make_user(f"rules_{rule}")
+    membership_set(course=assignment.course, user=instructor, role=Membership.Role.INSTRUCTOR)
+    assignment_rules_update(assignment=assignment, changed_by=instructor, changes={"counted_submission": rule})
+
+
 def report_cell(gradebook, account):
     column = next(index for index, assignment in enumerate(gradebook.assignments) if assignment.slug == "lec2_hw2")
     return row_of(gradebook, account).cells[column]
@@ -209,8 +216,9 @@ def test_gradebook_shows_a_report_awaiting_grading_as_pending_not_zero(course, s
     hw1, hw2 = lecture
     submit_and_grade(student, hw1)
     submit_report(student, hw2)
-    for choice in ScoreChoice:
-        gradebook = gradebook_for(course=course, choice=choice)
+    for rule in Assignment.CountedSubmission:
+        counting(hw2, rule)
+        gradebook = gradebook_for(course=course)
         row, cell = row_of(gradebook, "310510123"), report_cell(gradebook, "310510123")
         assert cell.awaiting_grading and cell.display == "pending"
         assert row.total_percent == pytest.approx(25.0) and row.provisional
@@ -220,7 +228,7 @@ def test_gradebook_counts_the_report_once_a_ta_graded_it(course, student, ta, le
     hw1, hw2 = lecture
     submit_and_grade(student, hw1)
     grade_by_hand(submit_report(student, hw2), ta, [25, 20, 15])
-    gradebook = gradebook_for(course=course, choice=ScoreChoice.BEST)
+    gradebook = gradebook_for(course=course)
     row, cell = row_of(gradebook, "310510123"), report_cell(gradebook, "310510123")
     assert cell.score == 60 and not cell.awaiting_grading and not cell.provisional and not row.provisional
     assert row.total_percent == pytest.approx(25 + 75 * 60 / 75)
@@ -230,13 +238,15 @@ def test_a_newer_report_awaiting_grading_makes_the_best_score_provisional(course
     _hw1, hw2 = lecture
     grade_by_hand(submit_report(student, hw2), ta, [10, 10, 10])
     submit_report(student, hw2)
-    best_book = gradebook_for(course=course, choice=ScoreChoice.BEST)
-    latest_book = gradebook_for(course=course, choice=ScoreChoice.LATEST)
+    best_book = gradebook_for(course=course)
+    counting(hw2, Assignment.CountedSubmission.LATEST)
+    latest_book = gradebook_for(course=course)
     best, best_cell = row_of(best_book, "310510123"), report_cell(best_book, "310510123")
     latest, latest_cell = row_of(latest_book, "310510123"), report_cell(latest_book, "310510123")
     assert best_cell.score == 30 and not best_cell.awaiting_grading and best_cell.provisional and best.provisional
     assert best.total_percent == pytest.approx(75 * 30 / 75)
     assert latest_cell.awaiting_grading and latest.total_percent == 0.0 and latest.provisional
+    counting(hw2, Assignment.CountedSubmission.BEST)
     page = signed_in(instructor).get(reverse("gradebook:course", args=[course.slug])).content.decode()
     assert '<td class="number provisional"><a href=' in page and "30</a>*</td>" in page
 
@@ -275,4 +285,4 @@ def test_pending_reports_keep_the_gradebook_queries_constant(course, student, ta
         submit_report(classmate, hw2)
     assert gradebook_queries(client, course) == small
     with django_assert_max_num_queries(10):
-        client.get(reverse("gradebook:course", args=[course.slug]), {"score": "latest"})
+        client.get(reverse("gradebook:course", args=[course.slug]))

@@ -15,11 +15,12 @@ def word_checker(settings):
 
 @pytest.fixture
 def published(monkeypatch):
-    """Every message the services hand to the broker, instead of a broker (unit tests only)."""
-    sent: list[tuple[int, str]] = []
+    """Every message the services hand to the broker, instead of a broker (unit tests only): (id, queue),
+    with "background" added for a whole-assignment regrade's."""
+    sent: list[tuple] = []
 
-    def fake_send(*, submission_id, checker):
-        sent.append((submission_id, checker.queue))
+    def fake_send(*, submission_id, checker, background=False):
+        sent.append((submission_id, checker.queue, "background") if background else (submission_id, checker.queue))
 
     monkeypatch.setattr("courseportal.submissions.services.pipeline.grading_task_send", fake_send)
     # No warm zygote to start: the only checker here that runs anything (lec2_hw2 reads its PDF in

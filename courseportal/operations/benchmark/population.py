@@ -23,6 +23,7 @@ from django.utils import timezone
 from courseportal.courses.models import Assignment, Course, Membership
 from courseportal.courses.services import course_create, membership_set
 from courseportal.submissions.models import Blob, Result, Submission
+from courseportal.submissions.services.scores import counted_score
 
 HW1 = "lec2_hw1"
 BATCH = 2000
@@ -108,14 +109,21 @@ def gradebook_class_create(
     ]
     created = Submission.objects.bulk_create(rows, batch_size=BATCH)
     Result.objects.bulk_create([
-        Result(submission=submission, status="rejected" if randomness.random() < 0.05 else "graded",
-               score=randomness.randint(0, 100) / 4, max_score=25, graded_at=now)
+        _graded(submission, status="rejected" if randomness.random() < 0.05 else "graded",
+                score=randomness.randint(0, 100) / 4, max_score=25, graded_at=now)
         for submission in created
     ], batch_size=BATCH)
     instructor = get_user_model().objects.create(username=f"{slug}-instructor")
     membership_set(course=course, user=instructor, role=Membership.Role.INSTRUCTOR)
     return GradebookClass(course=course, instructor=instructor, students=students, assignments=assignments,
                           submissions=len(created))
+
+
+def _graded(submission: Submission, **fields) -> Result:
+    """A result as the pipeline stores one on time: worth its score (``scores.counted_score``)."""
+    result = Result(submission=submission, **fields)
+    result.counted_score = counted_score(result)
+    return result
 
 
 def _one_blob() -> Blob:

@@ -1,17 +1,28 @@
 """Writes for submissions: the only place a submission's status or result changes.
 
-Split by concern; import from here.
+Split by concern; import from here. Every score change goes through ``scores.result_change``,
+which records it in the grade history.
 """
 
 from courseportal.submissions.services.manual import GradeRefused, result_grade_manually
-from courseportal.submissions.services.notify import result_notify
+from courseportal.submissions.services.notify import assignment_scores_release, release_notify, result_notify
+from courseportal.submissions.services.overrides import OverrideRefused, result_override
 from courseportal.submissions.services.pipeline import (
     GRADE_TASK,
-    RegradeRefused,
     submission_enqueue,
     submission_grade,
-    submission_regrade,
     submission_sweep,
+)
+from courseportal.submissions.services.regrades import (
+    RegradeRefused,
+    assignment_regrade,
+    regrade_publish,
+    submission_regrade,
+)
+from courseportal.submissions.services.scores import (
+    assignment_lateness_apply,
+    result_change,
+    result_lateness_apply,
 )
 from courseportal.submissions.services.uploads import (
     UploadRefused,
@@ -23,11 +34,20 @@ from courseportal.submissions.services.uploads import (
 __all__ = [
     "GRADE_TASK",
     "GradeRefused",
+    "OverrideRefused",
     "RegradeRefused",
     "UploadRefused",
+    "assignment_lateness_apply",
+    "assignment_regrade",
+    "assignment_scores_release",
     "expected_filename",
+    "regrade_publish",
+    "release_notify",
+    "result_change",
     "result_grade_manually",
+    "result_lateness_apply",
     "result_notify",
+    "result_override",
     "submission_create",
     "submission_enqueue",
     "submission_grade",

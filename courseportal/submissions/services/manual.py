@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courseportal.submissions.models import Result, Submission
+from courseportal.submissions.models import GradeChange, Result, Submission
 from courseportal.submissions.services.notify import result_notify
 from courseportal.submissions.services.refusals import Refused
+from courseportal.submissions.services.scores import result_change
 from grader.checker import ManualProblem
 from grader.registry import get_checker
 
@@ -35,7 +36,8 @@ def result_grade_manually(
     feedback: Mapping[str, str],
     comment: str = "",
 ) -> Result:
-    """Store a TA's grade of a hand-graded report and email the student.
+    """Store a TA's grade of a hand-graded report (in the grade history) and email the student,
+    at once or, if the assignment's scores are held, when they are released.
 
     ``points`` and ``feedback`` are keyed by the checker's problem names
     (``Checker.hand_graded_problems``); each problem becomes one check of the result, the score is
@@ -64,16 +66,20 @@ def result_grade_manually(
          "max_points": float(problem.points), "feedback": str(feedback.get(problem.name, "")).strip()}
         for problem in problems
     ]
-    now = timezone.now()
-    stored = Result.objects.filter(submission_id=submission.pk).exclude(status=Result.Status.REJECTED).update(
-        status=Result.Status.GRADED, score=sum(earned.values()), max_score=Decimal(str(checker.points)),
-        message=comment.strip(), checks=checks, graded_at=now, manually_graded_at=now, graded_by=grader,
-        awaits_manual_grading=False, notified_at=None,
-    )
-    if stored != 1:
+    current = Result.objects.select_for_update().filter(submission_id=submission.pk).first()
+    if current is None or current.status == Result.Status.REJECTED:
         raise GradeRefused(_("This file was rejected (it is not a readable report), so there is nothing to grade."))
+    now = timezone.now()
+    result = result_change(
+        submission_id=submission.pk, reason=GradeChange.Reason.HAND_GRADE, changed_by=grader,
+        fields={"status": Result.Status.GRADED, "score": sum(earned.values()),
+                "max_score": Decimal(str(checker.points)), "message": comment.strip(), "checks": checks,
+                "graded_at": now, "manually_graded_at": now, "graded_by": grader, "awaits_manual_grading": False,
+                "notified_at": None},
+    )
+    # Sent now, or held until the instructor releases the assignment's scores.
     transaction.on_commit(lambda: result_notify(submission_id=submission.pk))
-    return Result.objects.get(submission_id=submission.pk)
+    return result
 
 
 def _points_within(*, problem: ManualProblem, points: Decimal | float | int | None) -> Decimal:

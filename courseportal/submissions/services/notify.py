@@ -1,49 +1,161 @@
-"""Posting results back to students by email.
+"""Posting results back to students by e-mail, and releasing held scores.
+
+A result is e-mailed once (``Result.notified_at``). While its assignment's scores are held
+(``selectors.scores_visible`` says no), a result that carries a score is not e-mailed: it waits,
+unclaimed, until the instructor releases the assignment; then ``release_notify`` sends each student
+one e-mail for the whole assignment and marks every held result of theirs as sent. A file refused as
+unreadable is always e-mailed at once, so the student can upload a readable one.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courseportal.courses.deadlines import late_description, local_time_text
+from courseportal.courses.models import Assignment
 from courseportal.submissions.models import Result, Submission
+from courseportal.submissions.selectors import counted_results, result_has_score, scores_visible
+from courseportal.submissions.services.publishing import maintenance_task_send
 
 logger = logging.getLogger(__name__)
 Status = Submission.Status
+# The task that e-mails the students of a released assignment; courseportal/submissions/tasks.py registers it.
+RELEASE_NOTIFY_TASK = "submissions.release_notify"
 
 
 def result_notify(*, submission_id: int) -> bool:
-    """Email the student their result once; returns whether this call sent it."""
+    """E-mail the student their result once; returns whether this call sent it.
+
+    Sends nothing (and leaves the result for the release) while the assignment's scores are held.
+    """
+    result = Result.objects.select_related("submission__student", "submission__assignment__course").filter(
+        pk=submission_id, notified_at__isnull=True).first()
+    if result is None:
+        return False
+    submission = result.submission
+    if result_has_score(result) and not scores_visible(assignment=submission.assignment, teaches=False):
+        return False
     claimed = Result.objects.filter(submission_id=submission_id, notified_at__isnull=True).update(
         notified_at=timezone.now()
     )
-    if claimed != 1:
-        return False
-    result = Result.objects.select_related("submission__student", "submission__assignment").get(pk=submission_id)
-    submission = result.submission
-    if not submission.student.email:
+    if claimed != 1 or not submission.student.email:
         return False
     url = settings.SITE_URL.rstrip("/") + reverse("submissions:detail", args=[submission.pk])
-    score = f"{float(result.score):g}/{float(result.max_score):g}"
+    score = score_text(result)
     if result.awaits_manual_grading:
         score = _("received, awaiting TA grading")
     subject = f"[{submission.assignment.title}] {score}"
     body = f"{submission.filename}: {result.get_status_display()} {score}\n\n"
+    body += _penalty_line(result, submission.assignment)
     body += (result.message + "\n\n" if result.message else "")
     if result.is_manually_graded:
         body += "".join(f"{check['name']}: {check['points']:g}/{check['max_points']:g}"
                         + (f"\n  {check['feedback']}" if check["feedback"] else "") + "\n"
                         for check in result.checks) + "\n"
     body += url + "\n"
-    try:
-        send_mail(subject, body, None, [submission.student.email])
-    except OSError as error:
-        logger.warning("result email for submission %s not sent: %s", submission_id, error)
+    if not _send(subject=subject, body=body, to=submission.student.email, what=f"submission {submission_id}"):
         Result.objects.filter(pk=submission_id).update(notified_at=None)
+        return False
+    return True
+
+
+def _penalty_line(result: Result, assignment: Assignment) -> str:
+    """ "10 -> 9 (1 day late, 10%/day)" when a late penalty took points off; empty otherwise."""
+    if not result.late_penalty_percent or result.is_overridden or result.counted_score == result.score:
+        return ""
+    why = late_description(periods=result.late_periods, per_hour=assignment.late_policy == Assignment.LatePolicy.PER_HOUR,
+                           percent_per_period=assignment.late_penalty_percent)
+    return f"{float(result.score):g} -> {float(result.counted_score):g} ({why})\n\n"
+
+
+def score_text(result: Result) -> str:
+    """ "22.5/25": what the submission counts for, out of its maximum."""
+    counted = result.counted_score if result.counted_score is not None else result.score
+    return f"{float(counted):g}/{float(result.max_score):g}"
+
+
+@transaction.atomic
+def assignment_scores_release(*, assignment: Assignment) -> bool:
+    """Show ``assignment``'s held scores to its students and e-mail each of them once.
+
+    Returns False (changing nothing) when they were released already. The e-mails go from a worker
+    (``release_notify``); if the broker is down, the sweep sends them. The caller checks that the
+    person releasing is an instructor of the course.
+    """
+    released = Assignment.objects.filter(pk=assignment.pk, scores_released_at__isnull=True).update(
+        scores_released_at=timezone.now())
+    if released != 1:
+        return False
+    transaction.on_commit(lambda: maintenance_task_send(task=RELEASE_NOTIFY_TASK, args=[assignment.pk]))
+    return True
+
+
+def release_notify(*, assignment_id: int) -> int:
+    """E-mail every student whose scores of a released assignment were held: one message each, with
+    the score that counts. Returns how many were sent; safe to run again (sent results are marked)."""
+    assignment = Assignment.objects.select_related("course").get(pk=assignment_id)
+    if assignment.scores_released_at is None:
+        return 0
+    held = _held_results(assignment)
+    by_student: dict[int, list[int]] = defaultdict(list)
+    for submission_id, student_id in held.values_list("submission_id", "submission__student_id"):
+        by_student[student_id].append(submission_id)
+    counted = counted_results(assignments=[assignment], student_ids=list(by_student), with_receipt_times=True)
+    sent = 0
+    for student in User.objects.filter(pk__in=list(by_student)).order_by("pk"):
+        sent += _release_mail(assignment=assignment, student=student, submission_ids=by_student[student.pk],
+                              counted=counted.get((student.pk, assignment.pk)))
+    return sent
+
+
+def released_scores_sweep() -> int:
+    """Send the release e-mails a worker never sent (the broker was down, the mail server failed)."""
+    pending = _held_results(None).values_list("submission__assignment_id", flat=True).distinct()
+    return sum(release_notify(assignment_id=assignment_id) for assignment_id in list(pending))
+
+
+def _held_results(assignment: Assignment | None):
+    """Results the release e-mail covers: a score, not yet sent, stored before the release."""
+    held = Result.objects.filter(notified_at__isnull=True,
+                                 graded_at__lte=F("submission__assignment__scores_released_at")).filter(
+        status=Result.Status.GRADED, awaits_manual_grading=False)
+    return held.filter(submission__assignment=assignment) if assignment is not None else held
+
+
+def _release_mail(*, assignment: Assignment, student: User, submission_ids: list[int], counted) -> int:
+    claimed = Result.objects.filter(submission_id__in=submission_ids, notified_at__isnull=True).update(
+        notified_at=timezone.now())
+    if not claimed or not student.email:
+        return 0
+    url = settings.SITE_URL.rstrip("/") + reverse("submissions:assignment",
+                                                  args=[assignment.course.slug, assignment.slug])
+    subject = _("[%(assignment)s] scores released") % {"assignment": assignment.title}
+    body = _("The scores of %(assignment)s are released.") % {"assignment": assignment.title} + "\n\n"
+    if counted is not None and not counted.awaiting_grading:
+        body += _("Your score that counts: %(score)s/%(max)s (the submission received %(when)s).") % {
+            "score": f"{counted.score:g}", "max": f"{counted.max_score:g}",
+            "when": local_time_text(counted.received_at, assignment.course.zone)} + "\n\n"
+    body += url + "\n"
+    if not _send(subject=subject, body=body, to=student.email, what=f"release of assignment {assignment.pk}"):
+        Result.objects.filter(submission_id__in=submission_ids).update(notified_at=None)
+        return 0
+    return 1
+
+
+def _send(*, subject: str, body: str, to: str, what: str) -> bool:
+    try:
+        send_mail(subject, body, None, [to])
+    except OSError as error:
+        logger.warning("e-mail for %s not sent: %s", what, error)
         return False
     return True

@@ -1,7 +1,13 @@
-"""The grading pipeline: hand a submission to the broker, claim and grade it, regrade, sweep.
+"""The grading pipeline: hand a submission to the broker, claim and grade it, store its result, sweep.
 
 Every state change is a conditional update, so a task delivered twice, a sweep racing a
-worker, or a regrade racing a grade does no harm.
+worker, or a regrade racing a grade does no harm. Results are stored through
+``scores.result_change``, so every score the checker gives is in the grade history, and the late
+penalty is applied from the time rules when the result is stored.
+
+Fresh uploads go to their checker's queue at normal priority; submissions queued again by a
+whole-assignment regrade go at ``BACKGROUND_PRIORITY``, so a regrade of the class never delays a
+student's upload (see ``courseportal.celery``).
 """
 
 from __future__ import annotations
@@ -19,16 +25,16 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courseportal.celery import BACKGROUND_PRIORITY, FOREGROUND_PRIORITY
 from courseportal.celery import app as celery_app
-from courseportal.submissions.models import Result, Submission
+from courseportal.submissions.models import GradeChange, Regrade, RegradeItem, Result, Submission
 from courseportal.submissions.selectors import upload_limit
-from courseportal.submissions.services.notify import result_notify
-from courseportal.submissions.services.refusals import Refused
+from courseportal.submissions.services.notify import released_scores_sweep, result_notify
+from courseportal.submissions.services.scores import result_change, result_lateness_apply
 from courseportal.submissions.storable import result_fields
 from courseportal.submissions.storage import blob_read
 from courseportal.submissions.time_limits import grading_time_limits
-from grader import grade_file
-from grader.checker import Checker
+from grader import Checker, grade_file
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult
 from grader.sandbox import get_sandbox
@@ -45,21 +51,27 @@ STORED_FILE_UNREADABLE = (
 )
 
 
-def submission_enqueue(*, submission_id: int, checker: Checker) -> bool:
+def submission_enqueue(*, submission_id: int, checker: Checker, background: bool = False) -> bool:
     """Hand the submission to the broker; if the broker is down, leave it for the sweep.
 
     A student has at most one grading in flight per assignment, so one student uploading again
     and again cannot fill the queue ahead of the class: a later upload waits, queued, until the
     earlier one is graded (``_result_store`` then sends the next).
 
+    ``background``: behind every fresh upload (a whole-assignment regrade).
+
     Returns whether the broker took the message. Never raises, for a broker outage or a busy
     database alike: the upload has already succeeded, the student sees "queued", and the sweep
     sends whatever this call could not.
     """
-    return _publish(submission_id=submission_id, checker=checker) == "sent"
+    return submission_publish(submission_id=submission_id, checker=checker, background=background) == "sent"
 
 
-def _publish(*, submission_id: int, checker: Checker) -> Literal["sent", "waiting", "broker_down"]:
+def submission_publish(
+    *, submission_id: int, checker: Checker, background: bool = False
+) -> Literal["sent", "waiting", "broker_down"]:
+    """``submission_enqueue``, saying what happened: sent, waiting (another grading of the student's
+    is in flight, or it was sent already), or broker_down."""
     now = timezone.now()
     try:
         # Reserve first, in one statement: two uploads committing at once cannot both go.
@@ -70,7 +82,7 @@ def _publish(*, submission_id: int, checker: Checker) -> Literal["sent", "waitin
     if reserved != 1:
         return "waiting"
     try:
-        grading_task_send(submission_id=submission_id, checker=checker)
+        grading_task_send(submission_id=submission_id, checker=checker, background=background)
     except Exception as error:  # kombu/redis raise many types for one outage
         logger.warning("broker unavailable, submission %s left for the sweep: %s", submission_id, error)
         # If even this fails, the reservation goes stale and the sweep sends it then.
@@ -80,22 +92,30 @@ def _publish(*, submission_id: int, checker: Checker) -> Literal["sent", "waitin
     return "sent"
 
 
-def grading_task_send(*, submission_id: int, checker: Checker) -> None:
+def grading_task_send(*, submission_id: int, checker: Checker, background: bool = False) -> None:
     """Publish one grading task to the checker's queue, with the time limits of its gradings;
     raises whatever the broker client raises when it is down."""
     limits = grading_time_limits(checker)
     celery_app.send_task(GRADE_TASK, args=[submission_id], queue=checker.queue, retry=False,
-                         soft_time_limit=limits.soft_s, time_limit=limits.hard_s)
+                         soft_time_limit=limits.soft_s, time_limit=limits.hard_s,
+                         priority=BACKGROUND_PRIORITY if background else FOREGROUND_PRIORITY)
+
+
+def is_background(submission: Submission) -> bool:
+    """Queued by a whole-assignment regrade: graded behind fresh uploads (select ``regrade`` with it)."""
+    return submission.regrade_id is not None and submission.regrade.whole_assignment
 
 
 def _sendable(*, now) -> QuerySet[Submission]:
     """Queued submissions not with the broker (or handed over so long ago the broker lost them)
     whose student has no other grading of the same assignment in flight."""
     stale = now - timedelta(seconds=settings.GRADING_REQUEUE_AFTER_S)
+    # Background regrades do not hold back the student's fresh upload (they wait at low priority).
     sibling_in_flight = (
         Submission.objects.filter(student_id=OuterRef("student_id"), assignment_id=OuterRef("assignment_id"))
         .exclude(pk=OuterRef("pk"))
         .filter(Q(status=Status.RUNNING) | Q(status=Status.QUEUED, enqueued_at__gte=stale))
+        .filter(Q(regrade__isnull=True) | Q(regrade__whole_assignment=False))
     )
     return (
         Submission.objects.filter(status=Status.QUEUED)
@@ -225,29 +245,54 @@ def _result_write(
     if still_ours != 1:
         logger.info("submission %s was taken over while grading; result discarded", submission_id)
         return None
-    graded_by_hand = Result.objects.filter(submission_id=submission_id, manually_graded_at__isnull=False).first()
-    if graded_by_hand is not None:
+    submission = Submission.objects.select_related("assignment__course", "student", "regrade").get(pk=submission_id)
+    previous = Result.objects.filter(submission_id=submission_id).first()
+    if previous is not None and previous.is_manually_graded:
         # A TA's grade is never replaced by a machine check (a regrade refuses it, and this covers
         # one queued just before the TA saved): the submission keeps the TA's grade.
         Submission.objects.filter(pk=submission_id).update(status=Status.GRADED)
         logger.info("submission %s was graded by hand; automatic result discarded", submission_id)
+        _regrade_item_finish(submission=submission, result=previous, outcome=RegradeItem.Outcome.HAND_GRADE_KEPT)
         transaction.on_commit(lambda: _send_next_waiting(submission_id=submission_id))
-        return graded_by_hand
-    result, _ = Result.objects.update_or_create(
-        submission_id=submission_id,
-        defaults={
-            **fields,
-            "grading_seconds": seconds if math.isfinite(seconds) else 0.0,
-            "graded_at": now,
-            "notified_at": None,
-            # The automatic check of a hand-graded report only validates the file: no grade yet.
-            "awaits_manual_grading": manual_grading and fields["status"] == "graded",
-        },
+        return previous
+    regraded_by = submission.regrade if previous is not None else None
+    fields = {
+        **fields,
+        "grading_seconds": seconds if math.isfinite(seconds) else 0.0,
+        "graded_at": now,
+        # The automatic check of a hand-graded report only validates the file: no grade yet.
+        "awaits_manual_grading": manual_grading and fields["status"] == "graded",
+    }
+    result = result_change(
+        submission_id=submission_id, fields=fields,
+        reason=GradeChange.Reason.REGRADE if previous is not None else GradeChange.Reason.AUTOGRADER,
+        changed_by=regraded_by.started_by if regraded_by else None,
+        details={"regrade": regraded_by.pk} if regraded_by else None,
     )
+    result = result_lateness_apply(submission=submission) or result
+    outcome = (RegradeItem.Outcome.ERROR if result.status == Result.Status.ERROR
+               else RegradeItem.Outcome.OVERRIDE_KEPT if result.is_overridden else RegradeItem.Outcome.GRADED)
+    _regrade_item_finish(submission=submission, result=result, outcome=outcome)
+    # A background regrade that changed nothing is not worth an e-mail to the whole class.
+    unchanged = previous is not None and is_background(submission) and previous.counted_score == result.counted_score
+    if not unchanged:
+        Result.objects.filter(pk=submission_id).update(notified_at=None)
     # The next waiting upload first: a failing email must not hold back the student's next grading.
     transaction.on_commit(lambda: _send_next_waiting(submission_id=submission_id))
     transaction.on_commit(lambda: result_notify(submission_id=submission_id))
     return result
+
+
+def _regrade_item_finish(*, submission: Submission, result: Result, outcome: str) -> None:
+    """Count the submission as done in the regrade that queued it, and the regrade as finished with its last."""
+    if submission.regrade_id is None:
+        return
+    now = timezone.now()
+    RegradeItem.objects.filter(regrade_id=submission.regrade_id, submission_id=submission.pk,
+                               finished_at__isnull=True).update(new_score=result.counted_score, outcome=outcome,
+                                                                finished_at=now)
+    if not RegradeItem.objects.filter(regrade_id=submission.regrade_id, finished_at__isnull=True).exists():
+        Regrade.objects.filter(pk=submission.regrade_id, finished_at__isnull=True).update(finished_at=now)
 
 
 def _send_next_waiting(*, submission_id: int) -> None:
@@ -255,37 +300,13 @@ def _send_next_waiting(*, submission_id: int) -> None:
     waiting = (
         Submission.objects.filter(student_id=finished.student_id, assignment_id=finished.assignment_id,
                                   status=Status.QUEUED, enqueued_at__isnull=True)
+        .select_related("regrade")
         .order_by("created_at", "id")
         .first()
     )
     if waiting is not None:
-        submission_enqueue(submission_id=waiting.pk, checker=get_checker(finished.assignment.checker_slug))
-
-
-class RegradeRefused(Refused):
-    """The submission was not queued again; ``message`` tells staff why."""
-
-
-@transaction.atomic
-def submission_regrade(*, submission: Submission) -> bool:
-    """Queue a graded (or failed) submission again; False if it is already waiting or running.
-
-    Raises ``RegradeRefused`` for a submission a TA graded by hand: a machine check would replace
-    the TA's grade (staff change that grade with the grading form instead).
-    """
-    updated = (
-        Submission.objects.filter(pk=submission.pk, status__in=[Status.GRADED, Status.FAILED])
-        .exclude(result__manually_graded_at__isnull=False)
-        .update(status=Status.QUEUED, attempts=0, enqueued_at=None, claimed_at=None, lease_expires_at=None)
-    )
-    if updated != 1:
-        if Result.objects.filter(submission_id=submission.pk, manually_graded_at__isnull=False).exists():
-            raise RegradeRefused(_("A TA graded this report by hand, so it is not regraded automatically: "
-                                   "a regrade would replace their grade. Change the grade with the grading form."))
-        return False
-    checker = get_checker(submission.assignment.checker_slug)
-    transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, checker=checker))
-    return True
+        submission_enqueue(submission_id=waiting.pk, checker=get_checker(finished.assignment.checker_slug),
+                           background=is_background(waiting))
 
 
 def submission_sweep() -> dict[str, int]:
@@ -295,7 +316,8 @@ def submission_sweep() -> dict[str, int]:
       unclaimed (the broker lost it): send again, stopping at the first sign the broker is down;
     - running past its claim (the worker died, or Celery killed a grading at its hard time limit):
       queue again, or give up after ``GRADING_MAX_ATTEMPTS`` with an error result staff can see
-      and regrade.
+      and regrade;
+    - released scores whose e-mails were never sent: send them.
 
     A submission whose checker is gone (renamed, or failing to import) is logged and skipped, so
     it cannot stop the recovery of everyone else's.
@@ -311,21 +333,25 @@ def submission_sweep() -> dict[str, int]:
             pk=submission.pk, status=Status.RUNNING, claimed_at=submission.claimed_at
         ).update(status=Status.QUEUED, enqueued_at=None, lease_expires_at=None)
         counts["requeued"] += requeued
-    for submission in _sendable(now=now).select_related("assignment").order_by("created_at", "id")[:SWEEP_BATCH]:
-        checker = _checker_of(submission)
+    sendable = _sendable(now=now).select_related("assignment", "regrade").order_by("created_at", "id")
+    for submission in sendable[:SWEEP_BATCH]:
+        checker = checker_of(submission)
         if checker is None:
             continue
-        outcome = _publish(submission_id=submission.pk, checker=checker)
+        outcome = submission_publish(submission_id=submission.pk, checker=checker,
+                                     background=is_background(submission))
         if outcome == "broker_down":
             counts["broker_down"] = 1
             break
         counts["resent"] += outcome == "sent"
+    counts["release_emails"] = released_scores_sweep()
     if any(counts.values()):
         logger.info("sweep: %s", counts)
     return counts
 
 
-def _checker_of(submission: Submission) -> Checker | None:
+def checker_of(submission: Submission) -> Checker | None:
+    """The submission's checker; None (logged) when no such checker is registered."""
     try:
         return get_checker(submission.assignment.checker_slug)
     except UnknownChecker:

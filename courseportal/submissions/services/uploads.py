@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -39,8 +40,20 @@ def expected_filename(*, user: User, assignment: Assignment, extension: str) -> 
     return f"{user.username}_{assignment.slug}{extension}"
 
 
-def submission_create(*, student: User, assignment: Assignment, upload: UploadedFile) -> Submission:
+def submission_create(
+    *, student: User, assignment: Assignment, upload: UploadedFile, received_at: datetime | None = None,
+    accepted_penalty_percent: Decimal | None = None,
+) -> Submission:
     """Store an upload whole and queue it for grading, or raise ``UploadRefused`` storing nothing.
+
+    ``received_at`` is when the request reached the server, before its body was read (the upload
+    view stamps it first thing; now if not given): the deadline judges that moment, so a large file
+    whose request arrived in time is on time however long it took to arrive, validate and store.
+
+    ``accepted_penalty_percent``: the late penalty the student was shown before uploading (the
+    form carries it). A late upload that would cost more than that (the page was loaded before the
+    deadline, or before the penalty grew) is refused with the penalty as it stands, so nobody loses
+    points they were not told about; None skips the check (services and tests).
 
     A refusal is recorded (``UploadRefusal``, the reason only) and counts towards the student's
     uploads per minute like a stored upload, so refused files cannot make the web process read
@@ -52,17 +65,20 @@ def submission_create(*, student: User, assignment: Assignment, upload: Uploaded
     being content-addressed and never shown.
     """
     checker = get_checker(assignment.checker_slug)
+    received_at = received_at or timezone.now()
     _refuse_unless_member(student=student, assignment=assignment)
     _refuse_if_flooding(student=student)
     try:
-        data, filename = _accepted_file(student=student, assignment=assignment, checker=checker, upload=upload)
+        data, filename = _accepted_file(student=student, assignment=assignment, checker=checker, upload=upload,
+                                        received_at=received_at, accepted_penalty_percent=accepted_penalty_percent)
     except UploadRefused as refusal:
         upload_refusal_record(student=student, assignment=assignment, reason=refusal.message)
         raise
     blob = blob_store(data)
     with transaction.atomic():
         submission = Submission.objects.create(
-            assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED
+            assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED,
+            received_at=received_at,
         )
         transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, checker=checker))
     return submission
@@ -75,12 +91,18 @@ def upload_refusal_record(*, student: User, assignment: Assignment, reason: str)
                                         reason=storable_text(reason, limit=MAX_REASON_CHARACTERS))
 
 
-def _accepted_file(*, student: User, assignment: Assignment, checker: Checker, upload: UploadedFile) -> tuple[bytes, str]:
+def _accepted_file(
+    *, student: User, assignment: Assignment, checker: Checker, upload: UploadedFile, received_at: datetime,
+    accepted_penalty_percent: Decimal | None,
+) -> tuple[bytes, str]:
     """The upload's bytes and file name, once every rule accepts them; raises ``UploadRefused``."""
     filename = os.path.basename((upload.name or "").replace("\\", "/"))
-    window = upload_window(assignment=assignment, student=student)
+    window = upload_window(assignment=assignment, student=student, at=received_at)
     if not window.may_upload:
         raise UploadRefused(window.refusal)
+    if accepted_penalty_percent is not None and window.lateness_now.penalty_percent > accepted_penalty_percent:
+        raise UploadRefused(_("Uploads are now late. %(notice)s Upload again to accept this penalty.")
+                            % {"notice": window.late_notice(max_score=checker.points)})
     _refuse_unless_named(student=student, assignment=assignment, filename=filename,
                          accepted=checker.accepted_extensions)
     limit = upload_limit(assignment=assignment, checker=checker, filename=filename)

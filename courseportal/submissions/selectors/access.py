@@ -1,4 +1,4 @@
-"""Reads of submissions, always scoped to what the viewer may see."""
+"""Who may see which submission, and the reads of submissions and checkers around an upload."""
 
 from __future__ import annotations
 

@@ -1,0 +1,184 @@
+"""Pages and actions for a course's staff: grading by hand, overriding, regrading, the lists.
+
+Anyone who is not on the course's staff gets 404, as for every staff page: the page's existence is
+nobody else's business.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from courseportal.courses.models import Assignment, Membership
+from courseportal.courses.selectors import user_can_regrade, user_teaches
+from courseportal.submissions.forms import ManualGradeForm, OverrideForm
+from courseportal.submissions.models import Regrade
+from courseportal.submissions.selectors import checker_for, scores_released
+from courseportal.submissions.selectors.pages import (
+    assignment_students,
+    regrade_progress,
+    regrades_of,
+    student_history,
+)
+from courseportal.submissions.services import (
+    GradeRefused,
+    OverrideRefused,
+    RegradeRefused,
+    assignment_regrade,
+    result_grade_manually,
+    result_override,
+    submission_regrade,
+)
+from courseportal.submissions.views.student import assignment_or_404, submission_or_404, submission_page
+
+
+def _taught_assignment_or_404(request: HttpRequest, course_slug: str, assignment_slug: str) -> Assignment:
+    assignment = assignment_or_404(request, course_slug, assignment_slug)
+    if not user_teaches(user=request.user, course=assignment.course):
+        raise Http404
+    return assignment
+
+
+@login_required
+@require_POST
+def submission_regrade_view(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = submission_or_404(request, pk)
+    if not user_can_regrade(user=request.user, course=submission.assignment.course):
+        raise PermissionDenied
+    try:
+        queued = submission_regrade(submission=submission, requested_by=request.user)
+    except RegradeRefused as refusal:
+        messages.warning(request, refusal.message)
+        return redirect("submissions:detail", submission.pk)
+    if queued:
+        messages.success(request, _("The submission is queued for grading again."))
+    else:
+        messages.info(request, _("The submission is already waiting or being graded."))
+    return redirect("submissions:detail", submission.pk)
+
+
+@login_required
+@require_POST
+def submission_grade_manually_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A TA's hand grade of a report; 404 for anyone who may not grade it (as for every staff page)."""
+    submission = submission_or_404(request, pk)
+    checker = checker_for(assignment=submission.assignment)
+    if not user_can_regrade(user=request.user, course=submission.assignment.course):
+        raise Http404
+    if checker is None or not checker.manual_grading:
+        raise Http404
+    form = ManualGradeForm(request.POST, problems=checker.hand_graded_problems())
+    if not form.is_valid():
+        return submission_page(request, submission, grade_form=form, status=400)
+    try:
+        result_grade_manually(submission=submission, grader=request.user, points=form.points(),
+                              feedback=form.feedback(), comment=form.cleaned_data["comment"])
+    except GradeRefused as refusal:
+        return submission_page(request, submission, grade_form=form, grade_refusal=refusal.message, status=400)
+    if scores_released(assignment=submission.assignment):
+        messages.success(request, _("The grade is saved; the student can see it and has been emailed."))
+    else:
+        messages.success(request, _("The grade is saved. The student sees it, and is emailed, when the "
+                                    "instructor releases this assignment's scores."))
+    return redirect("submissions:detail", submission.pk)
+
+
+@login_required
+@require_POST
+def submission_override_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff set (or remove) the score that counts for a submission, with a reason."""
+    submission = submission_or_404(request, pk)
+    if not user_can_regrade(user=request.user, course=submission.assignment.course):
+        raise Http404
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        return submission_page(request, submission, override_form=form, status=400)
+    score = None if form.cleaned_data["remove"] else form.cleaned_data["score"]
+    try:
+        result_override(submission=submission, changed_by=request.user, score=score,
+                        reason=form.cleaned_data["reason"])
+    except OverrideRefused as refusal:
+        return submission_page(request, submission, override_form=form, override_refusal=refusal.message,
+                               status=400)
+    messages.success(request, _("The override is removed; the graded score counts again.") if score is None
+                     else _("The score is overridden; the change is in the grade history."))
+    return redirect("submissions:detail", submission.pk)
+
+
+@login_required
+@require_GET
+def assignment_submission_list(request: HttpRequest, course_slug: str, assignment_slug: str) -> HttpResponse:
+    """Every student of the course on one assignment, one row each, those who submitted nothing too."""
+    assignment = _taught_assignment_or_404(request, course_slug, assignment_slug)
+    checker = checker_for(assignment=assignment)
+    hand_graded = checker is not None and checker.manual_grading
+    account = request.GET.get("student", "").strip()
+    to_grade = hand_graded and request.GET.get("to_grade") == "1"
+    page, rows = assignment_students(assignment=assignment, account=account, awaiting_grading_only=to_grade,
+                                     page_number=request.GET.get("page"))
+    context = {"assignment": assignment, "course": assignment.course, "page": page, "rows": rows,
+               "account": account, "hand_graded": hand_graded, "to_grade": to_grade,
+               "can_regrade": user_can_regrade(user=request.user, course=assignment.course),
+               "regrades": regrades_of(assignment=assignment)}
+    return render(request, "submissions/assignment_submissions.html", context)
+
+
+@login_required
+@require_GET
+def student_history_view(request: HttpRequest, course_slug: str, assignment_slug: str,
+                         student_id: int) -> HttpResponse:
+    """One student's every upload of an assignment, their extension, and every change of their scores."""
+    assignment = _taught_assignment_or_404(request, course_slug, assignment_slug)
+    student = get_object_or_404(get_user_model(), pk=student_id, memberships__course_id=assignment.course_id,
+                                memberships__role=Membership.Role.STUDENT)
+    context = {"assignment": assignment, "course": assignment.course, "student": student,
+               "history": student_history(assignment=assignment, student=student)}
+    return render(request, "submissions/student_history.html", context)
+
+
+@login_required
+@require_POST
+def assignment_regrade_view(request: HttpRequest, course_slug: str, assignment_slug: str) -> HttpResponse:
+    """Start a background regrade of every submission of the assignment (after a checker fix)."""
+    assignment = _taught_assignment_or_404(request, course_slug, assignment_slug)
+    if not user_can_regrade(user=request.user, course=assignment.course):
+        raise PermissionDenied
+    try:
+        regrade = assignment_regrade(assignment=assignment, started_by=request.user)
+    except RegradeRefused as refusal:
+        messages.warning(request, refusal.message)
+        return redirect("submissions:assignment_list", assignment.course.slug, assignment.slug)
+    return redirect("submissions:regrade_progress", regrade.pk)
+
+
+def _regrade_or_404(request: HttpRequest, pk: int) -> Regrade:
+    regrade = Regrade.objects.select_related("assignment__course", "started_by").filter(pk=pk).first()
+    if regrade is None or not user_teaches(user=request.user, course=regrade.assignment.course):
+        raise Http404
+    return regrade
+
+
+@login_required
+@require_GET
+def regrade_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
+    regrade = _regrade_or_404(request, pk)
+    context = {"progress": regrade_progress(regrade=regrade), "assignment": regrade.assignment,
+               "course": regrade.assignment.course}
+    return render(request, "submissions/regrade_progress.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def regrade_progress_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress block alone, for the page's poller."""
+    regrade = _regrade_or_404(request, pk)
+    context = {"progress": regrade_progress(regrade=regrade), "course": regrade.assignment.course}
+    return render(request, "submissions/_regrade_status.html", context)
