@@ -9,6 +9,7 @@ urlpatterns = [
     path("courses/<slug:course_slug>/assignments/<slug:assignment_slug>/upload/", views.submission_upload, name="upload"),
     path("courses/<slug:course_slug>/assignments/<slug:assignment_slug>/submissions/", views.assignment_submission_list,
          name="assignment_list"),
+    path("courses/<slug:course_slug>/training-queue/", views.training_queue_view, name="training_queue"),
     path("submissions/<int:pk>/", views.submission_detail, name="detail"),
     path("submissions/<int:pk>/status/", views.submission_status, name="status"),
     path("submissions/<int:pk>/download/", views.submission_download, name="download"),

@@ -15,6 +15,7 @@ from courseportal.courses.deadlines import upload_window
 from courseportal.courses.models import Assignment
 from courseportal.courses.selectors import (
     assignment_for_viewer,
+    course_for_member,
     user_can_regrade,
     user_teaches,
 )
@@ -38,6 +39,7 @@ from courseportal.submissions.services import (
     submission_create,
     submission_regrade,
 )
+from courseportal.submissions.services.training_queue import training_queue_overview, training_status
 from courseportal.submissions.storage import blob_path
 from courseportal.submissions.upload_guard import (
     UploadSizeGuard,
@@ -159,6 +161,7 @@ def _submission_page(
         "can_regrade": can_regrade,
         "grade_form": grade_form,
         "grade_refusal": grade_refusal,
+        "training": training_status(submission=submission),
     }
     return render(request, "submissions/submission_detail.html", context, status=status)
 
@@ -170,7 +173,7 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The status and result block of the submission page alone, for the page's poller."""
     submission = _submission_or_404(request, pk)
     context = {"submission": submission, "result": result_of(submission=submission),
-               "course": submission.assignment.course}
+               "course": submission.assignment.course, "training": training_status(submission=submission)}
     return render(request, "submissions/_status.html", context)
 
 
@@ -251,3 +254,15 @@ def assignment_submission_list(request: HttpRequest, course_slug: str, assignmen
                "can_regrade": user_can_regrade(user=request.user, course=assignment.course),
                "hand_graded": hand_graded, "to_grade": to_grade}
     return render(request, "submissions/assignment_submissions.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def training_queue_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """The GPU line for a course's staff: who trains, who waits, since when; 404 for anyone else."""
+    course = course_for_member(user=request.user, course_slug=course_slug)
+    if course is None or not user_teaches(user=request.user, course=course):
+        raise Http404
+    context = {"course": course, "overview": training_queue_overview(course_id=course.pk)}
+    return render(request, "submissions/training_queue.html", context)

@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 
 from courseportal.celery import app as celery_app
 from courseportal.submissions.models import Result, Submission
-from courseportal.submissions.selectors import upload_limit
+from courseportal.submissions.selectors import grading_size_limit
 from courseportal.submissions.services.notify import result_notify
 from courseportal.submissions.services.refusals import Refused
+from courseportal.submissions.services.training_queue import TRAINING_QUEUE, training_job_wait
 from courseportal.submissions.storage import blob_read
-from grader import grade_file
+from grader import grade_file, precheck_file
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult
 from grader.sandbox import get_sandbox
@@ -45,7 +46,7 @@ def submission_enqueue(*, submission_id: int, queue: str) -> bool:
 
     A student has at most one grading in flight per assignment, so one student uploading again
     and again cannot fill the queue ahead of the class: a later upload waits, queued, until the
-    earlier one is graded (``_result_store`` then sends the next).
+    earlier one is graded (``submission_result_store`` then sends the next).
 
     Returns whether the broker took the message. Never raises, for a broker outage or a busy
     database alike: the upload has already succeeded, the student sees "queued", and the sweep
@@ -122,24 +123,28 @@ def submission_grade(*, submission_id: int) -> Result | None:
     except OSError as error:  # missing or no longer matching its digest
         logger.error("submission %s: stored file unreadable: %r", submission_id, error)
         grade = GradeResult.error(STORED_FILE_UNREADABLE, max_score=checker.points)
-        return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=0)
+        return submission_result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=0)
+    max_bytes = grading_size_limit(submission=submission, checker=checker, size=len(data))
     try:
-        grade = grade_file(
-            checker,
-            filename=submission.filename,
-            data=data,
-            sandbox=get_sandbox(),
-            # Accepted once under the limit of its day; a later, lower limit never rejects it.
-            max_bytes=max(upload_limit(assignment=submission.assignment, checker=checker,
-                                       filename=submission.filename), len(data)),
-        )
+        if checker.queue == TRAINING_QUEUE:
+            # Only the pre-check runs here; a file that passes waits for a GPU (training_queue.py).
+            precheck = precheck_file(checker, filename=submission.filename, data=data, sandbox=get_sandbox(),
+                                     max_bytes=max_bytes)
+            if precheck.passed:
+                training_job_wait(submission_id=submission_id, claimed_at=claimed_at, precheck=precheck.result)
+                submission_send_next_waiting(submission_id=submission_id)
+                return None
+            grade = precheck.result
+        else:
+            grade = grade_file(checker, filename=submission.filename, data=data, sandbox=get_sandbox(),
+                               max_bytes=max_bytes)
     except SandboxFailure as failure:
         logger.error("submission %s: sandbox failed, handing it back to the queue: %s", submission_id, failure)
         _claim_release(submission_id=submission_id, claimed_at=claimed_at)
         return None
     seconds = (timezone.now() - started).total_seconds()
-    return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds,
-                         manual_grading=checker.manual_grading)
+    return submission_result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds,
+                                   manual_grading=checker.manual_grading)
 
 
 def _claim_release(*, submission_id: int, claimed_at) -> None:
@@ -150,12 +155,15 @@ def _claim_release(*, submission_id: int, claimed_at) -> None:
 
 
 @transaction.atomic
-def _result_store(
+def submission_result_store(
     *, submission_id: int, claimed_at, grade: GradeResult, seconds: float, manual_grading: bool = False
 ) -> Result | None:
+    """Store the one result of a submission still claimed at ``claimed_at`` (running, or training on
+    a GPU); None when someone else holds it now. Sends the student's next upload and the email."""
     now = timezone.now()
     final_status = Status.FAILED if grade.status == "error" else Status.GRADED
-    still_ours = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claimed_at=claimed_at).update(
+    still_ours = Submission.objects.filter(pk=submission_id, status__in=[Status.RUNNING, Status.TRAINING],
+                                           claimed_at=claimed_at).update(
         status=final_status, graded_at=now, lease_expires_at=None
     )
     if still_ours != 1:
@@ -167,7 +175,7 @@ def _result_store(
         # one queued just before the TA saved): the submission keeps the TA's grade.
         Submission.objects.filter(pk=submission_id).update(status=Status.GRADED)
         logger.info("submission %s was graded by hand; automatic result discarded", submission_id)
-        transaction.on_commit(lambda: _send_next_waiting(submission_id=submission_id))
+        transaction.on_commit(lambda: submission_send_next_waiting(submission_id=submission_id))
         return graded_by_hand
     result, _ = Result.objects.update_or_create(
         submission_id=submission_id,
@@ -186,12 +194,13 @@ def _result_store(
         },
     )
     # The next waiting upload first: a failing email must not hold back the student's next grading.
-    transaction.on_commit(lambda: _send_next_waiting(submission_id=submission_id))
+    transaction.on_commit(lambda: submission_send_next_waiting(submission_id=submission_id))
     transaction.on_commit(lambda: result_notify(submission_id=submission_id))
     return result
 
 
-def _send_next_waiting(*, submission_id: int) -> None:
+def submission_send_next_waiting(*, submission_id: int) -> None:
+    """Send the student's next upload of the same assignment that waited for this one."""
     finished = Submission.objects.select_related("assignment").get(pk=submission_id)
     waiting = (
         Submission.objects.filter(student_id=finished.student_id, assignment_id=finished.assignment_id,
@@ -200,7 +209,7 @@ def _send_next_waiting(*, submission_id: int) -> None:
         .first()
     )
     if waiting is not None:
-        queue = get_checker(finished.assignment.checker_slug).queue
+        queue = get_checker(finished.assignment.checker_slug).upload_queue
         submission_enqueue(submission_id=waiting.pk, queue=queue)
 
 
@@ -225,7 +234,7 @@ def submission_regrade(*, submission: Submission) -> bool:
             raise RegradeRefused(_("A TA graded this report by hand, so it is not regraded automatically: "
                                    "a regrade would replace their grade. Change the grade with the grading form."))
         return False
-    queue = get_checker(submission.assignment.checker_slug).queue
+    queue = get_checker(submission.assignment.checker_slug).upload_queue
     transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=queue))
     return True
 
@@ -268,7 +277,7 @@ def submission_sweep() -> dict[str, int]:
 
 def _queue_of(submission: Submission) -> str | None:
     try:
-        return get_checker(submission.assignment.checker_slug).queue
+        return get_checker(submission.assignment.checker_slug).upload_queue
     except UnknownChecker:
         logger.error("submission %s: no checker %r is registered; it stays queued until one is",
                      submission.pk, submission.assignment.checker_slug)
@@ -285,5 +294,6 @@ def _give_up(*, submission: Submission) -> int:
           "Course staff see it marked as a grader error and will regrade it.") % {"count": submission.attempts},
         max_score=max_score,
     )
-    stored = _result_store(submission_id=submission.pk, claimed_at=submission.claimed_at, grade=grade, seconds=0)
+    stored = submission_result_store(submission_id=submission.pk, claimed_at=submission.claimed_at, grade=grade,
+                                     seconds=0)
     return 1 if stored else 0

@@ -69,7 +69,7 @@ def submission_create(*, student: User, assignment: Assignment, upload: Uploaded
         submission = Submission.objects.create(
             assignment=assignment, student=student, filename=filename, blob=blob, status=Status.QUEUED
         )
-        queue = checker.queue
+        queue = checker.upload_queue
         transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk, queue=queue))
     return submission
 
