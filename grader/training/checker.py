@@ -43,10 +43,6 @@ from grader.training.reports import PredictionReport, RunReports, TrainingRunRep
 HARNESS_PATH = Path(__file__).with_name("harness.py")
 PRECHECK_IMAGES = 16
 SEED = 1234
-# What a run needs besides the student's training: a fresh interpreter importing torch, CUDA
-# starting, the data loading, the validation after the last epoch and the weights sent.
-SETUP_SECONDS = 90.0
-PREDICTION_SECONDS = 120.0
 SUBMISSION_FILE = "submission.py"
 
 STOPPED_SENTENCES = {
@@ -92,6 +88,10 @@ class TrainingChecker(Checker):
     run_memory_bytes: ClassVar[int] = 6 * 1024**3
     # Seconds between two copies of the weights sent during training (the last one always goes).
     checkpoint_interval_seconds: ClassVar[float] = 5.0
+    # What the training run needs besides train() (a fresh interpreter importing torch, CUDA
+    # starting, the data, the last validation, the weights sent), and the prediction run's limit.
+    setup_seconds: ClassVar[float] = 90.0
+    prediction_seconds: ClassVar[float] = 120.0
 
     # --- What the portal asks ---------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ class TrainingChecker(Checker):
         return self.training_limits(device).wall_seconds + self._prediction_limits().wall_seconds
 
     def training_limits(self, device: TrainingDevice) -> SandboxLimits:
-        wall = self.budget_for(device) + SETUP_SECONDS
+        wall = self.budget_for(device) + self.setup_seconds
         weights = self.max_weight_bytes
         return SandboxLimits(
             wall_seconds=wall, cpu_seconds=2 * wall, memory_bytes=self.run_memory_bytes, processes=64,
@@ -197,7 +197,7 @@ class TrainingChecker(Checker):
         return _Predicted.from_outcome(outcome, labels=data.test_labels[order]), outcome.output
 
     def _prediction_limits(self) -> SandboxLimits:
-        return SandboxLimits(wall_seconds=PREDICTION_SECONDS, cpu_seconds=2 * PREDICTION_SECONDS,
+        return SandboxLimits(wall_seconds=self.prediction_seconds, cpu_seconds=2 * self.prediction_seconds,
                              memory_bytes=self.run_memory_bytes, processes=64)
 
     # --- Scoring ----------------------------------------------------------------------------------
