@@ -139,7 +139,8 @@ class TrainingChecker(Checker):
         check = CheckOutcome("precheck", passed=False, points=0.0, max_points=0.0, feedback=why)
         return Precheck(passed=False, result=self.result(
             [check, self._accuracy_check(None, data, "Not trained: the pre-check failed.")],
-            message=f"Pre-check failed: {why}" + (f"\n{_last_line(traceback)}" if traceback else ""),
+            message=f"Pre-check failed: {why}" + (f"\n{_last_line(traceback)} (the whole traceback is at the end of "
+                                                  "the output below)" if traceback else ""),
             output=_with_traceback(outcome.output, traceback),
         ))
 
@@ -229,8 +230,8 @@ class TrainingChecker(Checker):
             return (f"{how.rstrip('.')}. Predicting the test images with {which} failed: "
                     f"{_last_line(predicted.traceback or 'no predictions')} (0 points).")
         if how.startswith("Train() returned"):
-            return f"Trained {run.epochs} epochs in {run.training_seconds:.1f} s on {summary.device}; scored {which}."
-        return f"{how.rstrip('.')}. Scored {which} ({run.epochs} epochs completed)."
+            return f"Trained {_epochs(run.epochs)} in {run.training_seconds:.1f} s on {summary.device}; scored {which}."
+        return f"{how.rstrip('.')}. Scored {which} ({_epochs(run.epochs)} completed)."
 
     # --- Plumbing ---------------------------------------------------------------------------------
 
@@ -325,12 +326,16 @@ def _precheck_failure(outcome: SandboxOutcome, found: Mapping[str, Any]) -> tupl
 
 
 def _training_feedback(summary: TrainingSummary, run: TrainingRunReport) -> str:
-    parts = [f"{run.epochs} epochs in {run.training_seconds:.1f} s of training on {summary.device}"]
+    parts = [f"{_epochs(run.epochs)} in {run.training_seconds:.1f} s of training on {summary.device}"]
     if run.parameters is not None:
         parts.append(f"{run.parameters:,} parameters")
     if summary.peak_gpu_bytes:
         parts.append(f"peak GPU memory {summary.peak_gpu_bytes / 1024**2:.0f} MB")
     return "; ".join(parts) + "."
+
+
+def _epochs(count: int) -> str:
+    return f"{count} epoch" + ("" if count == 1 else "s")
 
 
 def _set_name(data: DigitImages) -> str:

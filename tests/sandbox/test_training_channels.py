@@ -66,7 +66,7 @@ def test_data_files_are_shown_read_only_to_a_fresh_run_and_refused_to_a_warm_one
 @pytest.mark.sandbox
 @needs_bwrap_as_root
 def test_a_hidden_path_is_an_empty_read_only_folder_in_a_fresh_run(make_pool):
-    body = f"""
+    body = """
 visible = sys.modules.get("sklearn") is None and __import__("sklearn.datasets").datasets.__file__
 folder = os.path.join(os.path.dirname(visible), "data")
 try:

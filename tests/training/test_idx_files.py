@@ -31,7 +31,8 @@ def test_a_written_idx_file_reads_back_the_same_array_raw_and_gzipped(tmp_path):
     for name, array in (("images", images), ("images.gz", images), ("floats.gz", floats)):
         read = read_idx(write_idx(tmp_path / name, array))
         assert read.dtype == array.dtype and np.array_equal(read, array)
-    assert gzip.open(tmp_path / "images.gz").read(4) == b"\x00\x00\x08\x03"
+    with gzip.open(tmp_path / "images.gz") as handle:
+        assert handle.read(4) == b"\x00\x00\x08\x03"
 
 
 def test_the_header_is_mnists_big_endian_layout(tmp_path):
