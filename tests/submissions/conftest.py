@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import checkers_registered, make_assignment
+from tests.submissions.training import gpu  # noqa: F401 - the fake GPU pool, found by name
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,13 @@ from django.utils import timezone
 from courseportal.submissions.models import Result, Submission, TrainingJob
 from courseportal.submissions.services import submission_regrade
 from courseportal.submissions.services.training import training_sweep
-from courseportal.submissions.services.training_queue import training_dispatch, training_estimates, training_line
+from courseportal.submissions.services.training_queue import (
+    training_dispatch,
+    training_estimates,
+    training_line,
+)
 from tests.conftest import checkers_registered, make_assignment, make_user
-from tests.submissions.training import TRAINING_CHECKER_MODULE, failed_precheck, gpu  # noqa: F401 - a fixture
+from tests.submissions.training import TRAINING_CHECKER_MODULE, failed_precheck
 
 pytestmark = pytest.mark.django_db
 State = TrainingJob.State
