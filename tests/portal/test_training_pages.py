@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from courseportal.submissions.models import TrainingJob
 from tests.conftest import checkers_registered, make_assignment
@@ -112,5 +112,8 @@ def test_a_chinese_student_reads_their_place_in_chinese(gpu, student, other_stud
 
     profile_language_set(user=student, language="zh-hant")
     gpu.upload(other_student, homework)
-    html = status_block(signed_in(student), gpu.upload(student, homework))
+    try:
+        html = status_block(signed_in(student), gpu.upload(student, homework))
+    finally:
+        translation.activate("en")  # the request's language must not reach the next test's services
     assert "等待 GPU：排在第 1 位。" in html and "預計" in html and "訓練中" in html
