@@ -19,6 +19,10 @@ from grader.conf import engine_setting
 from grader.sandbox.slots import current_slot
 
 TRAINING_DEVICES = ("cpu", "cuda")
+# A fresh-process run imports torch after its environment is set, so the sandbox's one-thread-per-
+# library rule must be in the run's own environment: worker slots share the host's cores, and
+# OpenMP threads spinning on a busy machine slow a run down many times over.
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ def training_device(slot: int | None = None) -> TrainingDevice:
         raise ValueError(f"TRAINING_DEVICE={kind!r}; use one of {TRAINING_DEVICES}")
     if kind == "cpu":
         # No GPU is visible at all: torch cannot pick one up by accident.
-        return TrainingDevice(kind="cpu", env={"CUDA_VISIBLE_DEVICES": ""})
+        return TrainingDevice(kind="cpu", env={"CUDA_VISIBLE_DEVICES": "", **ONE_THREAD})
     gpus = [str(gpu).strip() for gpu in engine_setting("TRAINING_GPUS") if str(gpu).strip()]
     jobs_per_gpu = int(engine_setting("TRAINING_JOBS_PER_GPU"))
     if not gpus or jobs_per_gpu < 1:
@@ -56,7 +60,7 @@ def training_device(slot: int | None = None) -> TrainingDevice:
     gpu = gpus[(slot // jobs_per_gpu) % len(gpus)]
     memory = engine_setting("TRAINING_GPU_MEMORY_BYTES")
     return TrainingDevice(
-        kind="cuda", env={"CUDA_VISIBLE_DEVICES": gpu}, gpu=gpu,
+        kind="cuda", env={"CUDA_VISIBLE_DEVICES": gpu, **ONE_THREAD}, gpu=gpu,
         gpu_memory_fraction=None if memory else round(1.0 / jobs_per_gpu, 4),
         gpu_memory_bytes=int(memory) if memory else None,
     )

@@ -1,13 +1,15 @@
 """Checkers registered only for the integration tests (``GRADER_EXTRA_CHECKER_MODULES``).
 
 ``it_add`` runs the student's code through the sandbox, as real checkers do; ``it_slow`` only
-takes its time, so a test can kill the worker while it grades.
+takes its time, so a test can kill the worker while it grades; ``it_train`` is lec2_hw3 with a
+budget of seconds.
 """
 
 from __future__ import annotations
 
 import time
 
+from assignments.lec2_hw3.checker import DigitsCnnChecker
 from grader.checker import Checker
 from grader.results import CheckOutcome, GradeResult
 from grader.sandbox.types import SandboxLimits, SandboxRequest
@@ -61,3 +63,25 @@ class SlowChecker(Checker):
     def check(self, submission, sandbox) -> GradeResult:
         time.sleep(SLOW_RUN_SECONDS)
         return GradeResult.from_checks([CheckOutcome("ran to the end", True, 1.0, 1.0)], max_score=self.points)
+
+
+class QuickTrainingChecker(DigitsCnnChecker):
+    """lec2_hw3 with a budget of seconds and short run limits, so that a claim on a training job
+    (budget + setup + prediction + GRADING_LEASE_MARGIN_S) expires within a minute."""
+
+    slug = "it_train"
+    title = "Integration-test training"
+    starter_files = ()  # lec2_hw3's starter lives in its own folder, not this one
+    cpu_budget_seconds = 8.0
+    setup_seconds = 25.0
+    prediction_seconds = 25.0
+
+
+class RoomyTrainingChecker(DigitsCnnChecker):
+    """lec2_hw3 with a CPU budget a loaded shared test machine cannot run out of: the starter stops
+    by itself after its epochs (seconds on an idle machine)."""
+
+    slug = "it_digits"
+    title = "Integration-test digits"
+    starter_files = ()
+    cpu_budget_seconds = 300.0

@@ -11,7 +11,8 @@ from grader.training.devices import training_slots
 def test_a_cpu_worker_trains_on_the_cpu_and_sees_no_gpu(settings):
     settings.TRAINING_DEVICE = "cpu"
     device = training_device(slot=3)
-    assert (device.kind, dict(device.env), device.label) == ("cpu", {"CUDA_VISIBLE_DEVICES": ""}, "cpu")
+    assert (device.kind, device.env["CUDA_VISIBLE_DEVICES"], device.label) == ("cpu", "", "cpu")
+    assert device.env["OMP_NUM_THREADS"] == "1"  # slots share the cores
     assert training_slots() == 1
 
 
