@@ -97,6 +97,10 @@ class Checker:
         """Seconds of checks before ``check`` (on the upload queue, before a GPU run); None: none."""
         return None
 
+    def grading_seconds(self) -> float:
+        """The longest ``check`` may take in the sandbox: a claim on its grading must outlast it."""
+        return self.limits.wall_seconds
+
     @property
     def upload_queue(self) -> str:
         """The queue an upload of this checker is graded on first (the pre-check, if it has one)."""

@@ -208,3 +208,25 @@ def test_a_regraded_training_submission_is_prechecked_again_and_keeps_its_one_jo
         submission_grade(submission_id=submission.pk)
     job = gpu.job_of(submission)
     assert job.state == State.DISPATCHED and job.summary is None and TrainingJob.objects.count() == 1
+
+
+def test_a_sandbox_that_breaks_on_the_gpu_worker_hands_the_job_back_then_gives_up(gpu, settings, monkeypatch,
+                                                                                  student, homework):
+    from courseportal.submissions.services.training import training_job_run
+    from grader.sandbox.types import SandboxFailure
+
+    def broken(*args, **options):
+        raise SandboxFailure("bwrap could not be started")
+
+    settings.TRAINING_MAX_ATTEMPTS = 2
+    monkeypatch.setattr("courseportal.submissions.services.training.grade_file", broken)
+    submission = gpu.upload(student, homework)
+    job = gpu.job_of(submission)
+    with gpu.capture(execute=True):
+        assert training_job_run(job_id=job.pk) is None
+    job.refresh_from_db()
+    assert (job.state, job.attempts, gpu.sent) == (State.DISPATCHED, 1, [job.pk, job.pk])  # back in line, sent again
+    with gpu.capture(execute=True):
+        training_job_run(job_id=job.pk)
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.FAILED and gpu.job_of(submission).state == State.FINISHED

@@ -50,7 +50,8 @@ def training_job_run(*, job_id: int, worker: str = "") -> Result | None:
     checker = get_checker(submission.assignment.checker_slug)
     device = training_device()
     claimed_at = timezone.now()
-    lease = timedelta(seconds=checker.grading_seconds(device) + settings.GRADING_LEASE_MARGIN_S)
+    # On this worker's device: a claim outlasts the longest the grading may take here.
+    lease = timedelta(seconds=checker.grading_seconds() + settings.GRADING_LEASE_MARGIN_S)
     claimed = TrainingJob.objects.filter(pk=job_id, state=State.DISPATCHED).update(
         state=State.RUNNING, started_at=claimed_at, lease_expires_at=claimed_at + lease,
         attempts=F("attempts") + 1, worker=f"{worker} · {device.label}"[:200], progress=[], progress_at=None)
@@ -70,9 +71,14 @@ def training_job_run(*, job_id: int, worker: str = "") -> Result | None:
                            max_bytes=grading_size_limit(submission=submission, checker=checker, size=len(data)),
                            prechecked=True, on_progress=progress.add)
     except SandboxFailure as failure:
+        if job.attempts + 1 >= settings.TRAINING_MAX_ATTEMPTS:
+            logger.error("training job %s: sandbox failed again, giving up: %s", job_id, failure)
+            job.refresh_from_db()
+            _job_give_up(job=job)
+            return None
         logger.error("training job %s: sandbox failed, back to the line: %s", job_id, failure)
         _job_requeue(job_id=job_id, started_at=claimed_at)
-        transaction.on_commit(training_dispatch)
+        training_dispatch()
         return None
     progress.write()
     return _job_finish(job=job, claimed_at=claimed_at, grade=grade, seconds=time.monotonic() - started)
