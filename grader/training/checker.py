@@ -229,7 +229,7 @@ class TrainingChecker(Checker):
         if predicted.accuracy is None:
             return (f"{how.rstrip('.')}. Predicting the test images with {which} failed: "
                     f"{_last_line(predicted.traceback or 'no predictions')} (0 points).")
-        if how.startswith("Train() returned"):
+        if run.outcome == "finished" and not outcome.limit_exceeded:
             return f"Trained {_epochs(run.epochs)} in {run.training_seconds:.1f} s on {summary.device}; scored {which}."
         return f"{how.rstrip('.')}. Scored {which} ({_epochs(run.epochs)} completed)."
 
@@ -243,7 +243,6 @@ class TrainingChecker(Checker):
 
     def _request(self, **fields: Any) -> bytes:
         return json.dumps({"entry_file": SUBMISSION_FILE, "seed": SEED, **fields}).encode()
-
 
 
 @dataclass(frozen=True)
