@@ -34,7 +34,7 @@ import numpy as np
 from grader.checker import Checker, Precheck
 from grader.conf import engine_setting
 from grader.content import SubmissionFile
-from grader.datasets import DigitImages, training_data
+from grader.datasets import DigitImages, bundled_digits, training_data
 from grader.results import CheckOutcome, GradeResult, ResultFormatError, TrainingSummary
 from grader.sandbox.types import SandboxLimits, SandboxOutcome
 from grader.training.devices import TrainingDevice, training_device
@@ -121,7 +121,8 @@ class TrainingChecker(Checker):
     # --- The pre-check ----------------------------------------------------------------------------
 
     def precheck(self, submission: SubmissionFile, sandbox) -> Precheck:
-        data = self._data()
+        # A few bundled digits are enough to see the code run: CPU workers need no MNIST folder.
+        data = bundled_digits()
         outcome = self.run(
             sandbox, harness=self._harness(), entry="precheck", fresh_process=False,
             files={SUBMISSION_FILE: submission.code().encode("utf-8"),

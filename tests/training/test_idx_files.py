@@ -86,3 +86,14 @@ def test_images_that_are_not_28_by_28_or_labels_that_do_not_match_are_refused(tm
     write_idx(tmp_path / "train-labels-idx1-ubyte", np.full(12, 11, dtype=np.uint8))
     with pytest.raises(DatasetError, match="digits 0 to 9"):
         mnist_from_folder(tmp_path)
+
+
+def test_a_configured_data_folder_missing_files_is_reported_at_start(tmp_path, settings):
+    from grader.checks import training_data_folder_is_complete
+
+    settings.TRAINING_DATA_DIR = str(tmp_path)
+    small_mnist(tmp_path)
+    assert training_data_folder_is_complete(None) == []
+    (tmp_path / "train-labels-idx1-ubyte").unlink()
+    (warning,) = training_data_folder_is_complete(None)
+    assert warning.id == "grader.W003" and "train-labels-idx1-ubyte" in warning.msg
