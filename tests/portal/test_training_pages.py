@@ -117,3 +117,19 @@ def test_a_chinese_student_reads_their_place_in_chinese(gpu, student, other_stud
     finally:
         translation.activate("en")  # the request's language must not reach the next test's services
     assert "等待 GPU：排在第 1 位。" in html and "預計" in html and "訓練中" in html
+
+
+def test_a_regrade_that_fails_its_precheck_does_not_show_the_earlier_runs_results(gpu, student, homework):
+    from courseportal.submissions.services import submission_grade, submission_regrade
+    from tests.submissions.training import failed_precheck
+
+    submission = gpu.upload(student, homework)
+    gpu.run(gpu.job_of(submission).pk)
+    submission.refresh_from_db()
+    with gpu.capture(execute=True):
+        submission_regrade(submission=submission)
+    gpu.precheck = failed_precheck
+    with gpu.capture(execute=True):
+        submission_grade(submission_id=submission.pk)
+    html = status_block(signed_in(student), submission)
+    assert "Pre-check failed" in html and "svg" not in html and "Test accuracy" not in html

@@ -266,7 +266,7 @@ def training_status(*, submission: Submission) -> TrainingStatus | None:
     validate is shown as nothing rather than trusted.
     """
     job = TrainingJob.objects.filter(submission_id=submission.pk).select_related("replaced_by__submission").first()
-    if job is None:
+    if job is None or _from_an_earlier_grading(job, submission):
         return None
     summary = _summary_of(job.summary)
     points = summary.curve if summary is not None else _points_of(job.progress)
@@ -274,6 +274,14 @@ def training_status(*, submission: Submission) -> TrainingStatus | None:
     elapsed = (timezone.now() - job.started_at).total_seconds() if job.state == State.RUNNING and job.started_at \
         else None
     return TrainingStatus(job=job, estimate=estimate, points=points, summary=summary, elapsed_seconds=elapsed)
+
+
+def _from_an_earlier_grading(job: TrainingJob, submission: Submission) -> bool:
+    """A finished job whose submission has been claimed since (a regrade): its run is not this
+    grading's, so its curve and summary must not stand beside the new result."""
+    if job.state != State.FINISHED:
+        return False
+    return submission.claimed_at is None or job.started_at is None or submission.claimed_at > job.started_at
 
 
 def _summary_of(raw) -> TrainingSummary | None:
