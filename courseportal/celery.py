@@ -29,8 +29,9 @@ ALL_QUEUES = (*CHECKER_QUEUES, MAINTENANCE_QUEUE)
 # On Redis, 0 is served first and 9 last (kombu's priority steps; settings.CELERY_BROKER_TRANSPORT_OPTIONS).
 FOREGROUND_PRIORITY = 0
 BACKGROUND_PRIORITY = 9
-# The sweep's task name; courseportal/submissions/tasks.py registers it under this name.
+# The sweeps' task names; courseportal/submissions/tasks.py registers them under these names.
 SWEEP_TASK = "submissions.sweep"
+TRAINING_SWEEP_TASK = "submissions.training_sweep"
 
 app = Celery("courseportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -47,6 +48,11 @@ def schedule_the_sweep(sender: Celery, **kwargs) -> None:
     sender.conf.beat_schedule = {
         "sweep-forgotten-submissions": {
             "task": SWEEP_TASK,
+            "schedule": float(settings.GRADING_SWEEP_INTERVAL_S),
+            "options": {"queue": MAINTENANCE_QUEUE, "expires": 60},
+        },
+        "sweep-training-jobs": {
+            "task": TRAINING_SWEEP_TASK,
             "schedule": float(settings.GRADING_SWEEP_INTERVAL_S),
             "options": {"queue": MAINTENANCE_QUEUE, "expires": 60},
         },

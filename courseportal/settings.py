@@ -250,6 +250,30 @@ if SANDBOX not in {"bwrap", "unsafe-dev"}:
 SANDBOX_BASE_UID = env_int("SANDBOX_BASE_UID", 61000)
 SANDBOX_RECYCLE_AFTER_RUNS = env_int("SANDBOX_RECYCLE_AFTER_RUNS", 200)
 
+# --- Training homework (queue `gpu`; grader/training, submissions/services/training_queue.py) ----
+# MNIST's four IDX files (raw or .gz) in this folder; unset: scikit-learn's bundled digits (demo, CI).
+TRAINING_DATA_DIR = env_str("TRAINING_DATA_DIR", "") or None
+# "cuda" on GPU workers, "cpu" elsewhere: the same path, with the checker's smaller CPU budget.
+TRAINING_DEVICE = env_str("TRAINING_DEVICE", "cpu")
+if TRAINING_DEVICE not in {"cpu", "cuda"}:
+    raise ImproperlyConfigured(f"TRAINING_DEVICE={TRAINING_DEVICE!r}; use cpu or cuda.")
+# The GPUs a worker's training processes are spread over (CUDA_VISIBLE_DEVICES values), how many
+# jobs share one GPU (the worker's concurrency is their product), each job's GPU memory (bytes;
+# unset: an equal share of the GPU).
+TRAINING_GPUS = env_list("TRAINING_GPUS", ["0"])
+TRAINING_JOBS_PER_GPU = env_int("TRAINING_JOBS_PER_GPU", 1)
+TRAINING_GPU_MEMORY_BYTES = env_int("TRAINING_GPU_MEMORY_BYTES", 0) or None
+if TRAINING_JOBS_PER_GPU < 1 or not TRAINING_GPUS:
+    raise ImproperlyConfigured("TRAINING_JOBS_PER_GPU must be at least 1 and TRAINING_GPUS name a GPU.")
+# How many training runs all GPU workers together run at once: the dispatcher never sends more to
+# the `gpu` queue, and the waiting students' estimates count on it. Set it to the sum of the GPU
+# workers' concurrency.
+TRAINING_SLOTS = env_int("TRAINING_SLOTS", len(TRAINING_GPUS) * TRAINING_JOBS_PER_GPU if TRAINING_DEVICE == "cuda" else 1)
+# A training run whose worker died is tried again until it has been started this many times.
+TRAINING_MAX_ATTEMPTS = env_int("TRAINING_MAX_ATTEMPTS", 2)
+# A job handed to the `gpu` queue but not started after this long is handed over again.
+TRAINING_REDISPATCH_AFTER_S = env_int("TRAINING_REDISPATCH_AFTER_S", 120)
+
 # Where checkers cache their torch-computed references, keyed by checker version.
 GRADER_CACHE_DIR = Path(env_str("GRADER_CACHE_DIR", str(VAR_DIR / "cache")))
 

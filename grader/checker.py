@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -22,13 +22,16 @@ from grader.conf import engine_setting
 from grader.content import SubmissionFile, default_max_bytes
 from grader.documents import PdfReading, read_pdf
 from grader.reference_cache import reference_cached
-from grader.results import CheckOutcome, GradeResult
+from grader.results import CheckOutcome, GradeResult, TrainingSummary
 from grader.sandbox.types import SandboxLimits, SandboxOutcome, SandboxRequest
 
 # The queues checkers are graded on: seconds of CPU, or a training run on a GPU worker.
 CHECKS_QUEUE = "checks"
 GPU_QUEUE = "gpu"
 CHECKER_QUEUES = (CHECKS_QUEUE, GPU_QUEUE)
+# Every upload is graded on this queue first: a ``gpu`` checker's pre-check runs there in seconds,
+# and only a file that passes it is handed on to wait for a GPU.
+UPLOAD_QUEUE = CHECKS_QUEUE
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,16 @@ class ManualProblem:
 
 
 class Sandbox(Protocol):
-    def run(self, request: SandboxRequest) -> SandboxOutcome: ...
+    def run(self, request: SandboxRequest, *, on_report: Callable[[bytes], None] | None = None) -> SandboxOutcome: ...
+
+
+@dataclass(frozen=True)
+class Precheck:
+    """What a pre-check came to: when not ``passed``, ``result`` is the file's final result (it never
+    waits for a GPU); when passed, ``result`` holds what was found (checks worth 0 points)."""
+
+    passed: bool
+    result: GradeResult
 
 
 class Checker:
@@ -59,7 +71,9 @@ class Checker:
       ``limits`` (a ``gpu`` checker's runs get a fresh process without asking);
     - ``self.read_pdf(submission, sandbox)``: a PDF's page count and text, read in the sandbox
       (never parse an uploaded document in ``check`` itself: a crafted one costs minutes);
-    - ``self.result(checks, message=...)``: the graded result, scored as the sum of its checks.
+    - ``self.result(checks, message=...)``: the graded result, scored as the sum of its checks;
+    - ``precheck`` (optional): seconds of CPU before a long run; a training checker
+      (``grader.training.TrainingChecker``) has one, and only files that pass it wait for a GPU.
     """
 
     slug: ClassVar[str]
@@ -83,6 +97,19 @@ class Checker:
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
         raise NotImplementedError(f"{type(self).__name__} must implement check()")
+
+    def precheck(self, submission: SubmissionFile, sandbox: Sandbox) -> Precheck | None:
+        """Seconds of checks before ``check`` (on the upload queue, before a GPU run); None: none."""
+        return None
+
+    def grading_seconds(self) -> float:
+        """The longest ``check`` may take in the sandbox: a claim on its grading must outlast it."""
+        return self.limits.wall_seconds
+
+    @property
+    def upload_queue(self) -> str:
+        """The queue an upload of this checker is graded on first (the pre-check, if it has one)."""
+        return UPLOAD_QUEUE
 
     # --- References ------------------------------------------------------------------------------
 
@@ -126,18 +153,29 @@ class Checker:
 
     def run(
         self, sandbox: Sandbox, *, harness: str, entry: str, files: Mapping[str, bytes] | None = None,
-        limits: SandboxLimits | None = None, env: Mapping[str, str] | None = None,
+        limits: SandboxLimits | None = None, env: Mapping[str, str] | None = None, fresh_process: bool | None = None,
+        data_files: Mapping[str, bytes] | None = None, hidden_paths: Sequence[str] = (),
+        on_report: Callable[[bytes], None] | None = None,
     ) -> SandboxOutcome:
         """Run the trusted ``harness`` source in the sandbox: ``entry(scratch_dir)`` is called after
-        ``files`` are written to the scratch folder; what it returns comes back as ``outcome.data``."""
-        return sandbox.run(SandboxRequest(
-            harness=harness, entry=entry, files=dict(files or {}), limits=limits or self.limits,
-            fresh_process=self.queue == GPU_QUEUE, env=dict(env or {}),
-        ))
+        ``files`` are written to the scratch folder; what it returns comes back as ``outcome.data``.
 
-    def result(self, checks: Iterable[CheckOutcome], *, message: str = "", output: str = "") -> GradeResult:
+        A ``gpu`` checker's runs get a fresh process unless ``fresh_process=False`` (its pre-check);
+        ``data_files``, ``hidden_paths`` and ``on_report`` are as in ``SandboxRequest`` and
+        ``sandbox.run``.
+        """
+        request = SandboxRequest(
+            harness=harness, entry=entry, files=dict(files or {}), limits=limits or self.limits,
+            fresh_process=self.queue == GPU_QUEUE if fresh_process is None else fresh_process, env=dict(env or {}),
+            data_files=dict(data_files or {}), hidden_paths=tuple(hidden_paths),
+        )
+        return sandbox.run(request) if on_report is None else sandbox.run(request, on_report=on_report)
+
+    def result(self, checks: Iterable[CheckOutcome], *, message: str = "", output: str = "",
+               training: TrainingSummary | None = None) -> GradeResult:
         """The graded result: the checks, scored as the sum of their points (at most ``points``)."""
-        return GradeResult.from_checks(checks, max_score=self.points, message=message, output=output)
+        return GradeResult.from_checks(checks, max_score=self.points, message=message, output=output,
+                                       training=training)
 
     # --- Metadata --------------------------------------------------------------------------------
 

@@ -47,3 +47,21 @@ def sandbox_isolates_student_code(app_configs, **kwargs):
         Error(f"The sandbox does not work here: {problem}", hint="See docs/sandbox.md.", id="grader.E003")
         for problem in health.problems
     ] + [Warning(f"Sandbox: {note}", id="grader.W002") for note in health.notes]
+
+
+@register(Tags.compatibility)
+def training_data_folder_is_complete(app_configs, **kwargs):
+    """A configured MNIST folder holds its four IDX files (read at the first training run, not here)."""
+    from pathlib import Path
+
+    from grader.datasets import MNIST_FILES
+
+    folder = engine_setting("TRAINING_DATA_DIR")
+    if not folder:
+        return []
+    missing = [stem for stem in MNIST_FILES.values()
+               if not (Path(folder) / stem).is_file() and not (Path(folder) / f"{stem}.gz").is_file()]
+    return [Warning(
+        f"TRAINING_DATA_DIR={folder} lacks {', '.join(missing)} (raw or .gz): training runs here will fail",
+        hint="Point it at MNIST's four IDX files, or unset it to train on the bundled digits.", id="grader.W003",
+    )] if missing else []

@@ -23,6 +23,15 @@ DEFAULTS: dict[str, Any] = {
     "GRADER_EXTRA_CHECKER_MODULES": (),
     # Paths of the project that student code must never see, besides the engine's own.
     "GRADER_PRIVATE_PATHS": (),
+    # Training homework (grader/training): a folder with MNIST's four IDX files (raw or .gz), or
+    # None for scikit-learn's bundled digits; the device training runs on ("cpu" or "cuda"); for
+    # "cuda", the GPUs (CUDA_VISIBLE_DEVICES values) this worker's slots are spread over, how many
+    # jobs share one GPU, and each job's GPU memory (None: an equal share of the GPU).
+    "TRAINING_DATA_DIR": None,
+    "TRAINING_DEVICE": "cpu",
+    "TRAINING_GPUS": ("0",),
+    "TRAINING_JOBS_PER_GPU": 1,
+    "TRAINING_GPU_MEMORY_BYTES": None,
 }
 
 

@@ -6,6 +6,10 @@ Shape (``GradeResult.to_dict``)::
     {"status": "graded" | "rejected" | "error", "score": 23.0, "max_score": 25.0,
      "message": "...", "checks": [{"name", "passed", "points", "max_points", "feedback"}, ...],
      "output": "tail of what the student's code printed"}
+
+plus, for training checkers only, ``"training"``: what the run came to (``TrainingSummary``: data
+set, device, test accuracy and confusion matrix computed by trusted code, epochs, times, why it
+stopped, and the validation curve the run reported, which is display only).
 """
 
 from __future__ import annotations
@@ -57,6 +61,111 @@ class CheckOutcome:
         return outcome
 
 
+# A curve of more points than this is thinned (every other point, the last kept) as it grows.
+MAX_CURVE_POINTS = 400
+CONFUSION_CLASSES = 10
+
+
+@dataclass(frozen=True)
+class TrainingPoint:
+    """One point of a training curve: after ``epoch``, ``seconds`` into the run (the worker's clock),
+    the validation loss and accuracy the run reported (student-controlled: display only)."""
+
+    epoch: int
+    seconds: float
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "seconds": self.seconds, "val_loss": self.val_loss,
+                "val_accuracy": self.val_accuracy}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> TrainingPoint:
+        """Validated: a whole epoch number, finite times and losses, an accuracy in 0..1."""
+        if not isinstance(raw, Mapping):
+            raise ResultFormatError("a training point is not an object")
+        epoch = raw.get("epoch")
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or not 0 <= epoch <= 1_000_000:
+            raise ResultFormatError(f"epoch {epoch!r} is not a whole number of epochs")
+        loss = _optional_finite(raw.get("val_loss"))
+        accuracy = _optional_finite(raw.get("val_accuracy"))
+        if loss is not None and not 0 <= loss < 1e6:
+            raise ResultFormatError(f"validation loss {loss!r} is out of range")
+        if accuracy is not None and not 0 <= accuracy <= 1:
+            raise ResultFormatError(f"validation accuracy {accuracy!r} is not between 0 and 1")
+        seconds = _finite(raw.get("seconds", 0.0))
+        return cls(epoch=epoch, seconds=max(0.0, seconds), val_loss=loss, val_accuracy=accuracy)
+
+
+def curve_thinned(points: Iterable[TrainingPoint], limit: int = MAX_CURVE_POINTS) -> tuple[TrainingPoint, ...]:
+    """At most ``limit`` points: every other one dropped while there are too many, the last kept."""
+    kept = list(points)
+    while len(kept) > limit:
+        kept = kept[:-1][::2] + kept[-1:]
+    return tuple(kept)
+
+
+@dataclass(frozen=True)
+class TrainingSummary:
+    """What a training checker's runs came to, for the result page.
+
+    ``accuracy`` and ``confusion`` (rows: true digit, columns: predicted) are computed by trusted
+    code from the predictions; ``curve`` and the epoch count are what the run reported.
+    """
+
+    dataset: str
+    device: str
+    test_images: int
+    accuracy: float | None
+    confusion: tuple[tuple[int, ...], ...]
+    epochs: int
+    training_seconds: float
+    total_seconds: float
+    stopped: str  # "finished", "budget", "gpu_memory", "crashed", a sandbox limit, or "not_run"
+    curve: tuple[TrainingPoint, ...] = ()
+    peak_gpu_bytes: int | None = None
+
+    @property
+    def per_class_accuracy(self) -> tuple[float | None, ...]:
+        return tuple((row[index] / sum(row)) if sum(row) else None for index, row in enumerate(self.confusion))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset, "device": self.device, "test_images": self.test_images,
+            "accuracy": self.accuracy, "confusion": [list(row) for row in self.confusion],
+            "epochs": self.epochs, "training_seconds": self.training_seconds,
+            "total_seconds": self.total_seconds, "stopped": self.stopped,
+            "curve": [point.to_dict() for point in self.curve], "peak_gpu_bytes": self.peak_gpu_bytes,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> TrainingSummary:
+        if not isinstance(raw, Mapping):
+            raise ResultFormatError("training must be an object")
+        confusion = raw.get("confusion", [])
+        if not isinstance(confusion, list) or len(confusion) not in (0, CONFUSION_CLASSES) or not all(
+                isinstance(row, list) and len(row) == CONFUSION_CLASSES
+                and all(_is_count(cell) for cell in row) for row in confusion):
+            raise ResultFormatError("confusion must be 10 rows of 10 counts")
+        curve = raw.get("curve", [])
+        if not isinstance(curve, list):
+            raise ResultFormatError("curve must be a list")
+        peak = raw.get("peak_gpu_bytes")
+        return cls(
+            dataset=str(raw.get("dataset", "")), device=str(raw.get("device", "")),
+            test_images=int(_finite(raw.get("test_images", 0))),
+            accuracy=_optional_finite(raw.get("accuracy")),
+            confusion=tuple(tuple(row) for row in confusion),
+            epochs=int(_finite(raw.get("epochs", 0))),
+            training_seconds=_finite(raw.get("training_seconds", 0.0)),
+            total_seconds=_finite(raw.get("total_seconds", 0.0)),
+            stopped=str(raw.get("stopped", "")),
+            curve=curve_thinned(TrainingPoint.from_dict(point) for point in curve),
+            peak_gpu_bytes=int(_finite(peak)) if peak is not None else None,
+        )
+
+
 @dataclass(frozen=True)
 class GradeResult:
     status: ResultStatus
@@ -65,16 +174,18 @@ class GradeResult:
     message: str = ""
     checks: tuple[CheckOutcome, ...] = field(default_factory=tuple)
     output: str = ""
+    training: TrainingSummary | None = None
 
     @classmethod
     def from_checks(
-        cls, checks: Iterable[CheckOutcome], *, max_score: float, message: str = "", output: str = ""
+        cls, checks: Iterable[CheckOutcome], *, max_score: float, message: str = "", output: str = "",
+        training: TrainingSummary | None = None,
     ) -> GradeResult:
         """A graded result whose score is the sum of its checks' points."""
         checks = tuple(checks)
         score = round(sum(check.points for check in checks), 4)
         return cls("graded", score=min(score, max_score), max_score=max_score, message=message,
-                   checks=checks, output=output)
+                   checks=checks, output=output, training=training)
 
     @classmethod
     def rejected(cls, message: str, *, max_score: float = 0.0) -> GradeResult:
@@ -85,7 +196,7 @@ class GradeResult:
         return cls("error", score=0.0, max_score=max_score, message=message, output=output)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document = {
             "status": self.status,
             "score": self.score,
             "max_score": self.max_score,
@@ -93,6 +204,9 @@ class GradeResult:
             "checks": [check.to_dict() for check in self.checks],
             "output": self.output,
         }
+        if self.training is not None:
+            document["training"] = self.training.to_dict()
+        return document
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> GradeResult:
@@ -109,6 +223,7 @@ class GradeResult:
             message=str(raw.get("message", "")),
             checks=tuple(CheckOutcome.from_dict(check) for check in checks),
             output=str(raw.get("output", "")),
+            training=TrainingSummary.from_dict(raw["training"]) if raw.get("training") is not None else None,
         )
 
 
@@ -116,6 +231,14 @@ def _finite(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ResultFormatError(f"{value!r} is not a finite number")
     return float(value)
+
+
+def _optional_finite(value: Any) -> float | None:
+    return None if value is None else _finite(value)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31
 
 
 def _strict_bool(value: Any) -> bool:

@@ -23,8 +23,12 @@ class Submission(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
+        # Training homework: passed its pre-check; waits for, or trains on, a GPU (its TrainingJob).
+        TRAINING = "training", _("Training")
         GRADED = "graded", _("Graded")
         FAILED = "failed", _("Grader error")
+        # Training homework: a newer upload of the same student took its place before it reached a GPU.
+        REPLACED = "replaced", _("Replaced")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="submissions")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions")
@@ -64,7 +68,7 @@ class Submission(models.Model):
 
     @property
     def is_pending(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING, self.Status.TRAINING)
 
 
 class Result(models.Model):
@@ -235,3 +239,57 @@ class RegradeItem(models.Model):
         if self.old_score is None or self.new_score is None:
             return None
         return float(self.new_score - self.old_score)
+
+
+class TrainingJob(models.Model):
+    """A training submission's turn on a GPU: from passing its pre-check until its result is stored.
+
+    The GPU line is kept here, not in the broker: the dispatcher (``services/training_queue.py``)
+    sends a job to the ``gpu`` queue only when a GPU slot is free, in round-robin order over
+    students, so the order can be fair and every waiting student can be told their place.
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting for a GPU")
+        DISPATCHED = "dispatched", _("Starting on a GPU")
+        RUNNING = "running", _("Training on a GPU")
+        FINISHED = "finished", _("Finished")
+        REPLACED = "replaced", _("Replaced by a newer upload")
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="training_job")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_jobs")
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="training_jobs")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.WAITING, db_index=True)
+    # The place in line: when the student began waiting (a replacing upload keeps its predecessor's).
+    waiting_since = models.DateTimeField()
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Which worker process and device ran it, for staff ("gpu@host-1 · cuda (GPU 0)").
+    worker = models.CharField(max_length=200, blank=True)
+    replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    precheck_feedback = models.TextField(blank=True)
+    # The live curve (``grader.results.TrainingPoint`` dicts): student-reported, display only.
+    progress = models.JSONField(default=list, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    # Once finished: ``grader.results.TrainingSummary.to_dict()`` (accuracy, confusion matrix, curve).
+    summary = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["waiting_since", "id"]
+        indexes = [models.Index(fields=["state", "waiting_since"], name="training_line")]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "assignment"], condition=models.Q(state__in=["waiting", "dispatched"]),
+                                    name="one_waiting_training_job_per_student_and_assignment"),
+            models.UniqueConstraint(fields=["student"], condition=models.Q(state__in=["dispatched", "running"]),
+                                    name="one_gpu_run_per_student"),
+        ]
+
+    def __str__(self) -> str:
+        return f"training of {self.submission_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (self.State.WAITING, self.State.DISPATCHED, self.State.RUNNING)

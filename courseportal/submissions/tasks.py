@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from courseportal.celery import SWEEP_TASK
+from courseportal.celery import SWEEP_TASK, TRAINING_SWEEP_TASK
 from courseportal.submissions.services import (
     GRADE_TASK,
     regrade_publish,
@@ -18,6 +18,8 @@ from courseportal.submissions.services import (
 )
 from courseportal.submissions.services.notify import RELEASE_NOTIFY_TASK
 from courseportal.submissions.services.regrades import REGRADE_PUBLISH_TASK
+from courseportal.submissions.services.training import training_job_run, training_sweep
+from courseportal.submissions.services.training_queue import TRAIN_TASK
 
 
 @shared_task(name=GRADE_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -38,3 +40,13 @@ def publish_regrade(regrade_id: int) -> None:
 @shared_task(name=RELEASE_NOTIFY_TASK, ignore_result=True)
 def notify_release(assignment_id: int) -> None:
     release_notify(assignment_id=assignment_id)
+
+
+@shared_task(name=TRAIN_TASK, bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def train_submission(self, job_id: int) -> None:
+    training_job_run(job_id=job_id, worker=self.request.hostname or "")
+
+
+@shared_task(name=TRAINING_SWEEP_TASK, ignore_result=True)
+def sweep_training_jobs() -> None:
+    training_sweep()

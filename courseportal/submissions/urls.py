@@ -14,6 +14,7 @@ urlpatterns = [
     path(ASSIGNMENT + "regrade/", views.assignment_regrade_view, name="assignment_regrade"),
     path("regrades/<int:pk>/", views.regrade_progress_view, name="regrade_progress"),
     path("regrades/<int:pk>/status/", views.regrade_progress_status, name="regrade_progress_status"),
+    path("courses/<slug:course_slug>/training-queue/", views.training_queue_view, name="training_queue"),
     path("submissions/<int:pk>/", views.submission_detail, name="detail"),
     path("submissions/<int:pk>/status/", views.submission_status, name="status"),
     path("submissions/<int:pk>/download/", views.submission_download, name="download"),

@@ -1,6 +1,6 @@
 """The trust boundary: turning what came out of a run into a validated ``SandboxOutcome``.
 
-Only two things cross it. The result frame, which trusted harness code writes on a private pipe
+Only two things cross it (three when the caller opens a report channel, below). The result frame, which trusted harness code writes on a private pipe
 and which is accepted only as one JSON line of a fixed schema carrying the run's nonce; and the
 tails of stdout and stderr, which are shown to the student and never parsed. Everything else the
 outcome says (limits hit, how the process ended) comes from the worker's own observations: its
@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from grader.sandbox.runner import MAX_RESULT_NESTING, json_nesting_depth
@@ -94,6 +95,43 @@ class TailBuffer:
             return tail.decode("utf-8", "replace")
         cut = self.total - len(tail)
         return f"[… {cut} earlier bytes not shown …]\n" + tail.decode("utf-8", "replace")
+
+
+class ReportLines:
+    """The report channel: lines a run sends while it runs (training progress, say), handed one by one
+    to ``on_line`` as bytes without their newline.
+
+    Everything on it is student-controlled (student code shares the process that writes it): the
+    receiver validates each line and may use it for display only, never for a score. Bounded
+    here: a line longer than ``max_line_bytes`` is dropped whole, and nothing is delivered once
+    ``max_total_bytes`` have arrived. A last line without its newline is incomplete and dropped.
+    """
+
+    def __init__(self, on_line: Callable[[bytes], None], *, max_line_bytes: int, max_total_bytes: int) -> None:
+        self.on_line = on_line
+        self.max_line_bytes = max_line_bytes
+        self.max_total_bytes = max_total_bytes
+        self.total = 0
+        self.dropped_lines = 0
+        self._line = bytearray()
+        self._skipping = False
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        if self.total > self.max_total_bytes:
+            return
+        while chunk:
+            end = chunk.find(b"\n")
+            piece, chunk = (chunk, b"") if end < 0 else (chunk[:end], chunk[end + 1:])
+            if not self._skipping:
+                self._line += piece
+                if len(self._line) > self.max_line_bytes:
+                    self._skipping, self._line = True, bytearray()
+                    self.dropped_lines += 1
+            if end >= 0:
+                if not self._skipping:
+                    self.on_line(bytes(self._line))
+                self._skipping, self._line = False, bytearray()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ BWRAP = "/usr/bin/bwrap"
 RUNNER_SOURCE = Path(__file__).with_name("runner.py")
 RUNNER_IN_SANDBOX = "/opt/courseportal/runner.py"
 ENVIRONMENT_IN_SANDBOX = Path("/opt/courseportal/env")
+# Where a fresh-process run finds ``SandboxRequest.data_files``, and the variable that says so.
+DATA_DIR_IN_SANDBOX = "/opt/courseportal/data"
+DATA_DIR_VARIABLE = "SANDBOX_DATA_DIR"
 # Each sandbox's /tmp and /dev/shm are private tmpfs mounts; their pages are also charged to the
 # run's memory cgroup, so these are ceilings on top of the memory limit, not instead of it.
 SCRATCH_TMPFS_BYTES = 1024**3
@@ -54,6 +57,12 @@ class SandboxSpec:
     devices: tuple[str, ...] = field(default_factory=tuple)
     # Extra host paths shown read-only at the same place (data sets for training runs).
     read_only_paths: tuple[str, ...] = field(default_factory=tuple)
+    # (name, content) copied in read-only under DATA_DIR_IN_SANDBOX: no host path is involved, so
+    # nothing but these bytes (never a folder's other files) can be seen, whatever the folder's mode.
+    data_files: tuple[tuple[str, bytes], ...] = field(default_factory=tuple)
+    # Host paths inside what the sandbox shows (the Python environment, /usr) covered by an empty
+    # read-only folder.
+    hidden_paths: tuple[str, ...] = field(default_factory=tuple)
 
 
 def python_in_sandbox() -> str:
@@ -84,6 +93,16 @@ def python_environment_roots() -> list[Path]:
     if base != Path(sys.prefix) and not base.is_relative_to("/usr"):
         roots.append(base)
     return [root for root in roots if not root.is_relative_to("/usr")]
+
+
+def path_in_sandbox(host_path: str | os.PathLike) -> str | None:
+    """Where the sandbox shows ``host_path`` (the environment sits elsewhere inside), or None if it
+    does not show it at all."""
+    path = Path(host_path)
+    for host, inside in python_environment_mounts():
+        if path.is_relative_to(host):
+            return str(Path(inside) / path.relative_to(host))
+    return str(path) if path.is_relative_to("/usr") else None
 
 
 def gpu_devices() -> tuple[str, ...]:
@@ -199,6 +218,18 @@ def _arguments(spec: SandboxSpec, *, control_fd: int, opened: list[int]) -> list
         arguments += ["--ro-bind", str(host), str(inside)]
     for path in spec.read_only_paths:
         arguments += ["--ro-bind", str(path), str(path)]
+    for host in spec.hidden_paths:
+        hidden = path_in_sandbox(host)
+        if hidden is None:
+            continue  # not shown anyway
+        if Path(host).is_dir():
+            arguments += ["--tmpfs", hidden, "--remount-ro", hidden]
+        else:
+            arguments += ["--ro-bind", "/dev/null", hidden]
+    for name, content in spec.data_files:
+        if not name or "/" in name or name.startswith("."):
+            raise ValueError(f"data file name {name!r} must be a plain name")
+        arguments += data_file(content, f"{DATA_DIR_IN_SANDBOX}/{name}")
     arguments += data_file(RUNNER_SOURCE.read_bytes(), RUNNER_IN_SANDBOX)
     arguments += ["--remount-ro", "/", "--chdir", "/tmp"]
     arguments += ["--add-seccomp-fd", readable_fd(seccomp.keyring_filter())]

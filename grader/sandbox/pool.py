@@ -5,7 +5,8 @@ Importing torch costs seconds; forking a process that already has costs millisec
 the child joins the run's cgroups, applies rlimits, reads the request and runs it. The zygote is
 replaced after ``SANDBOX_RECYCLE_AFTER_RUNS`` runs, after any run that hit a limit, and whenever
 it looks unwell. ``fresh_process`` runs (training, GPU) get a sandbox of their own that imports
-nothing before the fork, so CUDA is never initialised in a process that forks.
+nothing before the fork, so CUDA is never initialised in a process that forks; only they may show
+data files read-only or hide host paths (both are fixed when a sandbox starts).
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import secrets
 import selectors
 import socket
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from grader.content import human_size
 from grader.sandbox import bwrap, cgroups, seccomp
-from grader.sandbox.boundary import MAX_RESULT_BYTES, RunObservations, TailBuffer, decide_outcome
-from grader.sandbox.runner import FD_ROLES, receive_frame, send_frame
+from grader.sandbox.boundary import MAX_RESULT_BYTES, ReportLines, RunObservations, TailBuffer, decide_outcome
+from grader.sandbox.runner import FD_ROLES, REPORT_ROLE, receive_frame, send_frame
 from grader.sandbox.slots import UidClaim
 from grader.sandbox.types import LimitName, SandboxFailure, SandboxLimits, SandboxOutcome, SandboxRequest
 
@@ -103,7 +105,8 @@ class Zygote:
         self._control.close()
         self._sandbox.kill()
 
-    def execute(self, request: SandboxRequest, *, controllers: frozenset[str]) -> RunRecord:
+    def execute(self, request: SandboxRequest, *, controllers: frozenset[str],
+                on_report: Callable[[bytes], None] | None = None) -> RunRecord:
         self.wait_ready()
         self.runs += 1
         limits = request.limits
@@ -112,7 +115,7 @@ class Zygote:
             name=run_id, controllers=controllers, memory_bytes=limits.memory_bytes, processes=limits.processes,
         ) if controllers else None
         try:
-            record = self._execute(request, run_cgroups, run_id=run_id)
+            record = self._execute(request, run_cgroups, on_report, run_id=run_id)
         finally:
             left_nothing_behind = run_cgroups.remove() if run_cgroups is not None else True
         if not left_nothing_behind and record.sandbox_is_reusable:
@@ -126,10 +129,11 @@ class Zygote:
             )
         return record
 
-    def _execute(self, request: SandboxRequest, run_cgroups: cgroups.RunCgroups | None, *, run_id: str) -> RunRecord:
+    def _execute(self, request: SandboxRequest, run_cgroups: cgroups.RunCgroups | None,
+                 on_report: Callable[[bytes], None] | None, *, run_id: str) -> RunRecord:
         limits = request.limits
         nonce = secrets.token_hex(16)
-        run = _RunPipes.open(run_cgroups)
+        run = _RunPipes.open(run_cgroups, report=on_report is not None)
         control_message = {"fds": run.roles, "limits": _child_limits(limits, memory_cgroup=bool(
             run_cgroups and "memory" in run_cgroups.paths))}
         started = time.monotonic()
@@ -140,7 +144,7 @@ class Zygote:
             raise SandboxFailure(f"the sandbox zygote is gone: {error}") from error
         run.close_child_ends()
         watch = _RunWatch(self._control, run, payload=_payload(request, nonce), limits=limits,
-                          run_cgroups=run_cgroups, deadline=started + limits.wall_seconds)
+                          run_cgroups=run_cgroups, deadline=started + limits.wall_seconds, on_report=on_report)
         watch.wait()
         if watch.limit is not None or watch.finished is None or not watch.streams_closed:
             watch.forget_control()
@@ -206,11 +210,11 @@ class _RunPipes:
         self.child_ends = child_ends
 
     @classmethod
-    def open(cls, run_cgroups: cgroups.RunCgroups | None) -> _RunPipes:
+    def open(cls, run_cgroups: cgroups.RunCgroups | None, *, report: bool = False) -> _RunPipes:
         worker_ends, child_ends = {}, {}
         request_read, request_write = os.pipe()
         worker_ends["request"], child_ends["request"] = request_write, request_read
-        for role in FD_ROLES[1:]:
+        for role in FD_ROLES[1:] + ((REPORT_ROLE,) if report else ()):
             read_end, write_end = os.pipe()
             worker_ends[role], child_ends[role] = read_end, write_end
         if run_cgroups is not None:
@@ -242,7 +246,8 @@ class _RunWatch:
     """Feeds the request in, collects output and the result, and enforces the worker-side limits."""
 
     def __init__(self, control: socket.socket, pipes: _RunPipes, *, payload: bytes, limits: SandboxLimits,
-                 run_cgroups: cgroups.RunCgroups | None, deadline: float) -> None:
+                 run_cgroups: cgroups.RunCgroups | None, deadline: float,
+                 on_report: Callable[[bytes], None] | None = None) -> None:
         self.control = control
         self.limits = limits
         self.run_cgroups = run_cgroups
@@ -260,6 +265,10 @@ class _RunWatch:
             pipes.worker_ends["stderr"]: self.stderr.add,
             pipes.worker_ends["result"]: self._add_result,
         }
+        if on_report is not None:
+            reports = ReportLines(on_report, max_line_bytes=limits.report_line_bytes,
+                                  max_total_bytes=limits.report_bytes)
+            self._streams[pipes.worker_ends[REPORT_ROLE]] = reports.add
         for fd in self._streams:
             os.set_blocking(fd, False)
             self._selector.register(fd, selectors.EVENT_READ)
@@ -396,13 +405,16 @@ class WarmPoolSandbox:
             assert self._zygote is not None
             self._zygote.wait_ready()
 
-    def run(self, request: SandboxRequest) -> SandboxOutcome:
+    def run(self, request: SandboxRequest, *, on_report: Callable[[bytes], None] | None = None) -> SandboxOutcome:
+        """Run ``request``; ``on_report`` (if given) gets each line the run writes on its report channel."""
         if request.fresh_process:
-            return self._run_fresh(request)
+            return self._run_fresh(request, on_report)
+        if request.data_files or request.hidden_paths:
+            raise ValueError("data_files and hidden_paths need a fresh_process run: a warm zygote's view is fixed")
         self.prestart()
         assert self._zygote is not None
         try:
-            record = self._zygote.execute(request, controllers=self.controllers)
+            record = self._zygote.execute(request, controllers=self.controllers, on_report=on_report)
         except SandboxFailure:
             self._discard_zygote()
             raise
@@ -415,11 +427,14 @@ class WarmPoolSandbox:
             self._discard_zygote()
             self.uid_claim.release()
 
-    def _run_fresh(self, request: SandboxRequest) -> SandboxOutcome:
-        spec = bwrap.SandboxSpec(uid=self.uid, devices=bwrap.gpu_devices())
+    def _run_fresh(self, request: SandboxRequest, on_report: Callable[[bytes], None] | None) -> SandboxOutcome:
+        spec = bwrap.SandboxSpec(uid=self.uid, devices=bwrap.gpu_devices(),
+                                 data_files=tuple(request.data_files.items()), hidden_paths=request.hidden_paths)
+        if request.data_files:
+            request = replace(request, env={**request.env, bwrap.DATA_DIR_VARIABLE: bwrap.DATA_DIR_IN_SANDBOX})
         zygote = Zygote(spec)
         try:
-            return zygote.execute(request, controllers=self.controllers).outcome
+            return zygote.execute(request, controllers=self.controllers, on_report=on_report).outcome
         finally:
             zygote.stop()
 

@@ -22,6 +22,10 @@ A request payload is JSON: ``harness`` (trusted source), ``entry`` (function nam
 ``{"nonce": ..., "data": ...}`` or ``{"nonce": ..., "error": "..."}``, written after the harness
 returns. Student code shares this process, so the trusted side accepts the frame only if it is the
 only thing on that pipe and carries the nonce; stdout and stderr are captured and never parsed.
+
+When the trusted side opens a report channel (a ``report`` descriptor beside the others), the run
+finds its number in ``$SANDBOX_REPORT_FD`` and may write lines there while it runs (training
+progress); the worker reads them as they come, bounded and for display only.
 """
 
 from __future__ import annotations
@@ -82,6 +86,9 @@ IPC_RMID = 0
 SYSV_IPC_FILES = {"shm": ("SysV shared memory segment", 3), "msg": ("SysV message queue", 3),
                   "sem": ("SysV semaphore set", None)}
 MQUEUE_DIR = "/dev/mqueue"  # bwrap --mqueue: the POSIX message queues of this IPC namespace
+# Optional, after FD_ROLES: the report channel, named to the run in this environment variable.
+REPORT_ROLE = "report"
+REPORT_FD_VARIABLE = "SANDBOX_REPORT_FD"
 
 
 # --- Framing shared with the trusted side (grader.sandbox.pool imports these) ---------------------
@@ -270,7 +277,8 @@ def _become_run(control: socket.socket, message: dict, fds: list[int]) -> None:
         _set_dumpable(True)
         _apply_limits(message["limits"])
         request = _read_request(roles["request"])
-        _enter_scratch(request.get("env", {}))
+        channels = {REPORT_FD_VARIABLE: str(roles[REPORT_ROLE])} if REPORT_ROLE in roles else {}
+        _enter_scratch({**request.get("env", {}), **channels})
     except BaseException:  # noqa: BLE001 - nothing of the student's has run yet
         os.write(2, ("sandbox setup failed:\n" + traceback.format_exc()).encode())
         os._exit(SETUP_FAILED_EXIT_CODE)

@@ -95,6 +95,13 @@ def uid_is_claimed(uid: int, *, claims_dir: Path = CLAIMS_DIR) -> bool:
     return False
 
 
+def worker_slot() -> int:
+    """This process's slot in its worker: the Celery prefork child index (0, 1, ...), or 0 outside
+    a worker (``manage.py grade``, a test). Training runs pick their GPU by it."""
+    index = _prefork_child_index()
+    return index if index is not None else 0
+
+
 def preferred_offset() -> int:
     index = _prefork_child_index()
     return index % WORKER_SLOTS if index is not None else WORKER_SLOTS

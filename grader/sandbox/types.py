@@ -22,6 +22,10 @@ class SandboxLimits:
     file_size_bytes: int = 64 * 1024**2
     output_bytes: int = 64 * 1024  # kept of each stream (the tail); more is cut, the run goes on
     max_output_bytes: int = 16 * 1024**2  # printed in all; more ends the run
+    # The report channel (``run(..., on_report=)``): longer lines are dropped, and nothing more is
+    # delivered once this much has come through. The run goes on either way.
+    report_line_bytes: int = 64 * 1024
+    report_bytes: int = 256 * 1024**2
 
     def describe(self, limit: LimitName) -> str:
         """The sentence a student reads when their run hit ``limit``."""
@@ -56,6 +60,11 @@ class SandboxRequest:
     fresh_process: bool = False
     # Extra environment for the run (e.g. CUDA_VISIBLE_DEVICES); the worker's own is never passed.
     env: Mapping[str, str] = field(default_factory=dict)
+    # Fresh-process runs only: files (name -> bytes) shown read-only in the folder named by the
+    # run's $SANDBOX_DATA_DIR, for data too large for ``files`` (a training set), and host paths
+    # hidden behind an empty read-only folder (a library's bundled copy of a data set's labels).
+    data_files: Mapping[str, bytes] = field(default_factory=dict)
+    hidden_paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 
 ``it_add`` runs the student's code through the sandbox, as real checkers do; ``it_slow`` only
 takes its time, so a test can kill the worker while it grades; ``it_stall`` never finishes on a
-poisoned file, as trusted code did on the crafted uploads of the outside review.
+poisoned file, as trusted code did on the crafted uploads of the outside review; ``it_train`` is
+lec2_hw3 with a budget of seconds.
 """
 
 from __future__ import annotations
 
 import time
 
+from assignments.lec2_hw3.checker import DigitsCnnChecker
 from grader.checker import Checker
 from grader.results import CheckOutcome, GradeResult
 from grader.sandbox.types import SandboxLimits, SandboxRequest
@@ -117,3 +119,25 @@ class FixableChecker(Checker):
         return GradeResult.from_checks([CheckOutcome("answer", right, 2.0 if right else 0.0, 2.0,
                                                      "" if right else f"expected {expected}")],
                                        max_score=self.points)
+
+
+class QuickTrainingChecker(DigitsCnnChecker):
+    """lec2_hw3 with a budget of seconds and short run limits, so that a claim on a training job
+    (budget + setup + prediction + GRADING_TIME_MARGIN_S) expires within a minute."""
+
+    slug = "it_train"
+    title = "Integration-test training"
+    starter_files = ()  # lec2_hw3's starter lives in its own folder, not this one
+    cpu_budget_seconds = 8.0
+    setup_seconds = 25.0
+    prediction_seconds = 25.0
+
+
+class RoomyTrainingChecker(DigitsCnnChecker):
+    """lec2_hw3 with a CPU budget a loaded shared test machine cannot run out of: the starter stops
+    by itself after its epochs (seconds on an idle machine)."""
+
+    slug = "it_digits"
+    title = "Integration-test digits"
+    starter_files = ()
+    cpu_budget_seconds = 300.0

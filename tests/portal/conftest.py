@@ -13,6 +13,7 @@ from django.test import Client
 from courseportal.submissions.models import Submission
 from courseportal.submissions.services import submission_create, submission_grade
 from tests.conftest import checkers_registered, make_assignment
+from tests.submissions.training import gpu  # noqa: F401 - the fake GPU pool, found by name
 
 GOOD_ANSWER = b"answer = 42\n"
 

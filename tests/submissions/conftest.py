@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from grader.sandbox.unsafe import UnsafeSubprocessSandbox
 from tests.conftest import checkers_registered, make_assignment
+from tests.submissions.training import gpu  # noqa: F401 - the fake GPU pool, found by name
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ browsers do, not share its process or shortcuts. Run as::
 
     python -m courseportal.operations.benchmark.load_generator < plan.json > outcome.json
 
-The plan names the server, the students and a scenario (``idle``, ``burst``, ``flood``); the
-outcome has one record per upload. Students sign in (login form, CSRF token) and open the
+The plan names the server, the students and a scenario (``idle``, ``burst``, ``flood``, and for
+training homework ``training_idle`` and ``training_burst``); the outcome has one record per upload. Students sign in (login form, CSRF token) and open the
 assignment page before the scenario's clock starts, as they would with the page open before a
 deadline; signing in is deliberately slow (password hashing) and is not what is measured.
 """
@@ -54,6 +54,9 @@ class UploadRecord:
     submission_id: int | None = None
     upload_s: float | None = None  # the POST alone
     visible_s: float | None = None  # from the POST's start until the result page showed the result
+    # Training homework: until the page first said what became of the file (its pre-check passed and
+    # it waits for a GPU, or it was refused or graded).
+    feedback_s: float | None = None
     result: str | None = None  # graded | rejected | error, as the page shows it
     score: str | None = None
     error: str = ""
@@ -128,7 +131,7 @@ class Student:
             record.error = f"upload answered {status}: {page[:300].decode('utf-8', 'replace')}"
 
     def wait_for_result(self, *, record: UploadRecord, posted_at: float, clock, interval_s: float,
-                        give_up_at: float, page: str) -> None:
+                        give_up_at: float, page: str, feedback_marker: str = "") -> None:
         """Poll the result page (or its status block) until it shows a result, or ``give_up_at``."""
         path = f"/submissions/{record.submission_id}/" + ("status/" if page == "status" else "")
         while clock() < give_up_at:
@@ -142,7 +145,10 @@ class Student:
                 record.error = f"the result page answered {status}"
                 record.outcome = "error"
                 return
-            if b'data-pending="false"' in body:
+            finished = b'data-pending="false"' in body
+            if record.feedback_s is None and (finished or (feedback_marker and feedback_marker.encode() in body)):
+                record.feedback_s = clock() - posted_at
+            if finished:
                 record.visible_s = clock() - posted_at
                 record.result = _shown_result(body)
                 score = SCORE.search(body.decode("utf-8", "replace"))
@@ -183,7 +189,7 @@ class Plan:
     base_url: str
     course: str
     assignment: str
-    scenario: str  # idle | burst | flood
+    scenario: str  # idle | burst | flood | training_idle | training_burst
     students: list[dict[str, str]]  # username, password
     file_text: str
     seconds: float = 60.0  # burst: the window uploads are spread over
@@ -191,6 +197,8 @@ class Plan:
     poll_interval_s: float = PAGE_POLL_INTERVAL_S
     flood_interval_s: float = 0.5  # flood: the flooding student uploads this often
     flood_min_seconds: float = 4.0  # flood: at least this long, so it runs into the rate limit
+    idle_poll_interval_s: float = 0.02  # idle: how often the result page is asked
+    feedback_marker: str = ""  # training: page text that says the pre-check passed (the first feedback)
     seed: int = 2024
     # burst: these students upload ``poison_file_text`` instead of ``file_text``
     poisoners: list[str] = field(default_factory=list)
@@ -214,7 +222,8 @@ def run_plan(plan: Plan) -> dict:
     with ThreadPoolExecutor(SIGN_IN_CONCURRENCY) as pool:
         list(pool.map(lambda student: student.sign_in(assignment_path=plan.assignment_path), students))
     signed_in_s = time.monotonic() - sign_in_started
-    scenario = {"idle": _idle, "burst": _burst, "flood": _flood}[plan.scenario]
+    scenario = {"idle": _idle, "burst": _burst, "flood": _flood, "training_idle": _idle,
+                "training_burst": _burst}[plan.scenario]
     records = scenario(plan, students)
     return {"scenario": plan.scenario, "sign_in_s": signed_in_s, "records": [asdict(r) for r in records]}
 
@@ -226,7 +235,8 @@ def _upload_and_wait(plan: Plan, student: Student, *, clock, interval_s: float, 
                    content=plan.file_of(student.username), record=record, clock=clock)
     if record.outcome == "accepted":
         student.wait_for_result(record=record, posted_at=record.started_s, clock=clock, interval_s=interval_s,
-                                give_up_at=record.started_s + plan.result_timeout_s, page=page)
+                                give_up_at=record.started_s + plan.result_timeout_s, page=page,
+                                feedback_marker=plan.feedback_marker)
     return record
 
 
@@ -234,7 +244,8 @@ def _idle(plan: Plan, students: list[Student]) -> list[UploadRecord]:
     """One student at a time, each waiting for their result: nothing else runs. Polls the result
     page itself, often, so the figure is the system's, not the poller's interval."""
     clock = _clock()
-    return [_upload_and_wait(plan, student, clock=clock, interval_s=0.02, page="detail") for student in students]
+    return [_upload_and_wait(plan, student, clock=clock, interval_s=plan.idle_poll_interval_s, page="detail")
+            for student in students]
 
 
 def upload_moments(*, count: int, seconds: float, seed: int) -> list[float]:

@@ -26,6 +26,7 @@ from courseportal.submissions.models import Blob, Result, Submission
 from courseportal.submissions.services.scores import counted_score
 
 HW1 = "lec2_hw1"
+TRAINING = "lec2_hw3"
 BATCH = 2000
 # What ``--poison`` mixes into the burst: the outside review's poisoned lec2_hw1 upload, a correct
 # file with, under one layer's label, 96 KB of "(1) 1x1" lines, on which the answer reader was
@@ -48,13 +49,14 @@ class UploadingClass:
 
 
 def uploading_class_create(*, groups: dict[str, int], slug: str = "benchmark") -> UploadingClass:
-    """A course with an open lec2_hw1 and, per scenario, that many students (accounts ``<scenario>NNNN``)."""
+    """A course with an open lec2_hw1 and lec2_hw3 and, per scenario, that many students (accounts
+    ``<scenario>NNNN``)."""
     now = timezone.now()
     course = course_create(slug=slug, title="Benchmark class")
-    assignment = Assignment.objects.create(
-        course=course, slug=HW1, checker_slug=HW1, title="lec2_hw1", opens_at=now - timedelta(days=1),
+    assignment, _ = (Assignment.objects.create(
+        course=course, slug=checker, checker_slug=checker, title=checker, opens_at=now - timedelta(days=1),
         due_at=now + timedelta(days=1),
-    )
+    ) for checker in (HW1, TRAINING))
     password = secrets.token_urlsafe(12)
     accounts = {scenario: [f"{scenario}{number:04d}" for number in range(count)] for scenario, count in groups.items()}
     _students_create(course=course, accounts=[a for group in accounts.values() for a in group], password=password)

@@ -8,6 +8,11 @@
    uploads, the deadline burst, (with ``poison``) the burst again with poisoned uploads mixed in,
    and (with ``flood``) one student flooding while others upload.
 4. The database is audited for uploads left without a result; everything is stopped and removed.
+
+With ``training``: before the stack starts, lec2_hw3's pre-check and one whole grading of its
+starter (the student's training time and what grading adds); once it runs, one training upload on
+an idle system and a burst of ``training_students`` uploading within ``training_window_s``, each
+timed to its first feedback (the pre-check's verdict on the page) and to its result.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from django.conf import settings
 
 from courseportal.operations.benchmark.figures import median, percentile, rounded
 from courseportal.operations.benchmark.stack import SANDBOX_UID_SHIFT, BenchmarkStack
+
+# In the result page's status block once a training file passed its pre-check (its badge).
+TRAINING_FEEDBACK_MARKER = "status-training"
 
 # The first idle uploads wake the worker's slots (their sandboxes may still be importing torch);
 # they are not counted.
@@ -47,6 +55,13 @@ class BenchmarkOptions:
     result_timeout_s: float = 600.0
     database_url: str | None = None
     keep: bool = False
+    training: bool = False
+    training_students: int = 50
+    training_window_s: float = 60.0
+    # The burst's file: the starter trained for this many epochs (0: as given), so that a burst of
+    # many students fits in a CPU-only run; the idle figures use the starter as given.
+    training_epochs: int = 2
+    training_result_timeout_s: float = 3600.0
 
 
 def benchmark_run(options: BenchmarkOptions, *, say: Callable[[str], None] = print) -> dict:
@@ -67,9 +82,14 @@ def benchmark_run(options: BenchmarkOptions, *, say: Callable[[str], None] = pri
             "idle": options.idle_uploads + IDLE_WARM_UP_UPLOADS, "burst": options.students,
             "poisoned_burst": options.students if options.poison else 0, "poisoner": options.poison,
             "flood": (options.flood_others + 1) if options.flood else 0,
-        }})
+            "tidle": 1 if options.training else 0,
+            "tburst": options.training_students if options.training else 0,
+        }, "training_epochs": options.training_epochs})
         say("measuring the sandbox and grading one lec2_hw1 file against plain python")
         figures.update(stack.run_task("grading-cost", {"runs": options.runs}))
+        if options.training:
+            say("measuring lec2_hw3: its pre-check, and one whole grading of its starter")
+            figures.update(stack.run_task("training-cost", {"runs": options.runs}))
         say(f"measuring the gradebook ({options.gradebook_students} students x {options.gradebook_assignments} "
             f"assignments x {options.gradebook_submissions} submissions, and half as many students)")
         figures.update(stack.run_task("gradebook", {
@@ -85,6 +105,9 @@ def benchmark_run(options: BenchmarkOptions, *, say: Callable[[str], None] = pri
             figures.update(_poisoned_burst(stack, population, options, figures, say))
         if options.flood:
             figures.update(_flood(stack, population, options, figures["upload_to_result_p50_s"], say))
+        if options.training:
+            figures.update(_training_idle(stack, population, options, say))
+            figures.update(_training_burst(stack, population, options, say))
     finally:
         stack.stop()
         if options.keep:
@@ -196,6 +219,56 @@ def _flood(stack: BenchmarkStack, population: dict, options: BenchmarkOptions, i
         "flood_slowdown": rounded(p50 / idle_p50_s if idle_p50_s else float("nan"), 2),
         "flood_errors": (sum(1 for record in others if record["visible_s"] is None)
                          + sum(1 for record in flooder if record["outcome"] == "error")),
+    }
+
+
+def _training_plan(population: dict, options: BenchmarkOptions, scenario: str, accounts: list[str],
+                   file_text: str) -> dict:
+    return {**_plan(population, options, scenario, accounts), "assignment": population["training_assignment"],
+            "file_text": file_text, "seconds": options.training_window_s,
+            "result_timeout_s": options.training_result_timeout_s, "idle_poll_interval_s": 0.25,
+            "feedback_marker": TRAINING_FEEDBACK_MARKER}
+
+
+def _training_idle(stack: BenchmarkStack, population: dict, options: BenchmarkOptions, say) -> dict:
+    say("training, idle: one lec2_hw3 upload (the starter as given) through HTTP")
+    accounts = population["groups"]["tidle"]
+    record = _load(stack, _training_plan(population, options, "training_idle", accounts,
+                                         population["training_starter_text"]))["records"][0]
+    audit = stack.run_task("training-audit", {"accounts": accounts, "assignment": population["training_assignment"]})
+    if record["visible_s"] is None or not audit["student_seconds"]:
+        raise RuntimeError(f"the idle training upload got no result: {record} {audit}")
+    return {
+        "training_idle_first_feedback_s": rounded(record["feedback_s"]),
+        "training_idle_upload_to_result_s": rounded(record["visible_s"]),
+        "training_idle_service_overhead_s": rounded(record["visible_s"] - audit["student_seconds"][0]),
+    }
+
+
+def _training_burst(stack: BenchmarkStack, population: dict, options: BenchmarkOptions, say) -> dict:
+    accounts = population["groups"]["tburst"]
+    say(f"training burst: {len(accounts)} students upload lec2_hw3 within {options.training_window_s:g} s")
+    records = _load(stack, _training_plan(population, options, "training_burst", accounts,
+                                          population["training_file_text"]))["records"]
+    audit = stack.run_task("training-audit", {"accounts": accounts, "assignment": population["training_assignment"]})
+    accepted = [record for record in records if record["outcome"] == "accepted"]
+    shown = [record for record in accepted if record["visible_s"] is not None]
+    feedback = [record["feedback_s"] for record in accepted if record["feedback_s"] is not None]
+    results = [record["visible_s"] for record in shown]
+    return {
+        "training_burst_students": len(accounts),
+        "training_burst_seconds": options.training_window_s,
+        "training_burst_epochs": options.training_epochs,
+        "training_burst_first_feedback_p50_s": rounded(median(feedback)),
+        "training_burst_first_feedback_p95_s": rounded(percentile(feedback, 95)),
+        "training_burst_time_to_result_p50_s": rounded(median(results)),
+        "training_burst_time_to_result_p95_s": rounded(percentile(results, 95)),
+        "training_burst_time_to_result_max_s": rounded(max(results, default=float("nan"))),
+        "training_burst_student_seconds_p50": rounded(median(audit["student_seconds"])),
+        "training_burst_slot_seconds_p50": rounded(median(audit["gpu_seconds"])),
+        "training_burst_lost": max(len(accepted) - len(shown), audit["without_result"]),
+        "training_burst_errors": len(records) - len(accepted) + sum(1 for r in shown if r["result"] != "graded"),
+        "training_burst_started_more_than_once": audit["started_more_than_once"],
     }
 
 

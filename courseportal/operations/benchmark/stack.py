@@ -30,7 +30,8 @@ from courseportal.operations.supervisor import _die_with_parent
 # Settings the benchmark sets itself: the developer's values must not leak into the throwaway stack.
 OWN_SETTINGS = ("DATABASE_URL", "REDIS_URL", "COURSEPORTAL_VAR_DIR", "MEDIA_ROOT", "GRADER_CACHE_DIR",
                 "EMAIL_BACKEND", "EMAIL_FILE_PATH", "SITE_URL", "DEBUG", "DJANGO_ENV", "LOG_LEVEL",
-                "GRADER_EXTRA_CHECKER_MODULES", "SANDBOX_BASE_UID", "EMBEDDED_REDIS_PORT")
+                "GRADER_EXTRA_CHECKER_MODULES", "SANDBOX_BASE_UID", "EMBEDDED_REDIS_PORT", "TRAINING_DATA_DIR",
+                "TRAINING_SLOTS")
 # The benchmark's worker slots run student code as other uids than a development worker's slots.
 SANDBOX_UID_SHIFT = 500
 READY_TIMEOUT_S = 120.0
@@ -78,6 +79,8 @@ class BenchmarkStack:
             "SITE_URL": self.base_url,
             "SANDBOX_BASE_UID": str(self.sandbox_base_uid),
             "LOG_LEVEL": "WARNING",
+            # Training runs take one grading process; the other stays free for pre-checks and the rest.
+            "TRAINING_SLOTS": str(max(1, self.concurrency - 1)),
         }
 
     def prepare(self) -> None:

@@ -22,18 +22,71 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseportal.settings")
 
 
-def prepare(*, groups: dict[str, int]) -> dict:
+def prepare(*, groups: dict[str, int], training_epochs: int = 0) -> dict:
     """The uploading class, the lec2_hw1 file they upload (and its poisoned twin), and the checker's
-    reference cached."""
+    reference cached; and the lec2_hw3 file the training scenarios upload (the starter, trained for
+    ``training_epochs``)."""
     from assignments.lec2_hw1.tests.solution import solution_text
-    from courseportal.operations.benchmark.population import HW1, poisoned_file_text, uploading_class_create
+    from courseportal.operations.benchmark.population import (
+        HW1,
+        TRAINING,
+        poisoned_file_text,
+        uploading_class_create,
+    )
     from grader.registry import get_checker
 
     reference = get_checker(HW1).reference()  # computed with torch once, here, not in the timed runs
     population = uploading_class_create(groups=groups)
     return {"course": population.course_slug, "assignment": population.assignment_slug,
             "password": population.password, "groups": population.groups,
-            "file_text": solution_text(reference), "poison_file_text": poisoned_file_text(solution_text(reference))}
+            "file_text": solution_text(reference), "poison_file_text": poisoned_file_text(solution_text(reference)),
+            "training_assignment": TRAINING,
+            "training_file_text": training_file_text(epochs=training_epochs),
+            "training_starter_text": training_file_text()}
+
+
+def training_file_text(*, epochs: int = 0) -> str:
+    """lec2_hw3's starter as students get it, or trained for ``epochs`` (a lighter file for a burst)."""
+    from assignments.lec2_hw3.tests.solution import starter_text
+
+    return starter_text(epochs=epochs or None)
+
+
+def training_cost(*, runs: int) -> dict:
+    """lec2_hw3's pre-check (warm CPU sandbox) and one whole grading of the starter on this machine's
+    training device, with the student's own training time and what the grading adds to it."""
+    from courseportal.operations.benchmark.figures import median, rounded
+    from courseportal.operations.benchmark.population import TRAINING
+    from grader import grade_file, precheck_file
+    from grader.registry import get_checker
+    from grader.sandbox import get_sandbox
+
+    checker = get_checker(TRAINING)
+    text = training_file_text().encode()
+    name = f"310510123_{TRAINING}.py"
+
+    def precheck() -> None:
+        if not precheck_file(checker, filename=name, data=text, sandbox=get_sandbox()).passed:
+            raise RuntimeError("the starter did not pass its pre-check")
+
+    precheck()  # the warm sandbox starts (imports torch): not what a pre-check costs
+    prechecks = [_seconds(precheck) for _ in range(runs)]
+    started = time.perf_counter()
+    result = grade_file(checker, filename=name, data=text, sandbox=get_sandbox())
+    whole = time.perf_counter() - started
+    if result.status != "graded" or result.training is None:
+        raise RuntimeError(f"the starter was not graded: {result.to_dict()}")
+    training = result.training
+    return {
+        "training_precheck_s": rounded(median(prechecks), 3),
+        "training_device": training.device,
+        "training_time_to_result_s": rounded(whole, 2),
+        "training_student_seconds": rounded(training.training_seconds, 2),
+        "training_overhead_s": rounded(whole - training.training_seconds, 2),
+        "training_epochs": training.epochs,
+        "training_accuracy": rounded(training.accuracy, 4),
+        "training_score": result.score,
+    }
 
 
 def grading_cost(*, runs: int) -> dict:
@@ -140,6 +193,28 @@ def audit(*, accounts: list[str], assignment: str) -> dict:
     }
 
 
+def training_audit(*, accounts: list[str], assignment: str) -> dict:
+    """What the database says about these students' training uploads: without a result, replaced,
+    started more than once, upload stored -> result stored, and the students' own training times."""
+    from courseportal.submissions.models import Submission, TrainingJob
+
+    rows = list(Submission.objects.filter(student__username__in=accounts, assignment__slug=assignment)
+                .values_list("pk", "status", "created_at", "result__graded_at"))
+    jobs = {job.submission_id: job for job in TrainingJob.objects.filter(submission_id__in=[row[0] for row in rows])}
+    finished = [job for job in jobs.values() if job.summary]
+    return {
+        "submissions": len(rows),
+        "without_result": sum(1 for _, status, _, graded_at in rows if graded_at is None and status != "replaced"),
+        "replaced": sum(1 for _, status, *_ in rows if status == "replaced"),
+        "started_more_than_once": sum(1 for job in jobs.values() if job.attempts > 1),
+        "server_seconds": [(graded_at - created_at).total_seconds() for _, _, created_at, graded_at in rows
+                           if graded_at is not None],
+        "student_seconds": [job.summary["training_seconds"] for job in finished],
+        "gpu_seconds": [(job.finished_at - job.started_at).total_seconds() for job in finished
+                        if job.started_at and job.finished_at],
+    }
+
+
 def _seconds(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
@@ -153,6 +228,7 @@ def _python(*argv: str, cwd: str) -> None:
 
 TASKS: dict[str, Callable[..., dict]] = {
     "prepare": prepare, "grading-cost": grading_cost, "gradebook": gradebook, "audit": audit,
+    "training-cost": training_cost, "training-audit": training_audit,
 }
 
 

@@ -75,6 +75,12 @@ def upload_limit(*, assignment: Assignment, checker: Checker, filename: str) -> 
     return assignment.max_upload_bytes or checker.upload_limit(file_extension(filename))
 
 
+def grading_size_limit(*, submission: Submission, checker: Checker, size: int) -> int:
+    """The size limit a stored file is graded under: accepted once under the limit of its day, it is
+    never rejected by a later, lower one."""
+    return max(upload_limit(assignment=submission.assignment, checker=checker, filename=submission.filename), size)
+
+
 def largest_upload_bytes(*, assignment: Assignment, checker: Checker) -> int:
     """The most bytes any accepted file of ``assignment`` may have (the upload service checks each)."""
     return assignment.max_upload_bytes or max(checker.upload_limit(ext) for ext in checker.accepted_extensions)

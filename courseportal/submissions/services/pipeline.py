@@ -28,13 +28,14 @@ from django.utils.translation import gettext as _
 from courseportal.celery import BACKGROUND_PRIORITY, FOREGROUND_PRIORITY
 from courseportal.celery import app as celery_app
 from courseportal.submissions.models import GradeChange, Regrade, RegradeItem, Result, Submission
-from courseportal.submissions.selectors import upload_limit
+from courseportal.submissions.selectors import grading_size_limit
 from courseportal.submissions.services.notify import released_scores_sweep, result_notify
 from courseportal.submissions.services.scores import result_change, result_lateness_apply
+from courseportal.submissions.services.training_queue import TRAINING_QUEUE, training_job_wait
 from courseportal.submissions.storable import result_fields
 from courseportal.submissions.storage import blob_read
 from courseportal.submissions.time_limits import grading_time_limits
-from grader import Checker, grade_file
+from grader import Checker, grade_file, precheck_file
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult
 from grader.sandbox import get_sandbox
@@ -56,7 +57,7 @@ def submission_enqueue(*, submission_id: int, checker: Checker, background: bool
 
     A student has at most one grading in flight per assignment, so one student uploading again
     and again cannot fill the queue ahead of the class: a later upload waits, queued, until the
-    earlier one is graded (``_result_store`` then sends the next).
+    earlier one is graded (``submission_result_store`` then sends the next).
 
     ``background``: behind every fresh upload (a whole-assignment regrade).
 
@@ -96,7 +97,7 @@ def grading_task_send(*, submission_id: int, checker: Checker, background: bool 
     """Publish one grading task to the checker's queue, with the time limits of its gradings;
     raises whatever the broker client raises when it is down."""
     limits = grading_time_limits(checker)
-    celery_app.send_task(GRADE_TASK, args=[submission_id], queue=checker.queue, retry=False,
+    celery_app.send_task(GRADE_TASK, args=[submission_id], queue=checker.upload_queue, retry=False,
                          soft_time_limit=limits.soft_s, time_limit=limits.hard_s,
                          priority=BACKGROUND_PRIORITY if background else FOREGROUND_PRIORITY)
 
@@ -152,18 +153,21 @@ def submission_grade(*, submission_id: int) -> Result | None:
     except OSError as error:  # missing or no longer matching its digest
         logger.error("submission %s: stored file unreadable: %r", submission_id, error)
         grade = GradeResult.error(STORED_FILE_UNREADABLE, max_score=checker.points)
-        return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=0)
+        return submission_result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=0)
+    max_bytes = grading_size_limit(submission=submission, checker=checker, size=len(data))
     try:
-        grade = grade_file(
-            checker,
-            filename=submission.filename,
-            data=data,
-            sandbox=get_sandbox(),
-            # Accepted once under the limit of its day; a later, lower limit never rejects it.
-            max_bytes=max(upload_limit(assignment=submission.assignment, checker=checker,
-                                       filename=submission.filename), len(data)),
-            interruptions=(SoftTimeLimitExceeded,),
-        )
+        if checker.queue == TRAINING_QUEUE:
+            # Only the pre-check runs here; a file that passes waits for a GPU (training_queue.py).
+            precheck = precheck_file(checker, filename=submission.filename, data=data, sandbox=get_sandbox(),
+                                     max_bytes=max_bytes, interruptions=(SoftTimeLimitExceeded,))
+            if precheck.passed:
+                training_job_wait(submission_id=submission_id, claimed_at=claimed_at, precheck=precheck.result)
+                submission_send_next_waiting(submission_id=submission_id)
+                return None
+            grade = precheck.result
+        else:
+            grade = grade_file(checker, filename=submission.filename, data=data, sandbox=get_sandbox(),
+                               max_bytes=max_bytes, interruptions=(SoftTimeLimitExceeded,))
     except SandboxFailure as failure:
         logger.error("submission %s: sandbox failed, handing it back to the queue: %s", submission_id, failure)
         _claim_release(submission_id=submission_id, claimed_at=claimed_at)
@@ -171,8 +175,8 @@ def submission_grade(*, submission_id: int) -> Result | None:
     except SoftTimeLimitExceeded:
         return _stall_record(submission_id=submission_id, claimed_at=claimed_at, checker=checker)
     seconds = (timezone.now() - started).total_seconds()
-    return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds,
-                         manual_grading=checker.manual_grading)
+    return submission_result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds,
+                                   manual_grading=checker.manual_grading)
 
 
 def _stall_record(*, submission_id: int, claimed_at, checker: Checker) -> Result | None:
@@ -191,7 +195,7 @@ def _stall_record(*, submission_id: int, claimed_at, checker: Checker) -> Result
         % {"seconds": seconds, "count": attempts},
         max_score=checker.points,
     )
-    return _result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds)
+    return submission_result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds)
 
 
 def _sandbox_discard() -> None:
@@ -209,10 +213,12 @@ def _claim_release(*, submission_id: int, claimed_at) -> None:
     )
 
 
-def _result_store(
+def submission_result_store(
     *, submission_id: int, claimed_at, grade: GradeResult, seconds: float, manual_grading: bool = False
 ) -> Result | None:
-    """Store ``grade`` as the submission's one result, if the claim made at ``claimed_at`` still holds.
+    """Store ``grade`` as the submission's one result, if the claim made at ``claimed_at`` still holds
+    (running, or training on a GPU); None when someone else holds it now. Sends the student's next
+    upload and the e-mail.
 
     Every value is made storable first (``storable.result_fields``); should the database still
     refuse the result, a grader error is stored in its place, so that a submission never stays
@@ -239,7 +245,8 @@ def _result_write(
 ) -> Result | None:
     now = timezone.now()
     final_status = Status.FAILED if fields["status"] == "error" else Status.GRADED
-    still_ours = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, claimed_at=claimed_at).update(
+    still_ours = Submission.objects.filter(pk=submission_id, status__in=[Status.RUNNING, Status.TRAINING],
+                                           claimed_at=claimed_at).update(
         status=final_status, graded_at=now, lease_expires_at=None
     )
     if still_ours != 1:
@@ -253,7 +260,7 @@ def _result_write(
         Submission.objects.filter(pk=submission_id).update(status=Status.GRADED)
         logger.info("submission %s was graded by hand; automatic result discarded", submission_id)
         _regrade_item_finish(submission=submission, result=previous, outcome=RegradeItem.Outcome.HAND_GRADE_KEPT)
-        transaction.on_commit(lambda: _send_next_waiting(submission_id=submission_id))
+        transaction.on_commit(lambda: submission_send_next_waiting(submission_id=submission_id))
         return previous
     regraded_by = submission.regrade if previous is not None else None
     fields = {
@@ -278,7 +285,7 @@ def _result_write(
     if not unchanged:
         Result.objects.filter(pk=submission_id).update(notified_at=None)
     # The next waiting upload first: a failing email must not hold back the student's next grading.
-    transaction.on_commit(lambda: _send_next_waiting(submission_id=submission_id))
+    transaction.on_commit(lambda: submission_send_next_waiting(submission_id=submission_id))
     transaction.on_commit(lambda: result_notify(submission_id=submission_id))
     return result
 
@@ -295,7 +302,8 @@ def _regrade_item_finish(*, submission: Submission, result: Result, outcome: str
         Regrade.objects.filter(pk=submission.regrade_id, finished_at__isnull=True).update(finished_at=now)
 
 
-def _send_next_waiting(*, submission_id: int) -> None:
+def submission_send_next_waiting(*, submission_id: int) -> None:
+    """Send the student's next upload of the same assignment that waited for this one."""
     finished = Submission.objects.select_related("assignment").get(pk=submission_id)
     waiting = (
         Submission.objects.filter(student_id=finished.student_id, assignment_id=finished.assignment_id,
@@ -370,5 +378,6 @@ def _give_up(*, submission: Submission) -> int:
           "long). Course staff see it marked as a grader error and will regrade it.") % {"count": submission.attempts},
         max_score=max_score,
     )
-    stored = _result_store(submission_id=submission.pk, claimed_at=submission.claimed_at, grade=grade, seconds=0)
+    stored = submission_result_store(submission_id=submission.pk, claimed_at=submission.claimed_at, grade=grade,
+                                     seconds=0)
     return 1 if stored else 0

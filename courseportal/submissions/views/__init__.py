@@ -16,6 +16,7 @@ from courseportal.submissions.views.student import (
     submission_download,
     submission_status,
     submission_upload,
+    training_queue_view,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "submission_regrade_view",
     "submission_status",
     "submission_upload",
+    "training_queue_view",
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courseportal.courses.models import Assignment
 from courseportal.courses.selectors import (
     assignment_for_viewer,
+    course_for_member,
     user_can_regrade,
     user_is_instructor,
     user_teaches,
@@ -37,6 +38,7 @@ from courseportal.submissions.services import (
     submission_create,
     upload_refusal_record,
 )
+from courseportal.submissions.services.training_queue import training_queue_overview, training_status
 from courseportal.submissions.storage import blob_path
 from courseportal.submissions.upload_guard import (
     UploadSizeGuard,
@@ -180,6 +182,7 @@ def submission_page(
         "grade_refusal": grade_refusal,
         "override_form": override_form,
         "override_refusal": override_refusal,
+        "training": training_status(submission=submission),
     }
     return render(request, "submissions/submission_detail.html", context, status=status)
 
@@ -193,7 +196,8 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
     result = result_of(submission=submission)
     teaches = user_teaches(user=request.user, course=submission.assignment.course)
     context = {"submission": submission, "result": result, "course": submission.assignment.course,
-               "facts": submission_facts(submission=submission, result=result, teaches=teaches)}
+               "facts": submission_facts(submission=submission, result=result, teaches=teaches),
+               "training": training_status(submission=submission)}
     return render(request, "submissions/_status.html", context)
 
 
@@ -212,3 +216,15 @@ def submission_download(request: HttpRequest, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@never_cache
+@login_required
+@require_GET
+def training_queue_view(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """The GPU line for a course's staff: who trains, who waits, since when; 404 for anyone else."""
+    course = course_for_member(user=request.user, course_slug=course_slug)
+    if course is None or not user_teaches(user=request.user, course=course):
+        raise Http404
+    context = {"course": course, "overview": training_queue_overview(course_id=course.pk)}
+    return render(request, "submissions/training_queue.html", context)

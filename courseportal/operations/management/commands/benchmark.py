@@ -47,6 +47,14 @@ class Command(BaseCommand):
                             help="an EMPTY database to fill (default: a temporary SQLite file)")
         parser.add_argument("--keep", action="store_true", help="keep the temporary state and logs")
         parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+        parser.add_argument("--training", action="store_true",
+                            help="also measure lec2_hw3 training: pre-check, time to result, overhead, a burst")
+        parser.add_argument("--training-students", type=int, default=defaults.training_students,
+                            help="students in the training burst (default %(default)s)")
+        parser.add_argument("--training-seconds", type=float, default=defaults.training_window_s,
+                            help="the training burst's window (default %(default)s)")
+        parser.add_argument("--training-epochs", type=int, default=defaults.training_epochs,
+                            help="epochs the burst's file trains; 0 for the starter as given (default %(default)s)")
 
     def handle(self, *args, **options):
         if options["students"] < 1 or options["seconds"] <= 0 or options["runs"] < 1 or options["poison"] < 0:
@@ -58,11 +66,14 @@ class Command(BaseCommand):
             gradebook_assignments=options["gradebook_assignments"],
             gradebook_submissions=options["gradebook_submissions"], concurrency=options["concurrency"],
             result_timeout_s=options["result_timeout"], database_url=options["database_url"], keep=options["keep"],
+            training=options["training"], training_students=options["training_students"],
+            training_window_s=options["training_seconds"], training_epochs=options["training_epochs"],
         )
         try:
             figures = benchmark_run(chosen, say=lambda line: self.stderr.write(f"benchmark: {line}"))
         except (StackFailed, RuntimeError) as error:
             raise CommandError(f"the benchmark could not finish: {error}") from None
         self.stdout.write(report_json(figures) if options["json"] else report_text(figures))
-        if any(figures.get(name) for name in ("burst_lost", "burst_errors", "poison_others_lost", "poison_unfinished")):
+        if any(figures.get(name) for name in ("burst_lost", "burst_errors", "poison_others_lost", "poison_unfinished",
+                                              "training_burst_lost", "training_burst_errors")):
             sys.exit(3)
