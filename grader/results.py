@@ -7,7 +7,8 @@ Shape (``GradeResult.to_dict``)::
      "message": "...", "checks": [{"name", "passed", "points", "max_points", "feedback"}, ...],
      "output": "tail of what the student's code printed"}
 
-plus, for training checkers only, ``"training"``: what the run came to (``TrainingSummary``: data
+plus ``"staff_notes"`` when there is something only course staff should see (a run that tampered
+with the sandbox, say), and, for training checkers only, ``"training"``: what the run came to (``TrainingSummary``: data
 set, device, test accuracy and confusion matrix computed by trusted code, epochs, times, why it
 stopped, and the validation curve the run reported, which is display only).
 """
@@ -175,6 +176,8 @@ class GradeResult:
     checks: tuple[CheckOutcome, ...] = field(default_factory=tuple)
     output: str = ""
     training: TrainingSummary | None = None
+    # For course staff only, never the student: what the grading noticed about the run itself.
+    staff_notes: tuple[str, ...] = ()
 
     @classmethod
     def from_checks(
@@ -204,6 +207,8 @@ class GradeResult:
             "checks": [check.to_dict() for check in self.checks],
             "output": self.output,
         }
+        if self.staff_notes:
+            document["staff_notes"] = list(self.staff_notes)
         if self.training is not None:
             document["training"] = self.training.to_dict()
         return document
@@ -224,6 +229,7 @@ class GradeResult:
             checks=tuple(CheckOutcome.from_dict(check) for check in checks),
             output=str(raw.get("output", "")),
             training=TrainingSummary.from_dict(raw["training"]) if raw.get("training") is not None else None,
+            staff_notes=tuple(str(note) for note in raw.get("staff_notes", ()) if isinstance(raw.get("staff_notes"), list)),
         )
 
 
