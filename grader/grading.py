@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 
 from grader.checker import Checker, Precheck, Sandbox
 from grader.content import RejectedUpload, SubmissionFile, read_submission
