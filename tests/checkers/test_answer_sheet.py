@@ -14,10 +14,11 @@ from grader.answers import (
     OUTPUT_SIZE,
     LayerSpec,
     answer_text,
-    python_answer_lines,
     read_answer_sheet,
+    read_answer_text,
     read_answers,
 )
+from grader.answers.sources import python_text
 from grader.content import read_submission
 
 LAYERS = [
@@ -28,7 +29,7 @@ FIELDS = (INPUT_SIZE, OUTPUT_SIZE)
 
 
 def read(text: str):
-    return read_answer_sheet(python_answer_lines(text), layers=LAYERS, fields=FIELDS)
+    return read_answer_text(python_text(text), layers=LAYERS, fields=FIELDS)
 
 
 def dims(sheet, layer, field):
@@ -163,9 +164,20 @@ def test_a_note_after_an_answer_in_the_same_section_does_not_replace_it():
     assert dims(sheet, "bn1", "output") == (1, 32, 32, 32)
 
 
-def test_a_wrong_answer_stays_wrong_when_a_note_after_it_holds_another_size():
+def readings(sheet, layer, field):
+    answer = sheet.get(layer, field)
+    return {reading.value.dims for reading in (answer, *answer.alternatives) if reading.value is not None}
+
+
+def test_a_wrong_answer_stays_the_only_reading_when_the_note_after_it_holds_a_partial_size():
+    sheet = read("# pool1: output: (1, 32, 31, 31)  (stride 2 halves 32x32 to 16x16)\n")
+    assert readings(sheet, "pool1", "output") == {(1, 32, 31, 31)}
+
+
+def test_two_different_answers_to_one_question_are_both_offered_to_a_ta():
     sheet = read("# pool1: output: (1, 32, 31, 31)  (or (1, 32, 16, 16)?)\n#   output should be 1x32x16x16\n")
-    assert dims(sheet, "pool1", "output") == (1, 32, 31, 31)
+    assert readings(sheet, "pool1", "output") == {(1, 32, 31, 31), (1, 32, 16, 16)}
+    assert sheet.get("pool1", "output").doubt
 
 
 def test_a_layer_mentioned_in_a_note_does_not_start_its_own_section():
@@ -252,7 +264,7 @@ def test_a_comment_on_the_line_that_creates_a_layer_answers_about_that_layer():
     assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
     assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
     assert dims(sheet, "bn1", "input") == (1, 32, 32, 32)
-    assert sheet.get("pool1", "output").status == "unanswered"  # not an assignment to self.pool1
+    assert dims(sheet, "pool1", "output") == (1, 32, 16, 16)  # what the line beside it computes
 
 
 def test_notebook_answers_say_which_cell_and_line_they_are_on():

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.answers.shapes import (
-    Shape,
-    explain_shape_difference,
-    find_counts,
-    find_shapes,
-    normalise_text,
-    shape_matches,
-)
+from grader.answers.shapes import Shape, explain_shape_difference, normalise_text, shape_matches
+from grader.answers.values import find_counts, find_shapes
 
 
 @pytest.mark.parametrize(

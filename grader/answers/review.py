@@ -1,0 +1,61 @@
+"""Grading an answer the reader is not sure of: every reading is graded, and where they would score
+differently the check is uncertain, keeps the best points, and asks a TA.
+
+A doubt that changes nothing is not worth a TA's time: two different answers that are both wrong
+are wrong (the feedback names the one read), and a size the reader could not attribute that would
+not score anyway changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from grader.answers.sheet import Answer
+from grader.results import CheckOutcome, Reading
+
+_MAX_READINGS = 6
+
+
+def reviewed(answer: Answer, grade: Callable[[Answer], CheckOutcome], *, what: str) -> CheckOutcome:
+    """The outcome of ``answer`` as ``grade`` scores it, uncertain where one of its alternative
+    readings would score differently: then it keeps the best points of any reading, lists every
+    reading (``CheckOutcome.readings``) and says a TA will check. ``what`` names the question in
+    feedback ("conv2's output", "the total number of parameters")."""
+    read = grade(answer)
+    if not answer.alternatives:
+        if answer.doubt and answer.status != "answered":
+            # Not read in full: nothing to keep, but a TA reads what the grader could not.
+            return replace(read, uncertain=True, readings=(_reading(answer, read, first=True),),
+                           feedback=f"{read.feedback} Not sure: {answer.doubt}. A TA will read your file.")
+        return read
+    graded = [(alternative, grade(alternative)) for alternative in answer.alternatives]
+    if all(outcome.points == read.points for _, outcome in graded):
+        return read
+    best = max([read, *(outcome for _, outcome in graded)], key=lambda outcome: outcome.points)
+    readings = [_reading(answer, read, first=True)]
+    readings += [_reading(alternative, outcome) for alternative, outcome in graded[: _MAX_READINGS - 1]]
+    return CheckOutcome(
+        read.name, passed=best.passed, points=best.points, max_points=read.max_points,
+        feedback=_feedback(answer, readings, what=what, kept=best.points), uncertain=True, readings=tuple(readings),
+    )
+
+
+def _reading(answer: Answer, outcome: CheckOutcome, *, first: bool = False) -> Reading:
+    if answer.status == "answered":
+        note = "read as the answer" if first else (answer.doubt or "another answer written for it")
+        return Reading(answer.as_written(), answer.where(), outcome.points, note)
+    if answer.status == "unreadable":
+        return Reading(answer.written, answer.where(), outcome.points, "text that is not a size or a count")
+    return Reading("", "", outcome.points, "no answer written for it")
+
+
+def _feedback(answer: Answer, readings: list[Reading], *, what: str, kept: float) -> str:
+    why = answer.doubt or "the text can be read more than one way"
+    written = [f"“{reading.text}” ({reading.place})" if reading.place else f"“{reading.text}”"
+               for reading in readings if reading.text]
+    ways = ", ".join(written[:-1]) + " or " + written[-1] if len(written) > 1 else "".join(written)
+    return (
+        f"Could not read your answer for {what} with confidence ({why}): it could be {ways or 'no answer'}. "
+        f"A TA will check how it was read; until then it keeps {kept:g} points."
+    )
