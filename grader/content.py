@@ -13,11 +13,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from grader.text_encodings import decodings
+
 DEFAULT_MAX_BYTES = {".pdf": 20 * 1024 * 1024}
 DEFAULT_MAX_CODE_BYTES = 2 * 1024 * 1024
 TEXT_EXTENSIONS = (".py", ".ipynb", ".txt", ".md")
-# Tried in order; CP950 is what Windows editors in Taiwan still save as "ANSI".
-TEXT_ENCODINGS = ("utf-8", "cp950", "big5hkscs")
 
 
 class RejectedUpload(ValueError):
@@ -109,35 +109,24 @@ def human_size(count: int) -> str:
 
 
 def decode_text(data: bytes, *, kind: str) -> tuple[str, str]:
-    """Decode source text: UTF-8 (BOM or not), UTF-16 with a BOM, or Big5/CP950.
+    """Decode source text in whatever encoding a student's editor saved it (see
+    ``grader.text_encodings``: UTF-8, UTF-16, CP950/Big5, Big5-HKSCS, GB18030/GBK, CP1252).
 
-    Returns ``(text, encoding)`` with line endings normalised to ``\\n``.
+    Returns ``(text, encoding)`` with line endings normalised to ``\\n``; raises ``RejectedUpload``
+    for bytes that are no text.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return _normalise_newlines(data.decode("utf-16")), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    elif b"\x00" in data:
+    candidates = decodings(data)
+    if not candidates and b"\x00" in data:
         raise RejectedUpload(
             _("This is not %(kind)s: it contains binary data. It may be a compiled file, an archive "
               "or an image renamed; upload the source text file itself.") % {"kind": kind}
         )
-    if data.startswith(b"\xef\xbb\xbf"):
-        data, candidates = data[3:], ("utf-8",)
-    else:
-        candidates = TEXT_ENCODINGS
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _looks_binary(text):
-            break
-        return _normalise_newlines(text), encoding
+    for text, encoding in candidates:
+        if not _looks_binary(text):
+            return _normalise_newlines(text.removeprefix("\ufeff")), encoding
     raise RejectedUpload(
-        _("This is not %(kind)s we can read: its bytes are neither UTF-8 nor Big5/CP950 text. "
-          "Save it as UTF-8 in your editor and upload it again.") % {"kind": kind}
+        _("This is not %(kind)s we can read: its bytes are not text in UTF-8, UTF-16, Big5 (CP950), "
+          "GBK or Windows-1252. Save it as UTF-8 in your editor and upload it again.") % {"kind": kind}
     )
 
 
