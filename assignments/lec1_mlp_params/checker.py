@@ -36,8 +36,11 @@ class MlpParameterCountChecker(Checker):
         reference = self.reference()
         layers = reference["layers"]
         sheet = self.read_answers(
-            submission, layers=[LayerSpec(layer["name"], layer["type"]) for layer in layers], fields=[PARAMETER_COUNT]
+            submission, fields=[PARAMETER_COUNT],
+            layers=[LayerSpec(layer["name"], layer["type"], layer.get("signature", "")) for layer in layers],
         )
+        if not sheet.wrote_anything:
+            return self.starter_without_answers()
         checks = [
             count_check(
                 f"{layer['name']}.params", sheet.get(layer["name"], "params"), expected=layer["params"],

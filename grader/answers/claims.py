@@ -171,7 +171,7 @@ class _Label:
 
 # How many tokens one file may have read (a line counts as a few): far more than any answer sheet
 # needs, and the bound that keeps a crafted file from costing more than a second of CPU.
-READING_BUDGET = 60_000
+READING_BUDGET = 30_000
 _LINE_COST = 6
 
 
@@ -597,7 +597,9 @@ class _LineReader:
         that starts with those arguments. ``Conv2d`` alone, of which the network has several,
         names none: the line becomes an item of a list of layers (``grader.answers.positions``)."""
         arguments, after = self._arguments(position)
-        layer = self.vocabulary.layer_by_class_arguments(type_name, arguments)
+        # A class without arguments names its layer only as an item of a list ("MaxPool2d: ..."),
+        # where the classes of the other items decide too.
+        layer = self.vocabulary.layer_by_class_arguments(type_name, arguments) if arguments else None
         if layer is not None and not self.in_total:
             self.mentions += 1
             if self.mentions == 1 and not self.carried_in or self.clean_prefix or self.clause_start \
@@ -681,12 +683,15 @@ class _LineReader:
         return bool(_LABEL_JOINER.fullmatch(self.line[previous_end:start]))
 
     def _total_word(self, token: Token) -> None:
-        if self.segment is not None and self.walker.count_fields and not self.in_total:
+        if self.owned_any and self.walker.count_fields and not self.in_total:
             # "fc1: weights 200,704 + biases 256, total 200,960": the layer's own total.
             self._label(self.walker.count_fields[0], token.start, token.end)
             return
         self._end_labels(token.start)
-        if self.segment is None or not self.owned_any:
+        if not self.owned_any:
+            # "In total the model has ...": about the model, whatever section the line is under.
+            self.walker.end_section()
+            self.segment = None
             self._enter_total()
 
     def _same(self, position: int) -> None:
@@ -731,6 +736,13 @@ class _LineReader:
 
     def _read_value(self, position: int) -> int:
         token = self.tokens[position]
+        if self._is_chinese_position(position):
+            self.mentions += 1
+            self._drop_carried()
+            layer = self.vocabulary.layer_at(token.value)  # type: ignore[arg-type]
+            if layer is not None and not self.in_total:
+                self._own(layer, position)
+            return position + 1
         if self._is_numbering(position):
             self.number = token.value if token.kind == "number" else token.value.dims[0]  # type: ignore[union-attr]
             return position + (2 if token.kind == "number" else 1)
@@ -749,6 +761,13 @@ class _LineReader:
         beside_arrow = arrow_before or (after < len(self.tokens) and self.tokens[after].kind == ARROW)
         self._place_value(value, arrow_before=arrow_before, beside_arrow=beside_arrow)
         return after
+
+    def _is_chinese_position(self, position: int) -> bool:
+        """"第3層": the third layer of the network."""
+        token = self.tokens[position]
+        return (token.kind == "number" and 0 < position < len(self.tokens) - 1
+                and self.tokens[position - 1].kind == CJK and self.tokens[position - 1].text.endswith("第")
+                and self.tokens[position + 1].kind == CJK and self.tokens[position + 1].text[0] in "層层")
 
     def _is_numbering(self, position: int) -> bool:
         """"3." or "3)" or "(3)" before the rest of a line is a list's number, not a value."""

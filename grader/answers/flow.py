@@ -162,11 +162,17 @@ class _FlowReader:
                 self._claim(last, "output", value, POSITIONAL)
             else:
                 self._claim(last, "output", value, POSITIONAL, doubt=UNCLEAR_LINE)
-        if len(plain) == len(line.calls) + 1:
+        result = plain[-1] if plain else next((value for value in labelled if value.role == "output"), None)
+        chain = plain
+        if not line.result_is_output and len(plain) == len(line.calls) + 2:
+            # "torch.flatten(self.gap(x), 1)  # A -> B -> C": the layers' sizes, then the line's result.
+            chain = plain[:-1]
+        if len(chain) == len(line.calls) + 1:
+            sure = line.result_is_output or chain is not plain
             for step, layer in enumerate(line.calls):
-                self._claim(layer, "input", plain[step], POSITIONAL)
-                self._claim(layer, "output", plain[step + 1], POSITIONAL,
-                            doubt="" if step + 1 < len(line.calls) or line.result_is_output else UNCLEAR_LINE)
+                self._claim(layer, "input", chain[step], POSITIONAL)
+                self._claim(layer, "output", chain[step + 1], POSITIONAL,
+                            doubt="" if step + 1 < len(line.calls) or sure else UNCLEAR_LINE)
         elif len(plain) in (1, 2):
             self._ends(line, plain)
         else:
@@ -174,7 +180,6 @@ class _FlowReader:
                 for value in plain:
                     self._claim(layer, "input", value, POSITIONAL, doubt=UNCLEAR_LINE)
                     self._claim(layer, "output", value, POSITIONAL, doubt=UNCLEAR_LINE)
-        result = plain[-1] if plain else next((value for value in labelled if value.role == "output"), None)
         if result is not None and line.target:
             self.sizes[line.target] = result
 

@@ -24,8 +24,8 @@ from grader.answers.claims import OTHER_FIELD, Loose, collect
 from grader.answers.flow import flow_claims
 from grader.answers.positions import position_claims
 from grader.answers.resolve import MAX_ALTERNATIVES, Placed, resolve_answers
-from grader.answers.shapes import Shape, normalise_text
-from grader.answers.sheet import Answer, AnswerSheet, FieldSpec, LayerSpec
+from grader.answers.shapes import Shape, compose_parts, normalise_text
+from grader.answers.sheet import UNATTRIBUTED, Answer, AnswerSheet, FieldSpec, LayerSpec
 from grader.answers.sources import AnswerText, answer_text
 from grader.answers.structured import rewrite_structured
 from grader.answers.total import read_total
@@ -34,7 +34,6 @@ from grader.content import SubmissionFile
 
 # Longer lines are cut: no answer needs more, and it bounds the work per line.
 MAX_LINE = 20_000
-UNATTRIBUTED = "the file holds a size the grader could not attribute to any layer"
 STOPPED = "the file is too long for the grader to read in full: it stopped reading"
 
 
@@ -66,7 +65,7 @@ def read_answer_text(
     lines = list(text.lines)
     indexes = list(compress(range(len(lines)), lines))  # the lines that hold text, found in C
     for index in indexes:
-        lines[index] = normalise_text(lines[index][:MAX_LINE])
+        lines[index] = compose_parts(normalise_text(lines[index][:MAX_LINE]))
     in_handout = {index for index in indexes if handout and handout_key(lines[index]) in handout}
     structured = rewrite_structured(lines, indexes, vocabulary)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from grader.answers.sheet import Answer
+from grader.answers.sheet import UNATTRIBUTED, Answer
 from grader.results import CheckOutcome, Reading
 
 _MAX_READINGS = 6
@@ -33,8 +33,12 @@ def reviewed(answer: Answer, grade: Callable[[Answer], CheckOutcome], *, what: s
     if all(outcome.points == read.points for _, outcome in graded):
         return read
     best = max([read, *(outcome for _, outcome in graded)], key=lambda outcome: outcome.points)
+    # The readings that would change the points first; then the other answers written for it (not
+    # sizes from elsewhere that change nothing).
+    shown = [pair for pair in graded if pair[1].points != read.points]
+    shown += [pair for pair in graded if pair[1].points == read.points and pair[0].doubt != UNATTRIBUTED]
     readings = [_reading(answer, read, first=True)]
-    readings += [_reading(alternative, outcome) for alternative, outcome in graded[: _MAX_READINGS - 1]]
+    readings += [_reading(alternative, outcome) for alternative, outcome in shown[: _MAX_READINGS - 1]]
     return CheckOutcome(
         read.name, passed=best.passed, points=best.points, max_points=read.max_points,
         feedback=_feedback(answer, readings, what=what, kept=best.points), uncertain=True, readings=tuple(readings),

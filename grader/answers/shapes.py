@@ -14,6 +14,7 @@ layout may be channels-first (PyTorch) or channels-last (``16x16x32``, as lectur
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,6 +50,51 @@ def normalise_text(text: str) -> str:
         for command, replacement in _LATEX:
             folded = folded.replace(command, replacement)
     return folded.replace("、", ",").replace("〔", "(").replace("〕", ")").replace("【", "[").replace("】", "]")
+
+
+# Sizes written as their parts: "C=32, H=W=16", "32 channels of 16x16", "16x16 with 32 channels",
+# "32 個 16×16 的特徵圖", "32 feature maps of 16x16". Each is rewritten as "(32, 16, 16)".
+_PARTS_HINT = re.compile(r"channel|通道|特徵圖|特征图|feature|map|(?<![A-Za-z])[CHWchw]\s*=", re.IGNORECASE)
+_KEY = r"(?:[CHWchw]|channels?|height|width)"
+_KEYED_PARTS = re.compile(
+    rf"(?<![\w.]){_KEY}\s*=\s*(?:[HWhw]\s*=\s*)?\d{{1,5}}(?:\s*[,，;、]\s*{_KEY}\s*=\s*(?:[HWhw]\s*=\s*)?\d{{1,5}}){{1,2}}(?![\w.])"
+)
+_KEYED_PART = re.compile(r"([A-Za-z]+)\s*=\s*(?:([HWhw])\s*=\s*)?(\d+)")
+_CHANNELS_WORD = r"(?:channels?|ch|個通道|个通道|通道)"
+_PARTS = (
+    (re.compile(rf"(?<![\w.])(\d{{1,5}})\s*{_CHANNELS_WORD}\s*(?:of|,|，|@|at)?\s*(\d{{1,5}})\s*[x×*]\s*(\d{{1,5}})(?![\w.x×*])",
+                re.IGNORECASE), (1, 2, 3)),
+    (re.compile(rf"(?<![\w.x×*])(\d{{1,5}})\s*[x×*]\s*(\d{{1,5}})\s*(?:with|,|，|\(|（)?\s*(\d{{1,5}})\s*{_CHANNELS_WORD}",
+                re.IGNORECASE), (3, 1, 2)),
+    (re.compile(r"(?<![\w.])(\d{1,5})\s*(?:個|个|張|张)?\s*(\d{1,5})\s*[x×*]\s*(\d{1,5})\s*的?\s*(?:特徵圖|特征图|feature\s?maps?)",
+                re.IGNORECASE), (1, 2, 3)),
+    (re.compile(r"(?<![\w.])(\d{1,5})\s*(?:feature\s?maps?|maps)\s*(?:of\s*(?:size\s*)?)?(\d{1,5})\s*[x×*]\s*(\d{1,5})(?![\w.x×*])",
+                re.IGNORECASE), (1, 2, 3)),
+)
+
+
+def compose_parts(text: str) -> str:
+    """``text`` with sizes written as their parts rewritten as one size: "C=32, H=W=16" and "32
+    channels of 16x16" become "(32, 16, 16)" (channels, height, width)."""
+    if not _PARTS_HINT.search(text):
+        return text
+    text = _KEYED_PARTS.sub(_keyed, text)
+    for pattern, (channels, height, width) in _PARTS:
+        text = pattern.sub(lambda match, order=(channels, height, width): "({}, {}, {})".format(
+            *(match.group(group) for group in order)), text)
+    return text
+
+
+def _keyed(match: re.Match[str]) -> str:
+    parts: dict[str, str] = {}
+    for key, also, value in _KEYED_PART.findall(match.group()):
+        letter = key[0].upper()
+        parts[letter] = value
+        if also:
+            parts[also.upper()] = value
+    if set(parts) != {"C", "H", "W"}:
+        return match.group()
+    return f"({parts['C']}, {parts['H']}, {parts['W']})"
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,8 @@ class Answer:
 
 
 UNANSWERED = Answer("unanswered")
+# The doubt of a reading that is a size no mention of a layer owns.
+UNATTRIBUTED = "the file holds a size the grader could not attribute to any layer"
 
 
 @dataclass(frozen=True)

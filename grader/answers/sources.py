@@ -31,10 +31,10 @@ IN_CODE = "in-code"  # a comment on a line of its own inside a block of code (a 
 
 # How many lines of answer text one file may give: far more than any answer sheet, and a bound on
 # what a crafted file costs to read.
-MAX_ANSWER_LINES = 20_000
+MAX_ANSWER_LINES = 10_000
 _MAX_LINE_TEXT = 20_000
 # How many lines of one cell's printed output are read: the first and the last half of it.
-MAX_PRINTED_LINES = 400
+MAX_PRINTED_LINES = 200
 
 # Where a comment or a string may start; then the string's body, read by an atomic pattern.
 _OPENING = re.compile(r"[#'\"]")

@@ -131,8 +131,12 @@ def _about_a_layer(stripped: str, vocabulary: Vocabulary) -> bool:
 
 
 def _is_total_line(text: str) -> bool:
+    """A short line about parameters or the total, or a line of any length that starts with
+    "Total" ("Total = 2432 + 64 + ... = 134186")."""
     if _NOT_THE_TOTAL.search(text) and not re.search(r"total\s+param", text, re.IGNORECASE):
         return False
     has_parameter_word = bool(_PARAMETER_WORDS.search(text))
-    has_total_word = bool(_TOTAL_WORDS.search(text))
-    return (has_parameter_word and (has_total_word or len(text) < 60)) or (has_total_word and len(text) < 40)
+    starts_with_total = _TOTAL_WORDS.match(text)
+    has_total_word = bool(starts_with_total or _TOTAL_WORDS.search(text))
+    return (has_parameter_word and (has_total_word or len(text) < 60)) or (has_total_word and len(text) < 40) \
+        or bool(starts_with_total)

@@ -20,7 +20,7 @@ RESULT = 2  # a number that working ends in: a count's answer, never a size
 
 _OPENERS = frozenset("([{⌊⌈")
 _CLOSERS = frozenset(")]}⌋⌉")
-_OPERATORS = frozenset("+/÷^*−")
+_OPERATORS = frozenset("+/÷^*−")  # "*" and "-" only between two values (see ``_is_operator``)
 NUMBER_KINDS = frozenset((NUMBER, GROUPED, DECIMAL))
 VALUE_KINDS = frozenset((SIZE, NUMBER, GROUPED, DECIMAL, JUNK))
 _UNIT = re.compile(r"[ \t]?(k|K|m|M|million|thousand|萬|万|千)(?![A-Za-z])")
@@ -81,12 +81,13 @@ def _is_operator(tokens: Sequence[Token], position: int, value: int) -> bool:
     if not 0 <= position < len(tokens) or tokens[position].kind != PUNCT:
         return False
     text = tokens[position].text
-    if text in _OPERATORS:
+    if text in _OPERATORS and text != "*":
         return True
-    if text != "-":
+    if text not in "-*":
         return False
+    # "*" between values multiplies; next to "**" or a word it is markdown's emphasis ("**134,186**").
     # A hyphen between two sizes is a dash ("1x3x32x32 - 1x32x32x32"); next to a number it subtracts.
-    other = _left(tokens, position) if position > value else _right(tokens, position)
+    other = _right(tokens, position) if position > value else _left(tokens, position)
     if not 0 <= other < len(tokens) or tokens[other].kind not in VALUE_KINDS:
         return False
     return tokens[value].kind in NUMBER_KINDS or tokens[other].kind in NUMBER_KINDS

@@ -78,6 +78,7 @@ class Vocabulary:
     words: Mapping[str, tuple[str, object]]  # folded word -> (what it is, its value)
     field_labels: Mapping[str, str]  # folded label -> field name: only the labels of ``fields``
     field_label_pattern: re.Pattern[str]  # any of the labels of ``fields``, as a whole word
+    class_names: Mapping[str, tuple[str, ...]]  # torch class name, as written -> its layers
     chinese: re.Pattern[str]  # the Chinese words above, found inside a run of Chinese characters
     relevant: re.Pattern[str]  # a line without a match holds nothing to read
     known: dict[str, list[tuple[str, object]]] = field(default_factory=dict, compare=False, repr=False)
@@ -107,6 +108,9 @@ class Vocabulary:
     def _meanings(self, word: str) -> list[tuple[str, object]]:
         if _is_chinese(word):
             return [found for match in self.chinese.finditer(word) if (found := self.lookup(match.group()))]
+        if word in self.class_names:
+            # "Dropout" is the class (as a hook or summary prints it), "dropout" the layer.
+            return [(CLASS, self.class_names[word])]
         found = self.lookup(word)
         if found is not None:
             return [found]
@@ -172,6 +176,7 @@ class Vocabulary:
             words=words,
             field_labels={_fold(word): spec.name for spec in fields for word in spec.labels},
             field_label_pattern=_label_pattern([word for spec in fields for word in spec.labels]),
+            class_names={type_name: tuple(members) for type_name, members in by_class.items()},
             chinese=re.compile("|".join(re.escape(word) for word in chinese) or r"(?!)"),
             relevant=re.compile(r"\d|" + "|".join(spellings), re.IGNORECASE),
         )
