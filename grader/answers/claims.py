@@ -46,7 +46,7 @@ DERIVED = 1  # the reader worked it out: "output: same as input", the size a var
 OTHER_FIELD = "-"  # the role of a value labelled as something else ("kernel 5x5")
 _CLAUSE_END = frozenset(";。|")
 _HEADING_SEPARATORS = frozenset(":=|-–—")
-_MARKUP = frozenset("#*>-+`.)(][|")
+_MARKUP = frozenset("#*>-+`.)(][|<")
 # How many tokens of one line are read: no answer needs more, and it bounds the work per line.
 MAX_TOKENS_PER_LINE = 400
 
@@ -107,6 +107,8 @@ class Loose:
     subject: str = ""
     note: bool = False
     arrow_before: bool = False
+    hedged: bool = False
+    beside_arrow: bool = False
 
 
 @dataclass
@@ -118,6 +120,7 @@ class LineItem:
     number: int | None
     class_name: str | None
     values: list[Loose]
+    block_field: str | None = None
 
 
 @dataclass
@@ -153,6 +156,7 @@ class _Segment:
     layer: str
     line: int
     block_field: str | None = None
+    column_order: tuple[str, ...] = ()  # a header line named the fields in this order: "Layer Output Input"
     values: list[_Value] = field(default_factory=list)
     labelled: set[str] = field(default_factory=set)
     last_labelled: str | None = None
@@ -187,11 +191,9 @@ def collect(
     budget = READING_BUDGET
     previous = -2
     for index in indexes:
-        if index != previous + 1 or index in handout:
-            walker.blank_line()  # a blank line, or the starter's own text: either ends what came before
+        if index != previous + 1:
+            walker.blank_line()
         previous = index
-        if index in handout:
-            continue
         context = contexts[index]
         beside = code[index] if context == BESIDE_CODE else ""
         budget -= walker.read_line(index, lines[index], context, beside, handout=index in handout) + _LINE_COST
@@ -209,8 +211,12 @@ class _Walker:
         self.summary_lines = summary_lines
         self.shape_fields = [spec.name for spec in vocabulary.fields if spec.kind == "shape"]
         self.count_fields = [spec.name for spec in vocabulary.fields if spec.kind == "count"]
+        self.heading_line = -1
+        self.previous_layer: str | None = None  # the layer of the section before the current line's
+        self.last_line_of_section = 0
         self.section: _Segment | None = None
         self.block_field: str | None = None
+        self.column_order: tuple[str, ...] = ()
         self.carried: list[_Label] = []
         self.order = 0
 
@@ -220,6 +226,7 @@ class _Walker:
         """A blank line ends a section, a label waiting for its value, and a block of parameters."""
         self.end_section()
         self.carried = []
+        self.column_order = ()
         if self.block_field == OTHER_FIELD:
             self.block_field = None
 
@@ -239,6 +246,8 @@ class _Walker:
         if not self.vocabulary.relevant.search(line):
             return 0
         tokens = tokenize_line(line, limit=MAX_TOKENS_PER_LINE)
+        self.heading_line = index
+        self.last_line_of_section = index
         if not handout and not _DIGIT.search(line) and self._block_heading(line, in_section=self.section is not None):
             return len(tokens)
         _LineReader(self, index, line, tokens, handout=handout).read()
@@ -256,11 +265,19 @@ class _Walker:
             return False
         spec = self.vocabulary.sole_field_labelled_in(stripped)
         rest = _BLOCK_FILLER.sub("", self.vocabulary.field_label_pattern.sub("", stripped))
+        named = [self.vocabulary.field_labels.get(_fold_label(match.group()))
+                 for match in self.vocabulary.field_label_pattern.finditer(stripped)]
+        if not rest and len(set(named)) >= 2 and None not in named:
+            # "Layer   Output   Input": the columns of the rows under it, in this order.
+            self.end_section()
+            self.column_order = tuple(dict.fromkeys(name for name in named if name))
+            return True
         if spec is not None and not rest:
             if in_section and not _PLURAL_HEADING.search(stripped):
                 return False
             self.end_section()
             self.block_field = spec.name
+            self.collected.list_breaks.add(self.heading_line)
             return True
         if spec is None and not self.count_fields and _OTHER_HEADING.fullmatch(stripped):
             self.end_section()
@@ -281,6 +298,8 @@ class _Walker:
 
     def resolve(self, segment: _Segment) -> None:
         """Claims for the values of ``segment`` that no label named: by their place."""
+        if segment.line < self.last_line_of_section:
+            self.previous_layer = segment.layer
         shape_values = [value for value in segment.values if isinstance(value.value, Shape)]
         count_values = [value for value in segment.values if isinstance(value.value, Count)
                         and not value.beside_arrow and not value.chain_input]
@@ -316,7 +335,8 @@ class _Walker:
             for other in before[:-1]:
                 self.claim(segment, remaining[0], other, POSITIONAL, hedged=True)
             return
-        for name, value in zip(remaining, plain, strict=False):
+        order = [name for name in segment.column_order if name in remaining] or remaining
+        for name, value in zip(order, plain, strict=False):
             self.claim(segment, name, value, POSITIONAL)
 
     def claim(self, segment: _Segment, field_name: str, value: _Value, strength: int, *,
@@ -339,8 +359,13 @@ class _LineReader:
         self.tokens = tokens
         self.handout = handout
         self.roles = arithmetic_roles(tokens)
-        self.segment: _Segment | None = walker.section
+        # Under a section, the values before the line's first mention are held: they go to the layer
+        # that mention names if it owns them ("輸入 X 經過 bn1 之後變成 Y"), else to the section's
+        # ("(1, 64, 8, 8), same as conv2").
+        self.segment: _Segment | None = None
+        self.held_for: _Segment | None = walker.section
         self.carried_in = walker.section is not None
+        self.last_value: tuple[Shape | Count, int] | None = None  # the value last read, and its order
         # Labels that ended the line before: they wait for this line's first value.
         self.pending: list[_Label] = [_Label(label.role, 0, label.owner, carried=True) for label in walker.carried]
         walker.carried = []
@@ -392,7 +417,7 @@ class _LineReader:
             first = meanings[0][0] if meanings else None
             if first == words.TOTAL or (first == words.PARAMETERS and not self.walker.count_fields):
                 self.walker.end_section()
-                self.segment = None
+                self.segment = self.held_for = None
                 self._enter_total()
             elif token.kind == WORD and not meanings and token.text.isidentifier():
                 self.subject = token.text
@@ -461,11 +486,15 @@ class _LineReader:
         if kind == words.POSITION:
             return self._position_mention(position, value)
         if kind == words.RELATIVE:
-            # "after conv1", "before conv2": a label for the layer named next, else a filler word.
+            # "after conv1", "before conv2", "conv1 之後": a label for the layer named next to it
+            # (Chinese puts it after the name), else a filler word.
             following = position + 1
             while self._first_kind(following) == words.FILLER:
                 following += 1
-            if self._first_kind(following) in (words.LAYER, words.CLASS, words.POSITION):
+            named_next = self._first_kind(following) in (words.LAYER, words.CLASS, words.POSITION)
+            named_before = token.kind == CJK and self.segment is not None and self.segment.line == self.index \
+                and self._first_kind(position - 1) == words.LAYER
+            if named_next or named_before:
                 kind = words.LABEL
             else:
                 return position + 1
@@ -488,6 +517,8 @@ class _LineReader:
             self.hypothetical = True
         elif kind == words.SAME:
             self._same(position)
+        elif kind == words.DITTO:
+            self._ditto()
         return position + 1
 
     def _drop_carried(self) -> None:
@@ -523,7 +554,22 @@ class _LineReader:
     def _owns(self, position: int) -> bool:
         if self.mentions == 1 and not self.carried_in:
             return True
-        return self.clean_prefix or self.clause_start or self._heading_after(position)
+        return self.clean_prefix or self.clause_start or self._heading_after(position) \
+            or self._size_follows(self._after_possessive(position))
+
+    def _size_follows(self, position: int) -> bool:
+        """Whether a size comes after a mention in its clause, before another mention: the sizes
+        a layer's name is followed by are that layer's ("經過 bn1 之後變成 1x32x32x32")."""
+        for token in self.tokens[position : position + 12]:
+            if token.kind == SIZE:
+                return True
+            if token.text in _CLAUSE_END or token.text == "," or self._first_kind_of(token) == words.LAYER:
+                return False
+        return False
+
+    def _first_kind_of(self, token: Token) -> str | None:
+        meanings = self._meanings(token)
+        return meanings[0][0] if meanings else None
 
     def _heading_after(self, position: int) -> bool:
         following = self._after_possessive(position)
@@ -552,13 +598,25 @@ class _LineReader:
             return
         if segment is not None:
             self.walker.resolve(segment)
-        segment = _Segment(layer, self.index, block_field=self.walker.block_field, final=self.final)
-        arrow_before = position >= 1 and self.tokens[position - 1].kind == ARROW
-        if arrow_before and self.loose and self.loose[-1].order == self.walker.order and not self.loose[-1].note:
+        elif self.held_for is not None:
+            self.walker.end_section()  # the section above ends: this line's values are the new layer's
+            self.held_for = None
+        segment = _Segment(layer, self.index, block_field=self.walker.block_field,
+                           column_order=self.walker.column_order, final=self.final)
+        before = position - 1
+        while before >= 0 and self.tokens[before].kind == PUNCT and self.tokens[before].text in "[(":
+            before -= 1
+        chained = before >= 1 and self.tokens[before].kind == ARROW and self.last_value is not None \
+            and self.last_value[1] == self.walker.order
+        if chained and self.loose and self.loose[-1].order == self.walker.order and not self.loose[-1].note:
             # "1x3x32x32 -> conv1 -> 1x32x32x32": the value before the arrow goes into the layer.
             value = self.loose.pop()
             segment.values.append(_Value(value.value, value.line, value.order, False, None, False, chain_input=True))
-        elif self.loose and not self.owned_any:
+        elif chained and self.last_value is not None:
+            # "... -> [conv1] 1x32x32x32 -> [bn1] ...": conv1's output goes into bn1.
+            value, order = self.last_value
+            segment.values.append(_Value(value, self.index, order, False, None, False, chain_input=True))
+        if self.loose and not self.owned_any:
             # "(1, 32, 16, 16) is the output of pool1": the line's values before its first mention.
             for value in [value for value in self.loose if not value.note]:
                 if value.role is None:
@@ -691,14 +749,19 @@ class _LineReader:
         if not self.owned_any:
             # "In total the model has ...": about the model, whatever section the line is under.
             self.walker.end_section()
-            self.segment = None
+            self.segment = self.held_for = None
             self._enter_total()
+
+    def _owner(self) -> _Segment | None:
+        """The segment this line's values go to: its own mention's, or the section's it is under."""
+        return self.segment or self.held_for
 
     def _same(self, position: int) -> None:
         """"output: same", "output: same as input", "不變": the output is the input's size.
         "same as above" stays unreadable: above may be several things."""
         labels = self._open_labels()
-        if not labels or self.segment is None or labels[0].role != "output" or "input" not in self.walker.shape_fields:
+        owner = self._owner()
+        if not labels or owner is None or labels[0].role != "output" or "input" not in self.walker.shape_fields:
             return
         following = position + 1
         while self._first_kind(following) == words.FILLER:
@@ -706,17 +769,26 @@ class _LineReader:
         done = following >= len(self.tokens) or self.tokens[following].text in _CLAUSE_END \
             or self.tokens[following].text in ",.)"
         if done or self._meanings(self.tokens[following])[:1] == [(words.LABEL, "input")]:
-            self._refer(self.segment.layer, "input")
+            self._refer(owner.layer, "input")
+
+    def _ditto(self) -> None:
+        """"bn2 | 同上 | 同上": each field as the layer answered on the line above has it."""
+        labels = self._open_labels()
+        owner = self._owner()
+        above = self.walker.previous_layer
+        if labels and owner is not None and above is not None and above != owner.layer:
+            self._refer(above, labels[0].role)
 
     def _refer(self, target_layer: str, target_field: str) -> None:
         labels = self._open_labels()
-        if not labels or self.segment is None or labels[0].role == OTHER_FIELD or self.handout:
+        owner = self._owner()
+        if not labels or owner is None or labels[0].role == OTHER_FIELD or self.handout:
             return
         label = labels[0]
         label.used = True
         self.walker.collected.references.append(Reference(
-            self.segment.layer, label.role, target_layer, target_field, self.index, self.walker.next_order(),
-            meaningful(self.line[label.end :]) or self.line[label.end :].strip()[:80],
+            owner.layer, label.role, target_layer, target_field, self.index, self.walker.next_order(),
+            meaningful(_CLAUSE_BREAK.split(self.line[label.end :], 1)[0]) or self.line[label.end :].strip()[:80],
         ))
 
     def _end_labels(self, end: int) -> None:
@@ -724,7 +796,8 @@ class _LineReader:
         for label in self.pending:
             if label.used or label.role == OTHER_FIELD or self.handout or self.in_total:
                 continue
-            layer = label.owner or (self.segment.layer if self.segment is not None else None)
+            owner = self._owner()
+            layer = label.owner or (owner.layer if owner is not None else None)
             written = meaningful(self.line[label.end : end])
             if layer is not None and written:
                 self.walker.collected.unreadable.append(
@@ -816,6 +889,7 @@ class _LineReader:
 
     def _place_value(self, value: Shape | Count, *, arrow_before: bool, beside_arrow: bool) -> None:
         order = self.walker.next_order()
+        self.last_value = (value, order)
         labels = self._open_labels()
         label = labels[0] if labels else None
         if label is not None:
@@ -824,21 +898,27 @@ class _LineReader:
                 return
         if self.segment is None:
             self.loose.append(Loose(value, self.index, order, role=label.role if label else None,
-                                    subject=self.subject, note=self.hypothetical, arrow_before=arrow_before))
+                                    subject=self.subject, note=self.hypothetical, arrow_before=arrow_before,
+                                    hedged=self.hedged, beside_arrow=beside_arrow))
             return
-        segment = self.segment
-        if self.hypothetical:
-            field_name = label.role if label else (segment.last_labelled or "")
+        self._give(self.segment, value, order, label.role if label else None, arrow_before=arrow_before,
+                   beside_arrow=beside_arrow, hedged=self.hedged, note=self.hypothetical)
+
+    def _give(self, segment: _Segment, value: Shape | Count, order: int, role: str | None, *, arrow_before: bool,
+              beside_arrow: bool, hedged: bool, note: bool) -> None:
+        """Give a value to ``segment``: labelled by ``role``, or to be placed by position."""
+        if note:
+            field_name = role or segment.last_labelled or ""
             if field_name:
                 self.walker.collected.claims.append(Claim(
                     segment.layer, field_name, value, self.index, POSITIONAL, order, hedged=True,
                     doubt="it is written as what the size would be in another case",
                 ))
             return
-        if label is not None:
-            self._labelled(segment, label.role, value, order)
+        if role is not None:
+            self._labelled(segment, role, value, order)
             return
-        segment.values.append(_Value(value, self.index, order, self.hedged, segment.last_labelled, arrow_before,
+        segment.values.append(_Value(value, self.index, order, hedged, segment.last_labelled, arrow_before,
                                      beside_arrow=beside_arrow))
 
     def _labelled(self, segment: _Segment, role: str, value: Shape | Count, order: int) -> None:
@@ -861,19 +941,33 @@ class _LineReader:
     def _end_line(self) -> None:
         open_labels = [label for label in self._open_labels() if label.role != OTHER_FIELD
                        and not label.carried and not meaningful(self.line[label.end :])]
-        if open_labels and not self._value_since_label() and not self.in_total:
+        if open_labels and not self._value_since_label() and not self.in_total and not self.handout:
             # "output:" at the end of a line labels the first value on the next line.
             self.walker.carried = open_labels
             self.pending = [label for label in self.pending if label not in open_labels]
         self._end_labels(len(self.line))
+        if self.loose and self.segment is None and self.held_for is not None:
+            for value in self.loose:  # no mention on the line owned them: the section's
+                if value.role != OTHER_FIELD:
+                    self._give(self.held_for, value.value, value.order, value.role, arrow_before=value.arrow_before,
+                               beside_arrow=value.beside_arrow, hedged=value.hedged, note=value.note)
+            self.loose = []
         if self.loose:
             collected = self.walker.collected
             collected.loose.extend(self.loose)
             if self.segment is None:
-                collected.items.append(LineItem(self.index, self.number, self.class_name, list(self.loose)))
+                collected.items.append(LineItem(self.index, self.number, self.class_name, list(self.loose),
+                                                self.walker.block_field))
 
 
 _DIGIT = re.compile(r"\d")
+_CLAUSE_BREAK = re.compile(r"[|;。,，]")
+
+
+def _fold_label(word: str) -> str:
+    return word.replace("_", "").replace("-", "").lower() if word.isascii() else word
+
+
 _DEFINITION = re.compile(r"^\s*self\s*\.\s*([A-Za-z_]\w*)\s*(?::[^=#]*)?=(?!=)")
 _HEADING_MARKUP = re.compile(r"^[\s#>*+\-|]*|[\s*|]*$")
 _BLOCK_FILLER = re.compile(

@@ -44,7 +44,7 @@ def _runs(items: Sequence[LineItem], breaks: list[int]) -> list[list[LineItem]]:
             break_index += 1
             if runs and runs[-1]:
                 runs.append([])
-        if not runs:
+        if not runs or (item.number == 1 and runs[-1]):  # numbering starts again: another list
             runs.append([])
         runs[-1].append(item)
     return [run for run in runs if run]
@@ -100,7 +100,9 @@ def _item_claims(item: LineItem, layer: str, vocabulary: Vocabulary) -> list[Cla
     remaining = [name for name in fields if name not in taken]
     shapes = [value for value in plain if isinstance(value.value, Shape)]
     if len(shapes) == 1 and remaining:
-        claims.append(_claim(layer, remaining[-1], shapes[0], POSITIONAL))
+        # Under "Input sizes:" a lone size is an input; else it is what the layer outputs.
+        field = item.block_field if item.block_field in remaining else remaining[-1]
+        claims.append(_claim(layer, field, shapes[0], POSITIONAL))
     else:
         claims.extend(_claim(layer, name, value, POSITIONAL) for name, value in zip(remaining, shapes, strict=False))
     return claims

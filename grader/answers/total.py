@@ -50,12 +50,16 @@ def read_total(
     unreadable: Answer | None = None
     for index in indexes:
         line = lines[index]
-        if index in handout or not _MAYBE_TOTAL.search(line):
+        if not _MAYBE_TOTAL.search(line):
             continue
         stripped = _MARKUP.sub("", line[:_MAX_TOTAL_LINE]).strip()
         if not _is_total_line(stripped) or _about_a_layer(stripped, vocabulary):
             continue
         found = _total_on(lines, index, stripped)
+        # The starter's own "Total number of parameters:" is no answer; the count the student
+        # wrote on the line under it is.
+        if index in handout and (not isinstance(found, Claim) or found.line == index or found.line in handout):
+            continue
         if isinstance(found, Claim):
             claims.append(found)
         elif found and unreadable is None:

@@ -25,6 +25,7 @@ HEDGE = "hedge"  # "or (1, 64, 8, 8)?": an alternative answer follows
 HYPOTHETICAL = "hypothetical"  # "without padding it would be ...": not the answer
 FINAL = "final"  # "final answer", "corrected": this is the answer that stands
 SAME = "same"  # "output: same (as input)"
+DITTO = "ditto"  # "同上", "ditto", "〃": the same as this field of the layer on the line above
 RELATIVE = "relative"  # value: the field it labels, when a layer's name follows ("after conv1")
 FILLER = "filler"  # keeps a label waiting for its value: "output of conv1 is a tensor of shape ..."
 
@@ -55,6 +56,7 @@ _HYPOTHETICAL_WORDS = ("would", "could", "if", "without", "instead", "otherwise"
 _FINAL_WORDS = ("final", "corrected", "correction", "最終", "最终", "最後答案", "更正", "修正", "正確答案",
                 "正确答案")
 _SAME_WORDS = ("same", "unchanged", "不變", "不变", "相同", "一樣", "一样")
+_DITTO_WORDS = ("ditto", "同上", "〃")
 _FILLER_WORDS = (
     "is", "are", "was", "were", "be", "will", "the", "a", "an", "of", "shape", "shapes", "size", "sizes",
     "dim", "dims", "dimension", "dimensions", "tensor", "tensors", "feature", "features", "map", "maps",
@@ -146,6 +148,7 @@ class Vocabulary:
 
         add(_FILLER_WORDS, FILLER)
         add(_SAME_WORDS, SAME)
+        add(_DITTO_WORDS, DITTO)
         add(_HYPOTHETICAL_WORDS, HYPOTHETICAL)
         add(_HEDGE_WORDS, HEDGE)
         add(_FINAL_WORDS, FINAL)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from grader.answers import (
     INPUT_SIZE,
     OUTPUT_SIZE,
+    PARAMETER_COUNT,
     LayerSpec,
     answer_text,
     read_answer_sheet,
@@ -19,7 +20,7 @@ from grader.answers import (
     read_answers,
 )
 from grader.answers.sources import python_text
-from grader.content import read_submission
+from grader.content import RejectedUpload, SubmissionFile, read_submission
 
 LAYERS = [
     LayerSpec("conv1", "Conv2d"), LayerSpec("bn1", "BatchNorm2d"), LayerSpec("pool1", "MaxPool2d"),
@@ -289,20 +290,62 @@ def test_notebook_answers_say_which_cell_and_line_they_are_on():
     assert sheet.get("conv1", "output").where() == "line 2"
 
 
-ANSWER_LIKE = st.text(
-    alphabet=st.sampled_from(
-        list("conv1bn pool fc dropout input output sizes self. 輸入輸出參數總大小的是 ()[]{},:：=x×*#|-@>\n\"'0123456789.MK ")
+# Pieces of answers, so that generated text hits the reader's rules, not only its tokenizer.
+ANSWER_PIECES = [
+    "conv1", "bn1", "pool1", "fc1", "dropout", "self.", "Conv2d(3, 32", "Linear", "MaxPool2d", "layer 3", "第3層",
+    "input", "output", "takes", "outputs", "after", "before", "之後", "輸入", "輸出", "參數", "總", "Total", "params",
+    "same", "同上", "or", "would", "final", "kernel", "channels", "C=", "H=W=", "(1, 3, 32, 32)", "1x32x16x16",
+    "32@16x16", "torch.Size([1, 64])", "134,186", "0.13M", "$", "\\times", "->", "=>", "→", "~~", "**", "|", "---",
+    "(", ")", "[", "]", ",", ":", "=", "+", "-", "/", "*", "?", ";", "#", "'", '"', '"""', "\n", " ", "  ", "1", "32",
+    "1, 32, 16, 16", "def forward(self, x):", "x = F.relu(self.bn1(self.conv1(x)))", "x:", "-1", "N",
+]
+ANSWER_LIKE = st.one_of(
+    st.text(
+        alphabet=st.sampled_from(
+            list("conv1bn pool fc dropout input output sizes self. 輸入輸出參數總大小的是 ()[]{},:：=x×*#|-@>\n\"'0123456789.MK ")
+        ),
+        max_size=400,
     ),
-    max_size=400,
+    st.lists(st.sampled_from(ANSWER_PIECES), max_size=80).map("".join),
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(max_size=400), ANSWER_LIKE))
 def test_reading_never_raises_on_any_text(text):
     sheet = read(text)
     read_answer_sheet(text.split("\n"), layers=LAYERS, fields=FIELDS)
+    read_answer_text(python_text(text), layers=LAYERS, fields=(PARAMETER_COUNT,))
     assert sheet.total.status in ("answered", "unreadable", "unanswered")
+
+
+CELL = st.fixed_dictionaries({
+    "cell_type": st.sampled_from(["markdown", "code", "raw"]),
+    "source": st.one_of(ANSWER_LIKE, st.lists(ANSWER_LIKE, max_size=3)),
+    "outputs": st.lists(st.fixed_dictionaries({
+        "output_type": st.sampled_from(["stream", "execute_result", "display_data", "error"]),
+        "text": ANSWER_LIKE, "data": st.fixed_dictionaries({"text/plain": ANSWER_LIKE}),
+    }), max_size=2),
+})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(CELL, max_size=5))
+def test_reading_a_notebook_never_raises(cells):
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    sheet = read_answers(SubmissionFile("a.ipynb", ".ipynb", b"", notebook=notebook), layers=LAYERS, fields=FIELDS)
+    assert all(answer.status in ("answered", "unreadable", "unanswered") for answer in sheet.answers.values())
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_reading_any_bytes_never_raises_beyond_a_clear_refusal(data):
+    try:
+        submission = read_submission("a.py", data, accepted_extensions=(".py",))
+    except RejectedUpload as refusal:
+        assert refusal.message
+        return
+    read_answers(submission, layers=LAYERS, fields=FIELDS)
 
 
 def test_a_letter_whose_lower_case_is_two_letters_never_makes_reading_raise():
