@@ -19,7 +19,15 @@ from assignments.lec2_hw1.reference import (
     reference_from_document,
 )
 from grader import INPUT_SIZE, OUTPUT_SIZE, Checker, CheckOutcome, LayerSpec, SandboxLimits, count_check
-from grader.answers import Answer, AnswerSheet, Shape, explain_shape_difference, reviewed, shape_matches
+from grader.answers import (
+    Answer,
+    AnswerSheet,
+    Shape,
+    explain_shape_difference,
+    review_summary,
+    reviewed,
+    shape_matches,
+)
 from grader.model_structure import structure_check_run, structure_differences
 
 FIELDS = (INPUT_SIZE, OUTPUT_SIZE)
@@ -168,17 +176,11 @@ def _at(answer: Answer) -> str:
 
 
 def _summary(checks: list[CheckOutcome], structure: CheckOutcome, sheet: AnswerSheet) -> str:
-    scored = [check for check in checks if check.max_points > 0]
-    right = sum(check.passed and not check.uncertain for check in scored)
-    uncertain = sum(check.uncertain for check in scored)
     answered = [answer for answer in sheet.answers.values() if answer.status != "unanswered"]
-    if not answered and sheet.total.status == "unanswered" and not uncertain:
+    if not answered and sheet.total.status == "unanswered" and not any(check.uncertain for check in checks):
         message = "No answers were found: fill in the template at the end of lec2_hw1.py."
     else:
-        message = f"{right} of {len(scored)} answers are right."
-    if uncertain:
-        message += (f" {uncertain} could not be read with confidence: they keep their points until a TA has "
-                    "checked how they were read.")
+        message = review_summary(checks)
     if not structure.passed:
         message += " Note: " + structure.feedback
     return message

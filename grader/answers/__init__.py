@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from grader.answers.counts import count_check
 from grader.answers.reader import handout_lines, read_answer_sheet, read_answer_text, read_answers
-from grader.answers.review import reviewed
+from grader.answers.review import review_summary, reviewed
 from grader.answers.shapes import Count, Shape, explain_shape_difference, shape_matches
 from grader.answers.sheet import (
     INPUT_SIZE,
@@ -70,6 +70,7 @@ __all__ = [
     "read_answer_sheet",
     "read_answer_text",
     "read_answers",
+    "review_summary",
     "reviewed",
     "shape_matches",
 ]

@@ -132,7 +132,6 @@ class Collected:
     items: list[LineItem] = field(default_factory=list)
     # Lines that end a list of items: a heading or a line a mention owns.
     list_breaks: set[int] = field(default_factory=set)
-    total_lines: set[int] = field(default_factory=set)
     stopped_at: int | None = None  # the first line not read, when the reading budget ran out
 
 
@@ -425,9 +424,7 @@ class _LineReader:
 
     def _enter_total(self) -> None:
         self.in_total = True
-        collected = self.walker.collected
-        collected.total_lines.add(self.index)
-        collected.list_breaks.add(self.index)
+        self.walker.collected.list_breaks.add(self.index)
 
     # --- Tokens -----------------------------------------------------------------------------------
 

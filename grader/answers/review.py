@@ -8,7 +8,7 @@ not score anyway changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from grader.answers.sheet import UNATTRIBUTED, Answer
@@ -43,6 +43,19 @@ def reviewed(answer: Answer, grade: Callable[[Answer], CheckOutcome], *, what: s
         read.name, passed=best.passed, points=best.points, max_points=read.max_points,
         feedback=_feedback(answer, readings, what=what, kept=best.points), uncertain=True, readings=tuple(readings),
     )
+
+
+def review_summary(checks: Sequence[CheckOutcome]) -> str:
+    """How many scored answers are right, and how many wait for a TA: "28 of 33 answers are
+    right. 2 could not be read with confidence: ..."."""
+    scored = [check for check in checks if check.max_points > 0]
+    right = sum(check.passed and not check.uncertain for check in scored)
+    uncertain = sum(check.uncertain for check in scored)
+    summary = f"{right} of {len(scored)} answers are right."
+    if uncertain:
+        summary += (f" {uncertain} could not be read with confidence: they keep their points until a TA has "
+                    "checked how they were read.")
+    return summary
 
 
 def _reading(answer: Answer, outcome: CheckOutcome, *, first: bool = False) -> Reading:

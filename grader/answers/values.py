@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from grader.answers.shapes import ANY_BATCH, Count, Shape, normalise_text
-from grader.answers.tokens import ARROW, DECIMAL, GROUPED, JUNK, NUMBER, PUNCT, SIZE, Token, tokenize_line
+from grader.answers.tokens import DECIMAL, GROUPED, JUNK, NUMBER, PUNCT, SIZE, Token, tokenize_line
 
 OPERAND = 1  # a number that is worked with: not an answer
 RESULT = 2  # a number that working ends in: a count's answer, never a size
@@ -189,10 +189,3 @@ def find_counts(text: str) -> list[Located]:
         index = after
     return found
 
-
-def is_value(token: Token) -> bool:
-    return token.kind in VALUE_KINDS
-
-
-def is_arrow(token: Token) -> bool:
-    return token.kind == ARROW

@@ -21,6 +21,7 @@ from grader.answers import (
 )
 from grader.answers.sources import python_text
 from grader.content import RejectedUpload, SubmissionFile, read_submission
+from tests.checkers.sheets import dims, readings
 
 LAYERS = [
     LayerSpec("conv1", "Conv2d"), LayerSpec("bn1", "BatchNorm2d"), LayerSpec("pool1", "MaxPool2d"),
@@ -31,11 +32,6 @@ FIELDS = (INPUT_SIZE, OUTPUT_SIZE)
 
 def read(text: str):
     return read_answer_text(python_text(text), layers=LAYERS, fields=FIELDS)
-
-
-def dims(sheet, layer, field):
-    answer = sheet.get(layer, field)
-    return answer.value.dims if answer.status == "answered" else answer.status
 
 
 def test_one_line_answers_with_labels():
@@ -163,11 +159,6 @@ def test_a_note_after_an_answer_in_the_same_section_does_not_replace_it():
     assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
     assert dims(sheet, "bn1", "input") == (1, 32, 32, 32)
     assert dims(sheet, "bn1", "output") == (1, 32, 32, 32)
-
-
-def readings(sheet, layer, field):
-    answer = sheet.get(layer, field)
-    return {reading.value.dims for reading in (answer, *answer.alternatives) if reading.value is not None}
 
 
 def test_a_wrong_answer_stays_the_only_reading_when_the_note_after_it_holds_a_partial_size():

@@ -11,6 +11,7 @@ from grader.answers import INPUT_SIZE, OUTPUT_SIZE, PARAMETER_COUNT, LayerSpec, 
 from grader.answers.reader import handout_lines
 from grader.answers.sources import python_text
 from grader.content import SubmissionFile
+from tests.checkers.sheets import dims, readings
 
 SIGNATURES = {
     "conv1": "Conv2d(3, 32, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))",
@@ -28,16 +29,6 @@ FIELDS = (INPUT_SIZE, OUTPUT_SIZE)
 
 def read(text: str, *, fields=FIELDS, handout=frozenset()):
     return read_answer_text(python_text(text), layers=LAYERS, fields=fields, handout=handout)
-
-
-def dims(sheet, layer, field):
-    answer = sheet.get(layer, field)
-    return answer.value.dims if answer.status == "answered" else answer.status
-
-
-def readings(sheet, layer, field):
-    answer = sheet.get(layer, field)
-    return {reading.value.dims for reading in (answer, *answer.alternatives) if reading.value is not None}
 
 
 def test_verbs_label_a_sentence_and_an_unlabelled_size_before_a_label_is_the_input():
