@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,8 +132,11 @@ def decode_text(data: bytes, *, kind: str) -> tuple[str, str]:
 
 
 def _looks_binary(text: str) -> bool:
-    control = sum(1 for char in text if ord(char) < 32 and char not in "\t\n\r\f\v")
+    control = len(_CONTROL_CHARACTERS.findall(text))  # counted in C: a Python loop costs a second on 2 MB
     return control > max(8, len(text) // 100)
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
 def _normalise_newlines(text: str) -> str:

@@ -21,6 +21,7 @@ One pass over the tokens of every line; nothing is ever read twice.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -190,9 +191,11 @@ def collect(
     budget = READING_BUDGET
     previous = -2
     for index in indexes:
-        if index != previous + 1:
-            walker.blank_line()
+        if index != previous + 1 or (index in handout and not vocabulary.names.search(lines[index])):
+            walker.blank_line()  # a blank line, or the starter's own text that names no layer
         previous = index
+        if index in handout and not vocabulary.names.search(lines[index]):
+            continue
         context = contexts[index]
         beside = code[index] if context == BESIDE_CODE else ""
         budget -= walker.read_line(index, lines[index], context, beside, handout=index in handout) + _LINE_COST
@@ -244,12 +247,12 @@ class _Walker:
                 self.section = _Segment(layer, index, block_field=self.block_field)
         if not self.vocabulary.relevant.search(line):
             return 0
-        tokens = tokenize_line(line, limit=MAX_TOKENS_PER_LINE)
+        tokens, roles = lexed(line)
         self.heading_line = index
         self.last_line_of_section = index
         if not handout and not _DIGIT.search(line) and self._block_heading(line, in_section=self.section is not None):
             return len(tokens)
-        _LineReader(self, index, line, tokens, handout=handout).read()
+        _LineReader(self, index, line, tokens, roles, handout=handout).read()
         if context == BESIDE_CODE:
             self.end_section()
         return len(tokens)
@@ -350,14 +353,16 @@ class _Walker:
 class _LineReader:
     """Reads one line's tokens, with the walker's state from the lines before it."""
 
-    def __init__(self, walker: _Walker, index: int, line: str, tokens: list[Token], *, handout: bool) -> None:
+    def __init__(
+        self, walker: _Walker, index: int, line: str, tokens: Sequence[Token], roles: Sequence[int], *, handout: bool,
+    ) -> None:
         self.walker = walker
         self.vocabulary = walker.vocabulary
         self.index = index
         self.line = line
         self.tokens = tokens
         self.handout = handout
-        self.roles = arithmetic_roles(tokens)
+        self.roles = roles
         # Under a section, the values before the line's first mention are held: they go to the layer
         # that mention names if it owns them ("輸入 X 經過 bn1 之後變成 Y"), else to the section's
         # ("(1, 64, 8, 8), same as conv2").
@@ -384,7 +389,8 @@ class _LineReader:
         self.last_value_end = -1
 
     def read(self) -> None:
-        self.final = any(words.FINAL in self._kinds(token) for token in self.tokens if token.kind in (WORD, CJK))
+        self.final = bool(_FINAL_HINT.search(self.line)) and any(
+            words.FINAL in self._kinds(token) for token in self.tokens if token.kind in (WORD, CJK))
         self._first_words()
         position = 0
         while position < len(self.tokens):
@@ -958,6 +964,24 @@ class _LineReader:
 
 
 _DIGIT = re.compile(r"\d")
+_FINAL_HINT = re.compile(r"final|correct|最終|最终|最後|更正|修正|正確|正确", re.IGNORECASE)
+# Lines this short are lexed once and remembered: the starter's own lines and template lines come
+# back in every file.
+_REMEMBERED_LINE = 300
+
+
+def lexed(line: str) -> tuple[Sequence[Token], Sequence[int]]:
+    """The tokens of ``line`` (at most ``MAX_TOKENS_PER_LINE``) and their arithmetic roles."""
+    if len(line) <= _REMEMBERED_LINE:
+        return _lexed(line)
+    tokens = tokenize_line(line, limit=MAX_TOKENS_PER_LINE)
+    return tokens, arithmetic_roles(tokens)
+
+
+@functools.lru_cache(maxsize=4096)
+def _lexed(line: str) -> tuple[tuple[Token, ...], tuple[int, ...]]:
+    tokens = tuple(tokenize_line(line, limit=MAX_TOKENS_PER_LINE))
+    return tokens, tuple(arithmetic_roles(tokens))
 _CLAUSE_BREAK = re.compile(r"[|;。,，]")
 
 

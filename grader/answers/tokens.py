@@ -26,11 +26,11 @@ _NOT_AFTER_NAME = r"(?<![A-Za-z0-9_.])"
 
 _SPACES = r"(?>\s*)"  # atomic: spaces once read are never given back (no backtracking)
 _TOKEN = re.compile(
-    # Whitespace is matched as one run (it is no token): trying every pattern at every space of a
-    # long run would cost far more.
-    r"(?P<space>\s+)"
+    # The whitespace before a token is part of its match (atomic: never given back), so that a run
+    # of spaces costs one step, not one try of every pattern per space; and every character
+    # matches something (``other`` last), so that no match fails after reading spaces.
+    r"(?>\s*)(?:"
     # (1, 32, 16, 16), [1, 32, 16, 16], torch.Size([1, 32, 16, 16]), (128,)
-    r"|"
     rf"(?P<bracketed>(?:torch\.Size{_SPACES}\({_SPACES})?[(\[]{_SPACES}{_DIM}"
     rf"(?>(?:{_SPACES},{_SPACES}{_DIM})*){_SPACES},?{_SPACES}[)\]]\)?)"
     # 32@16x16: channels at height x width
@@ -47,6 +47,8 @@ _TOKEN = re.compile(
     r"|(?P<arrow>-{1,3}>|={1,2}>|→|⇒|⟶|➜|⟹|➔|⇨|↦)"
     r"|(?P<strike>~~)"
     r"|(?P<punct>[^\s\w])"
+    r"|(?P<other>.))",
+    re.DOTALL,
 )
 _BATCH_ONLY = re.compile(_BATCH_WORD)
 
@@ -90,12 +92,12 @@ def tokenize_line(line: str, *, limit: int = 10_000) -> list[Token]:
     """The tokens of ``line`` in order (whitespace is not a token), at most ``limit`` of them."""
     tokens: list[Token] = []
     append = tokens.append
-    for match in _TOKEN.finditer(line):
+    for match in _TOKEN.finditer(line.rstrip()):
         kind = match.lastgroup
-        if kind == "space":
-            continue
-        start, end = match.span()
-        text = match.group()
+        if kind == "other":
+            continue  # a letter of another script, an emoji: no part of any answer
+        start, end = match.span(kind)
+        text = match.group(kind)
         simple = _SIMPLE_KINDS.get(kind)  # type: ignore[arg-type]
         if simple is not None:
             append(Token(simple, start, end, text))

@@ -83,6 +83,7 @@ class Vocabulary:
     class_names: Mapping[str, tuple[str, ...]]  # torch class name, as written -> its layers
     chinese: re.Pattern[str]  # the Chinese words above, found inside a run of Chinese characters
     relevant: re.Pattern[str]  # a line without a match holds nothing to read
+    names: re.Pattern[str]  # the layers' names, in any spelling
     known: dict[str, list[tuple[str, object]]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -182,6 +183,7 @@ class Vocabulary:
             class_names={type_name: tuple(members) for type_name, members in by_class.items()},
             chinese=re.compile("|".join(re.escape(word) for word in chinese) or r"(?!)"),
             relevant=re.compile(r"\d|" + "|".join(spellings), re.IGNORECASE),
+            names=re.compile("|".join(_spelling(layer.name) for layer in layers) or r"(?!)", re.IGNORECASE),
         )
 
     def lookup(self, word: str) -> tuple[str, object] | None:
