@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from grader.answers import vocabulary as words
 from grader.answers.shapes import Count, Shape
-from grader.answers.sources import BESIDE_CODE
+from grader.answers.sources import BESIDE_CODE, MAX_ANSWER_LINES
 from grader.answers.tokens import ARROW, CJK, PUNCT, SIZE, STRIKE, WORD, Token, tokenize_line
 from grader.answers.values import (
     OPERAND,
@@ -188,6 +188,8 @@ def collect(
     code and which code; lines in ``handout`` are the starter's own. Reading stops when
     ``READING_BUDGET`` is spent (``Collected.stopped_at``)."""
     walker = _Walker(vocabulary, Collected(), summary_lines)
+    # Layers numbered from 0 ("layer 0: ...") are one place further than their number says.
+    walker.position_offset = int(any(_ZERO_POSITION.search(lines[index]) for index in indexes[:MAX_ANSWER_LINES]))
     budget = READING_BUDGET
     previous = -2
     for index in indexes:
@@ -214,6 +216,7 @@ class _Walker:
         self.shape_fields = [spec.name for spec in vocabulary.fields if spec.kind == "shape"]
         self.count_fields = [spec.name for spec in vocabulary.fields if spec.kind == "count"]
         self.heading_line = -1
+        self.position_offset = 0
         self.previous_layer: str | None = None  # the layer of the section before the current line's
         self.last_line_of_section = 0
         self.section: _Segment | None = None
@@ -379,6 +382,7 @@ class _LineReader:
         self.clause_start = True
         self.hedged = False
         self.hypothetical = False
+        self.note_line = False
         self.struck = False
         self.in_total = False
         self.final = False
@@ -518,6 +522,8 @@ class _LineReader:
             self.hedged = True
         elif kind == words.HYPOTHETICAL:
             self.hypothetical = True
+        elif kind == words.NOTE:
+            self.note_line = self.hypothetical = True
         elif kind == words.SAME:
             self._same(position)
         elif kind == words.DITTO:
@@ -561,12 +567,12 @@ class _LineReader:
             or self._size_follows(self._after_possessive(position))
 
     def _size_follows(self, position: int) -> bool:
-        """Whether a size comes after a mention in its clause, before another mention: the sizes
-        a layer's name is followed by are that layer's ("經過 bn1 之後變成 1x32x32x32")."""
-        for token in self.tokens[position : position + 12]:
+        """Whether a size comes after a mention, before another mention or the end of the sentence:
+        the sizes a layer's name is followed by are that layer's ("經過 bn1 後，大小變為 (1, 32, 32, 32)")."""
+        for token in self.tokens[position : position + 16]:
             if token.kind == SIZE:
                 return True
-            if token.text in _CLAUSE_END or token.text == "," or self._first_kind_of(token) == words.LAYER:
+            if token.text in _CLAUSE_END or self._first_kind_of(token) == words.LAYER:
                 return False
         return False
 
@@ -703,11 +709,13 @@ class _LineReader:
         """"layer 3", "Layer-3", "第3層": the layer at that place in the network."""
         number = value if isinstance(value, int) else None
         after = position + 1
+        if after < len(self.tokens) and self.tokens[after].text == "#":
+            after += 1  # "Layer #3"
         if number is None and after < len(self.tokens) and self.tokens[after].kind == "number" \
-                and self.tokens[after].start - self.tokens[position].end <= 2:
+                and self.tokens[after].start - self.tokens[position].end <= 3:
             number = self.tokens[after].value  # type: ignore[assignment]
             after += 1
-        layer = self.vocabulary.layer_at(number) if isinstance(number, int) else None
+        layer = self.vocabulary.layer_at(number + self.walker.position_offset) if isinstance(number, int) else None
         if layer is None or self.in_total:
             if number is None:
                 self._plain_word(self.tokens[position])
@@ -815,7 +823,7 @@ class _LineReader:
         if self._is_chinese_position(position):
             self.mentions += 1
             self._drop_carried()
-            layer = self.vocabulary.layer_at(token.value)  # type: ignore[arg-type]
+            layer = self.vocabulary.layer_at(token.value + self.walker.position_offset)  # type: ignore[operator]
             if layer is not None and not self.in_total:
                 self._own(layer, position)
             return position + 1
@@ -939,7 +947,8 @@ class _LineReader:
     def _end_clause(self, end: int) -> None:
         self._end_labels(end)
         self.clause_start = True
-        self.hedged = self.hypothetical = self.in_total = False
+        self.hedged = self.in_total = False
+        self.hypothetical = self.note_line
 
     def _end_line(self) -> None:
         open_labels = [label for label in self._open_labels() if label.role != OTHER_FIELD
@@ -964,6 +973,8 @@ class _LineReader:
 
 
 _DIGIT = re.compile(r"\d")
+_ZERO_POSITION = re.compile(r"\blayer\s*[#\-_]?\s*0(?!\d)|第\s*[0零〇]\s*[層层]", re.IGNORECASE)
+
 _FINAL_HINT = re.compile(r"final|correct|最終|最终|最後|更正|修正|正確|正确", re.IGNORECASE)
 # Lines this short are lexed once and remembered: the starter's own lines and template lines come
 # back in every file.

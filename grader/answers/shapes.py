@@ -61,10 +61,12 @@ _KEYED_PARTS = re.compile(
 )
 _KEYED_PART = re.compile(r"([A-Za-z]+)\s*=\s*(?:([HWhw])\s*=\s*)?(\d+)")
 _CHANNELS_WORD = r"(?:channels?|ch|個通道|个通道|通道)"
+# "3 channels and size 32x32", "32 channels, spatial size 16x16": words between the parts.
+_SIZE_WORDS = r"(?:(?:an?\s+|the\s+)?(?:spatial\s+)?(?:size|dimensions?|resolution)\s*(?:of|is|=|:)?\s*|spatial\s+)?"
 _PARTS = (
-    (re.compile(rf"(?<![\w.])(\d{{1,5}})\s*{_CHANNELS_WORD}\s*(?:of|,|，|@|at)?\s*(\d{{1,5}})\s*[x×*]\s*(\d{{1,5}})(?![\w.x×*])",
-                re.IGNORECASE), (1, 2, 3)),
-    (re.compile(rf"(?<![\w.x×*])(\d{{1,5}})\s*[x×*]\s*(\d{{1,5}})\s*(?:with|,|，|\(|（)?\s*(\d{{1,5}})\s*{_CHANNELS_WORD}",
+    (re.compile(rf"(?<![\w.])(\d{{1,5}})\s*{_CHANNELS_WORD}\s*(?:of|,|，|@|at|and|with|和)?\s*{_SIZE_WORDS}"
+                rf"(\d{{1,5}})\s*[x×*]\s*(\d{{1,5}})(?![\w.x×*])", re.IGNORECASE), (1, 2, 3)),
+    (re.compile(rf"(?<![\w.x×*])(\d{{1,5}})\s*[x×*]\s*(\d{{1,5}})\s*(?:with|and|,|，|\(|（|和)?\s*(\d{{1,5}})\s*{_CHANNELS_WORD}",
                 re.IGNORECASE), (3, 1, 2)),
     (re.compile(r"(?<![\w.])(\d{1,5})\s*(?:個|个|張|张)?\s*(\d{1,5})\s*[x×*]\s*(\d{1,5})\s*的?\s*(?:特徵圖|特征图|feature\s?maps?)",
                 re.IGNORECASE), (1, 2, 3)),

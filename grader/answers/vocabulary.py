@@ -23,6 +23,7 @@ TOTAL = "total"
 PARAMETERS = "parameters"  # "params" where no per-layer count is asked: the total, or another thing
 HEDGE = "hedge"  # "or (1, 64, 8, 8)?": an alternative answer follows
 HYPOTHETICAL = "hypothetical"  # "without padding it would be ...": not the answer
+NOTE = "note"  # "note: ...": the line's values are notes
 FINAL = "final"  # "final answer", "corrected": this is the answer that stands
 SAME = "same"  # "output: same (as input)"
 DITTO = "ditto"  # "同上", "ditto", "〃": the same as this field of the layer on the line above
@@ -36,7 +37,7 @@ OUTPUT_WORDS = ("produces", "produce", "producing", "gives", "give", "giving", "
                 "得到", "變成", "变成", "變為", "变为", "產生", "产生")
 # Labels only before a layer's name: "shape after conv1: ...", "the tensor into conv2", "conv1之後".
 BEFORE_WORDS = ("before", "into", "之前", "以前")
-AFTER_WORDS = ("after", "之後", "以後")
+AFTER_WORDS = ("after", "之後", "以後", "後", "后")
 _OTHER_WORDS = (
     "kernel", "kernels", "kernel_size", "filter", "filters", "stride", "strides", "padding", "pad",
     "dilation", "group", "groups", "weight", "weights", "bias", "biases", "channel", "channels", "ch",
@@ -53,6 +54,8 @@ _HEDGE_WORDS = ("or", "maybe", "perhaps", "probably", "possibly", "unsure", "gue
 _HYPOTHETICAL_WORDS = ("would", "could", "if", "without", "instead", "otherwise", "wrong", "incorrect",
                        "not", "isn", "wasn", "never", "mistake", "mistakenly", "unless", "若", "如果",
                        "假如", "假設", "否則", "不是", "錯", "錯誤", "错误", "而非", "誤")
+# A line that says it is a note holds notes, not answers: "conv2 note: 64 channels, 8x8".
+_NOTE_WORDS = ("note", "notes", "remark", "remarks", "hint", "備註", "备注", "註", "注意")
 _FINAL_WORDS = ("final", "corrected", "correction", "最終", "最终", "最後答案", "更正", "修正", "正確答案",
                 "正确答案")
 _SAME_WORDS = ("same", "unchanged", "不變", "不变", "相同", "一樣", "一样")
@@ -151,6 +154,7 @@ class Vocabulary:
         add(_SAME_WORDS, SAME)
         add(_DITTO_WORDS, DITTO)
         add(_HYPOTHETICAL_WORDS, HYPOTHETICAL)
+        add(_NOTE_WORDS, NOTE)
         add(_HEDGE_WORDS, HEDGE)
         add(_FINAL_WORDS, FINAL)
         add(_OTHER_WORDS, OTHER)

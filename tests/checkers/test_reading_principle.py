@@ -226,3 +226,25 @@ def test_notebook_markdown_is_read_with_its_cell_and_line():
     sheet = read_answers(submission, layers=LAYERS, fields=FIELDS)
     assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
     assert sheet.get("conv1", "output").where() == "cell 1, line 2"
+
+
+def test_layers_numbered_from_zero_are_read_one_place_further():
+    sheet = read("# layer 0: (1, 3, 32, 32) -> (1, 32, 32, 32)\n# layer 1: (1, 32, 32, 32) -> (1, 32, 32, 32)\n")
+    assert dims(sheet, "conv1", "input") == (1, 3, 32, 32)
+    assert dims(sheet, "bn1", "input") == (1, 32, 32, 32)
+
+
+def test_a_layers_name_owns_the_size_after_a_comma_in_its_sentence():
+    sheet = read("# 經過conv1後，大小變為(1, 32, 32, 32)\n# 經過bn1後，大小變為(1, 32, 32, 32)\n")
+    assert dims(sheet, "conv1", "output") == (1, 32, 32, 32)
+    assert dims(sheet, "bn1", "output") == (1, 32, 32, 32)
+
+
+def test_a_line_that_says_it_is_a_note_gives_no_answer():
+    sheet = read("# conv2: output: (1, 64, 16, 16)\n\n# conv2 note: 64 channels, spatial 8x8\n")
+    assert readings(sheet, "conv2", "output") == {(1, 64, 16, 16)}
+
+
+def test_sizes_written_in_words_across_and_size():
+    sheet = read("# conv2: the input has 32 channels and size 16x16; the output has 64 channels and size 8x8\n")
+    assert (dims(sheet, "conv2", "input"), dims(sheet, "conv2", "output")) == ((32, 16, 16), (64, 8, 8))

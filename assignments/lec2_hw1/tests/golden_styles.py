@@ -166,7 +166,7 @@ def _first(value):
 def golden_files(styles: Styles) -> list[Golden]:
     files: list[Golden] = []
     for maker in (_sentences, _forward, _worked, _tables, _lists, _python_data, _notebooks, _languages, _doubts,
-                  _guards):
+                  _guards, _layouts):
         files.extend(maker(styles))
     return files
 
@@ -444,6 +444,66 @@ def _doubts(styles: Styles) -> list[Golden]:
         Golden("full_marks_wrong_answer_then_a_correction_marked_final.py", corrected),
         Golden("review_a_size_not_attributed_to_any_layer.py", unattributed),
     ]
+
+
+def _layouts(styles: Styles) -> list[Golden]:
+    """Layouts nobody described: layers numbered from 0, Chinese flow sentences, sizes in words,
+    columns named by a header line, numbered lists under field headings, answers under the
+    template's untouched lines, an HTML table, "before"/"after" lines."""
+    def each(line: Callable[[int, Any, tuple, tuple], str], wrong: bool = False) -> list[str]:
+        return [line(number, layer, *styles.sizes(layer, wrong=wrong)) for number, layer in enumerate(styles.layers)]
+
+    def in_words(dims) -> str:
+        if len(dims) != 4:
+            return str(tuple(dims))
+        return f"{dims[1]} channels and size {dims[2]}x{dims[3]}"
+
+    def total(wrong: bool) -> int:
+        return styles.wrong_total() if wrong else styles.total
+
+    zero_based = [f"# layer {number}: {tuple(given_in)} -> {tuple(given_out)}"
+                  for number, layer, given_in, given_out in _numbered(styles)]
+    wrong_zero_based = [f"# layer {number}: {tuple(given_in)} -> {tuple(given_out)}"
+                        for number, layer, given_in, given_out in _numbered(styles, wrong=True)]
+    flow = each(lambda n, layer, given_in, given_out: f"# 經過{layer.name}後，大小變為{tuple(given_out)}（輸入為{tuple(given_in)}）")
+    words = each(lambda n, layer, given_in, given_out:
+                 f"# {layer.name}: the input has {in_words(given_in)}; the output has {in_words(given_out)}")
+    wrong_words = each(lambda n, layer, given_in, given_out:
+                       f"# {layer.name}: the input has {in_words(given_in)}; the output has {in_words(given_out)}", True)
+    columns = ["# Layer      Output             Input"] + each(
+        lambda n, layer, given_in, given_out: f"# {layer.name:10} {str(tuple(given_out)):18} {tuple(given_in)}")
+    blocks = (["# Input sizes:"] + [f"# {n + 1}. {tuple(layer.input)}" for n, layer in enumerate(styles.layers)]
+              + ["#", "# Output sizes:"] + [f"# {n + 1}. {tuple(layer.output)}" for n, layer in enumerate(styles.layers)])
+    under = STARTER.read_text(encoding="utf-8")
+    for layer in styles.layers:
+        under = re.sub(rf"^(# {layer.name}:.*)$", lambda match, layer=layer: match.group(1)
+                       + f"\n#     {tuple(layer.input)} -> {tuple(layer.output)}", under, count=1, flags=re.MULTILINE)
+    under = under.replace("總參數量:\n", f"總參數量:\n#     {styles.total}\n")
+    html = ["<table><tr><th>Layer</th><th>Input</th><th>Output</th></tr>"] + each(
+        lambda n, layer, given_in, given_out: f"<tr><td>{layer.name}</td><td>{given_in}</td><td>{given_out}</td></tr>")
+    before_after = []
+    for layer in styles.layers:
+        before_after += [f"# before {layer.name}: {tuple(layer.input)}", f"# after {layer.name}: {tuple(layer.output)}"]
+    return [
+        Golden("full_marks_layers_numbered_from_zero.py", with_answers("\n".join(zero_based) + f"\n# Total params: {total(False)}\n")),
+        Golden("wrong_layers_numbered_from_zero_misconceptions.py",
+               with_answers("\n".join(wrong_zero_based) + f"\n# Total params: {total(True)}\n")),
+        Golden("full_marks_chinese_flow_sentences_big5.py", with_answers("\n".join(flow) + f"\n# 參數總數：{total(False)}\n"),
+               encoding="cp950"),
+        Golden("full_marks_sizes_in_words.py", with_answers("\n".join(words) + f"\n# Total params = {total(False)}\n")),
+        Golden("wrong_sizes_in_words_misconceptions.py", with_answers("\n".join(wrong_words) + f"\n# Total params = {total(True)}\n")),
+        Golden("full_marks_columns_named_by_a_header_line.py", with_answers("\n".join(columns) + f"\n# Total params: {total(False)}\n")),
+        Golden("full_marks_numbered_lists_under_field_headings.py", with_answers("\n".join(blocks) + f"\n#\n# Total params: {total(False)}\n")),
+        Golden("full_marks_answers_under_the_untouched_template_lines.py", under),
+        Golden("full_marks_html_table_in_a_docstring.py", styles.code + '"""\n' + "\n".join(html)
+               + f"\n</table>\nTotal: {total(False)}\n" + '"""\n'),
+        Golden("full_marks_before_and_after_each_layer.py", with_answers("\n".join(before_after) + f"\n# total {total(False)}\n")),
+    ]
+
+
+def _numbered(styles: Styles, *, wrong: bool = False) -> Iterator[tuple[int, Any, tuple, tuple]]:
+    for number, layer in enumerate(styles.layers):
+        yield (number, layer, *styles.sizes(layer, wrong=wrong))
 
 
 def _guards(styles: Styles) -> list[Golden]:
