@@ -248,7 +248,7 @@ class _Walker:
             layer = self.vocabulary.layer_named(defined.group(1)) if defined else None
             if layer is not None:
                 self.section = _Segment(layer, index, block_field=self.block_field)
-        if not self.vocabulary.relevant.search(line):
+        if not self.vocabulary.worth_reading(line):
             return 0
         tokens, roles = lexed(line)
         self.heading_line = index
@@ -265,7 +265,7 @@ class _Walker:
         a label answer that field. ``Parameters:`` or ``Weights:``: the values under it are about
         something else. Inside a layer's section a lone ``input:`` labels the next line instead,
         so there only a plural makes a heading."""
-        stripped = _HEADING_MARKUP.sub("", line).strip()
+        stripped = line.strip().lstrip("#>*+-| \t").rstrip("*| \t")
         if not stripped or len(stripped) > 80:
             return False
         spec = self.vocabulary.sole_field_labelled_in(stripped)
@@ -1001,7 +1001,6 @@ def _fold_label(word: str) -> str:
 
 
 _DEFINITION = re.compile(r"^\s*self\s*\.\s*([A-Za-z_]\w*)\s*(?::[^=#]*)?=(?!=)")
-_HEADING_MARKUP = re.compile(r"^[\s#>*+\-|]*|[\s*|]*$")
 _BLOCK_FILLER = re.compile(
     r"\b(?:sizes?|shapes?|dimensions?|dims|of|each|every|all|the|layers?|tensors?|and|for|per|layer)\b"
     r"|大小|尺寸|形狀|形状|維度|各層|每層|每一層|的|[^A-Za-z\u4e00-\u9fff]",

@@ -16,6 +16,7 @@ read goes to a TA (``tests/checkers/test_reading_time.py``).
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from itertools import compress
@@ -34,6 +35,7 @@ from grader.content import SubmissionFile
 
 # Longer lines are cut: no answer needs more, and it bounds the work per line.
 MAX_LINE = 20_000
+_SPACES = re.compile(r"[ \t]{3,}")
 STOPPED = "the file is too long for the grader to read in full: it stopped reading"
 
 
@@ -65,7 +67,8 @@ def read_answer_text(
     lines = list(text.lines)
     indexes = list(compress(range(len(lines)), lines))  # the lines that hold text, found in C
     for index in indexes:
-        lines[index] = compose_parts(normalise_text(lines[index][:MAX_LINE]))
+        # Runs of spaces become one (columns stay apart): every later pattern reads each space once.
+        lines[index] = compose_parts(_SPACES.sub("  ", normalise_text(lines[index][:MAX_LINE])))
     in_handout = {index for index in indexes if handout and handout_key(lines[index]) in handout}
     structured = rewrite_structured(lines, indexes, vocabulary)
 

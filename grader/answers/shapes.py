@@ -54,6 +54,7 @@ def normalise_text(text: str) -> str:
 
 # Sizes written as their parts: "C=32, H=W=16", "32 channels of 16x16", "16x16 with 32 channels",
 # "32 個 16×16 的特徵圖", "32 feature maps of 16x16". Each is rewritten as "(32, 16, 16)".
+_DIGIT = re.compile(r"\d")
 _PARTS_HINT = re.compile(r"channel|通道|特徵圖|特征图|feature|map|(?<![A-Za-z])[CHWchw]\s*=", re.IGNORECASE)
 _KEY = r"(?:[CHWchw]|channels?|height|width)"
 _KEYED_PARTS = re.compile(
@@ -78,7 +79,7 @@ _PARTS = (
 def compose_parts(text: str) -> str:
     """``text`` with sizes written as their parts rewritten as one size: "C=32, H=W=16" and "32
     channels of 16x16" become "(32, 16, 16)" (channels, height, width)."""
-    if not _PARTS_HINT.search(text):
+    if not _DIGIT.search(text) or not _PARTS_HINT.search(text):
         return text
     text = _KEYED_PARTS.sub(_keyed, text)
     for pattern, (channels, height, width) in _PARTS:

@@ -76,6 +76,11 @@ ATTACKS = {
     "LaTeX": filled("$1 \\times 1$ ", "# conv1 "),
     "full-width digits": filled("（１，２）", "# conv1 "),
     "a long identifier": filled("a", "# conv1_", "_out: (1, 2)\n"),
+    "prose with nothing to read": filled("# the quick brown fox jumps over the lazy dog\n"),
+    "one line of prose": filled("a b ", "# "),
+    "long lines of prose ending in a digit": filled("# " + "lorem ipsum " * 160 + "1\n"),
+    "long lines of spaces ending in a name": filled("#" + " " * 2000 + "conv1\n"),
+    "Chinese prose": filled("# 這是一段很長的說明文字，沒有任何答案。\n"),
 }
 
 
