@@ -21,7 +21,7 @@ from grader.answers.shapes import ANY_BATCH, Shape
 _BATCH_WORD = r"(?:batch_size|batch|None|bs|-1|N|B|n|b|\?)"
 _INT = r"\d{1,7}"
 _DIM = rf"(?:{_INT}|{_BATCH_WORD})"
-_TIMES = "x×X*✕✖·"
+_TIMES = "x×X*✕✖·⋅∙∗"
 _NOT_AFTER_NAME = r"(?<![A-Za-z0-9_.])"
 
 _SPACES = r"(?>\s*)"  # atomic: spaces once read are never given back (no backtracking)
@@ -85,7 +85,7 @@ _SIMPLE_KINDS = {"word": WORD, "punct": PUNCT, "cjk": CJK, "arrow": ARROW, "stri
 # A number longer than this is no size and no count anyone writes (and converting it costs time).
 _MAX_DIGITS = 15
 _WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-_ONE_TIMES_SIGN = str.maketrans({"×": "x", "X": "x", "*": "x", "✕": "x", "✖": "x", "·": "x", " ": None, "\t": None})
+_ONE_TIMES_SIGN = str.maketrans({sign: "x" for sign in _TIMES if sign != "x"} | {" ": None, "\t": None})
 
 
 def tokenize_line(line: str, *, limit: int = 10_000) -> list[Token]:
