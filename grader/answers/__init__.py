@@ -30,9 +30,10 @@ total), summaries pasted from torchsummary and torchinfo (rows matched to layers
 variable name), the total on a line saying "total" or "參數" (with its working, or on the next line),
 "output: same as input".
 
-The modules, in the order reading goes: ``sources``, ``structured``, ``claims`` (with ``tokens``,
-``values`` and ``vocabulary``), ``flow``, ``positions``, ``resolve``, ``total`` (all run by
-``reader``); ``sheet`` holds the types, ``review`` and ``counts`` grade.
+The modules, in the order reading goes: ``sources``, ``structured``, the walk (``walker``,
+``line_reader``, ``mentions``, giving the ``claims``; with ``tokens``, ``values`` and
+``vocabulary``), ``flow``, ``positions``, ``resolve``, ``total`` (all run by ``reader``); ``sheet``
+holds the types, ``review`` and ``counts`` grade.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 See the package docstring (``grader.answers``) for the principle and what is understood. The
 stages, in order: ``sources`` (the answer text and the code beside it), ``structured`` (tables and
-pasted summaries as labelled lines), ``claims`` (the walk: mentions, labels, places), ``flow``
+pasted summaries as labelled lines), the walk (``walker``, ``line_reader``, ``mentions``: what each
+value is, by mentions, labels and places; see ``claims`` for the principle), ``flow``
 (comments beside ``forward()``), ``positions`` (lists in network order), ``resolve`` (what stands,
 and the alternatives a TA may have to choose from), ``total``.
 
@@ -21,7 +22,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from itertools import compress
 
-from grader.answers.claims import OTHER_FIELD, Loose, collect
+from grader.answers.claims import OTHER_FIELD, Loose
 from grader.answers.flow import flow_claims
 from grader.answers.positions import position_claims
 from grader.answers.resolve import MAX_ALTERNATIVES, Placed, resolve_answers
@@ -31,6 +32,7 @@ from grader.answers.sources import AnswerText, answer_text
 from grader.answers.structured import rewrite_structured
 from grader.answers.total import read_total
 from grader.answers.vocabulary import Vocabulary
+from grader.answers.walker import collect
 from grader.content import SubmissionFile
 
 # Longer lines are cut: no answer needs more, and it bounds the work per line.
