@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from courseportal.points import SCORE_DECIMAL_PLACES, SCORE_MAX_DIGITS, points_text
 from grader.checker import ManualProblem
 
 
@@ -35,8 +36,9 @@ class ManualGradeForm(forms.Form):
         self.problems = tuple(problems)
         for problem in self.problems:
             self.fields[self.points_key(problem)] = forms.DecimalField(
-                label=_("%(problem)s (points, at most %(max)s)") % {"problem": problem.title, "max": f"{problem.points:g}"},
-                min_value=0, max_value=Decimal(str(problem.points)), max_digits=7, decimal_places=2,
+                label=_("%(problem)s (points, at most %(max)s)") % {"problem": problem.title, "max": points_text(problem.points)},
+                min_value=0, max_value=Decimal(str(problem.points)), max_digits=SCORE_MAX_DIGITS,
+                decimal_places=SCORE_DECIMAL_PLACES,
                 error_messages={"required": _("Enter the points for this problem.")},
             )
             self.fields[self.feedback_key(problem)] = forms.CharField(
@@ -57,7 +59,7 @@ class ManualGradeForm(forms.Form):
         """The form's initial values from a stored hand grade, so a TA corrects rather than retypes."""
         initial: dict[str, object] = {"comment": comment}
         for check in checks:
-            initial[f"points_{check['name']}"] = f"{check['points']:g}"
+            initial[f"points_{check['name']}"] = points_text(check["points"])
             initial[f"feedback_{check['name']}"] = check["feedback"]
         return initial
 
@@ -74,8 +76,8 @@ class ManualGradeForm(forms.Form):
 class OverrideForm(forms.Form):
     """Staff set the score that counts for one submission, or remove their override, with a reason."""
 
-    score = forms.DecimalField(label=_("Score that counts"), required=False, min_value=0, max_digits=7,
-                               decimal_places=2)
+    score = forms.DecimalField(label=_("Score that counts"), required=False, min_value=0,
+                               max_digits=SCORE_MAX_DIGITS, decimal_places=SCORE_DECIMAL_PLACES)
     reason = forms.CharField(label=_("Reason (the student sees it)"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 2}))
     remove = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -6,6 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courseportal.courses.models import Assignment
+from courseportal.points import SCORE_DECIMAL_PLACES, SCORE_MAX_DIGITS
+
+
+def score_field(**options) -> models.DecimalField:
+    """A column holding a score or points, at the portal's one precision (``courseportal.points``)."""
+    return models.DecimalField(max_digits=SCORE_MAX_DIGITS, decimal_places=SCORE_DECIMAL_PLACES, **options)
 
 
 class Blob(models.Model):
@@ -81,8 +87,8 @@ class Result(models.Model):
 
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, primary_key=True, related_name="result")
     status = models.CharField(max_length=16, choices=Status.choices)
-    score = models.DecimalField(max_digits=7, decimal_places=2, default=0)
-    max_score = models.DecimalField(max_digits=7, decimal_places=2, default=0)
+    score = score_field(default=0)
+    max_score = score_field(default=0)
     message = models.TextField(blank=True)
     checks = models.JSONField(default=list)
     # What the student's code printed, truncated to its tail by the sandbox.
@@ -107,7 +113,7 @@ class Result(models.Model):
     # What this submission is worth in the gradebook: the override, else ``score`` less the late
     # penalty (never below zero); None while it is worth nothing yet (a grader error, a report
     # awaiting its TA). Written only by ``services.scores.result_change``, with the history.
-    counted_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    counted_score = score_field(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"result of {self.submission_id}: {self.score}/{self.max_score}"
@@ -171,9 +177,9 @@ class GradeChange(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     reason = models.CharField(max_length=40)
-    old_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    new_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    max_score = models.DecimalField(max_digits=7, decimal_places=2, default=0)
+    old_score = score_field(null=True, blank=True)
+    new_score = score_field(null=True, blank=True)
+    max_score = score_field(default=0)
     note = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
 
@@ -225,8 +231,8 @@ class RegradeItem(models.Model):
 
     regrade = models.ForeignKey(Regrade, on_delete=models.CASCADE, related_name="items")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="regrade_items")
-    old_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    new_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    old_score = score_field(null=True, blank=True)
+    new_score = score_field(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.QUEUED)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -97,7 +97,7 @@ def test_ta_grades_through_the_form_and_the_student_sees_points_and_feedback(
     assert response.status_code == 302 and response.url == reverse("submissions:detail", args=[report.pk])
 
     student_page = page_of(student, report)
-    assert "60.50 / 75" in student_page and "Awaiting TA grading" not in student_page
+    assert "60.5 / 75" in student_page and "60.50" not in student_page and "Awaiting TA grading" not in student_page
     assert "Explain the identity shortcut." in student_page and "Solid report." in student_page
     assert "graded by a TA" in student_page and "Grade this report" not in student_page
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [student.email]

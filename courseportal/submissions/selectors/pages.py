@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from courseportal.courses.deadlines import Lateness, UploadWindow, late_description, time_rules, upload_window
 from courseportal.courses.models import Assignment, Extension, Membership
+from courseportal.points import points_text
 from courseportal.submissions.models import GradeChange, Regrade, RegradeItem, Result, Submission
 from courseportal.submissions.selectors.counting import (
     RULE_SHORT_LABELS,
@@ -133,12 +134,8 @@ def change_explanation(change: GradeChange) -> str:
         before, after = details.get("score", [None, None])
         if before != after:
             parts.append(_("score underneath the override: %(old)s → %(new)s; the override still counts")
-                         % {"old": _points(before), "new": _points(after)})
+                         % {"old": points_text(before), "new": points_text(after)})
     return "; ".join(part for part in parts if part)
-
-
-def _points(value: float | None) -> str:
-    return "–" if value is None else f"{value:g}"
 
 
 # --- Staff: one row per student ------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from courseportal.courses.deadlines import late_description, local_time_text
 from courseportal.courses.models import Assignment
+from courseportal.points import points_text
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.selectors import counted_results, result_has_score, scores_visible
 from courseportal.submissions.services.publishing import maintenance_task_send
@@ -59,7 +60,7 @@ def result_notify(*, submission_id: int) -> bool:
     body += _penalty_line(result, submission.assignment)
     body += (result.message + "\n\n" if result.message else "")
     if result.is_manually_graded:
-        body += "".join(f"{check['name']}: {check['points']:g}/{check['max_points']:g}"
+        body += "".join(f"{check['name']}: {points_text(check['points'])}/{points_text(check['max_points'])}"
                         + (f"\n  {check['feedback']}" if check["feedback"] else "") + "\n"
                         for check in result.checks) + "\n"
     body += url + "\n"
@@ -75,13 +76,13 @@ def _penalty_line(result: Result, assignment: Assignment) -> str:
         return ""
     why = late_description(periods=result.late_periods, per_hour=assignment.late_policy == Assignment.LatePolicy.PER_HOUR,
                            percent_per_period=assignment.late_penalty_percent)
-    return f"{float(result.score):g} -> {float(result.counted_score):g} ({why})\n\n"
+    return f"{points_text(result.score)} -> {points_text(result.counted_score)} ({why})\n\n"
 
 
 def score_text(result: Result) -> str:
     """ "22.5/25": what the submission counts for, out of its maximum."""
     counted = result.counted_score if result.counted_score is not None else result.score
-    return f"{float(counted):g}/{float(result.max_score):g}"
+    return f"{points_text(counted)}/{points_text(result.max_score)}"
 
 
 @transaction.atomic
@@ -143,7 +144,7 @@ def _release_mail(*, assignment: Assignment, student: User, submission_ids: list
     body = _("The scores of %(assignment)s are released.") % {"assignment": assignment.title} + "\n\n"
     if counted is not None and not counted.awaiting_grading:
         body += _("Your score that counts: %(score)s/%(max)s (the submission received %(when)s).") % {
-            "score": f"{counted.score:g}", "max": f"{counted.max_score:g}",
+            "score": counted.display, "max": points_text(counted.max_score),
             "when": local_time_text(counted.received_at, assignment.course.zone)} + "\n\n"
     body += url + "\n"
     if not _send(subject=subject, body=body, to=student.email, what=f"release of assignment {assignment.pk}"):

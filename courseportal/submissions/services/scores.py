@@ -25,6 +25,7 @@ from django.db import transaction
 from courseportal.courses.deadlines import Lateness, TimeRules, penalized_score, time_rules
 from courseportal.courses.deadlines import lateness as lateness_of
 from courseportal.courses.models import Assignment, Extension
+from courseportal.points import score_quantized
 from courseportal.submissions.models import GradeChange, Result, Submission
 
 Reason = GradeChange.Reason
@@ -138,7 +139,7 @@ def _lateness_store(*, submission_id: int, late: Lateness, reason: str, changed_
 
 
 def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+    return score_quantized(value)
 
 
 def _scores(result: Result | None) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
