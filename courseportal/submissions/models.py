@@ -104,9 +104,16 @@ class Result(models.Model):
     manually_graded_at = models.DateTimeField(null=True, blank=True)
     graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="manual_grades")
+    # The grader could not read some answers with confidence (checks marked ``uncertain``, each with
+    # its ``readings``): the submission is on the TA's "check how it was read" list until a TA
+    # confirms or corrects the reading (``services.reading_checks``); then who and when is kept.
+    awaits_reading_check = models.BooleanField(default=False)
+    reading_checked_at = models.DateTimeField(null=True, blank=True)
+    reading_checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                           blank=True, related_name="+")
     # A TA's or instructor's score that counts instead of ``score`` and any late penalty; a regrade
     # changes ``score`` underneath it but never the override.
-    override_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    override_score = score_field(null=True, blank=True)
     # Late by this many started days or hours (0: on time), and the share of the maximum it costs.
     late_periods = models.PositiveIntegerField(default=0)
     late_penalty_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
@@ -129,6 +136,11 @@ class Result(models.Model):
     @property
     def is_late(self) -> bool:
         return self.late_periods > 0
+
+    @property
+    def uncertain_checks(self) -> list[dict]:
+        """The stored checks a TA must confirm or correct (``grader.results.CheckOutcome.uncertain``)."""
+        return [check for check in self.checks if isinstance(check, dict) and check.get("uncertain")]
 
 
 class UploadRefusal(models.Model):
@@ -170,6 +182,7 @@ class GradeChange(models.Model):
         OVERRIDE_REMOVED = "override_removed", _("Override removed by staff")
         LATE_PENALTY = "late_penalty", _("Late penalty")
         EXTENSION = "extension", _("Extension")
+        READING_CHECK = "reading_check", _("Reading checked by a TA")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="grade_changes")
     changed_at = models.DateTimeField(default=timezone.now)

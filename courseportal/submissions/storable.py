@@ -51,10 +51,12 @@ def result_fields(grade: GradeResult) -> dict[str, Any]:
         )
     return {
         "status": grade.status,
-        "score": round(grade.score, 2),
-        "max_score": round(grade.max_score, 2),
+        "score": round(grade.score, _score_places()),
+        "max_score": round(grade.max_score, _score_places()),
         "message": storable_text(grade.message),
         "checks": [storable_json(check.to_dict()) for check in grade.checks[:MAX_ITEMS]],
+        # Some answer could not be read with confidence: a TA checks how it was read.
+        "awaits_reading_check": grade.needs_review,
         "output": storable_text(grade.output),
         "staff_notes": [storable_text(note, limit=MAX_KEY_CHARACTERS * 10) for note in grade.staff_notes[:MAX_ITEMS]],
     }

@@ -13,6 +13,7 @@ from courseportal.submissions.services.pipeline import (
     submission_grade,
     submission_sweep,
 )
+from courseportal.submissions.services.reading_checks import ReadingCheckRefused, result_reading_check
 from courseportal.submissions.services.regrades import (
     RegradeRefused,
     assignment_regrade,
@@ -35,6 +36,7 @@ __all__ = [
     "GRADE_TASK",
     "GradeRefused",
     "OverrideRefused",
+    "ReadingCheckRefused",
     "RegradeRefused",
     "UploadRefused",
     "assignment_lateness_apply",
@@ -48,6 +50,7 @@ __all__ = [
     "result_lateness_apply",
     "result_notify",
     "result_override",
+    "result_reading_check",
     "submission_create",
     "submission_enqueue",
     "submission_grade",

@@ -59,6 +59,10 @@ def result_notify(*, submission_id: int) -> bool:
     body = f"{submission.filename}: {result.get_status_display()} {score}\n\n"
     body += _penalty_line(result, submission.assignment)
     body += (result.message + "\n\n" if result.message else "")
+    if result.awaits_reading_check:
+        body += _("Some answers could not be read with confidence: %(checks)s. They are not marked wrong; a TA "
+                  "will check how they were read.") % {
+            "checks": ", ".join(check["name"] for check in result.uncertain_checks)} + "\n\n"
     if result.is_manually_graded:
         body += "".join(f"{check['name']}: {points_text(check['points'])}/{points_text(check['max_points'])}"
                         + (f"\n  {check['feedback']}" if check["feedback"] else "") + "\n"

@@ -269,6 +269,9 @@ def _result_write(
         "graded_at": now,
         # The automatic check of a hand-graded report only validates the file: no grade yet.
         "awaits_manual_grading": manual_grading and fields["status"] == "graded",
+        # New checks, read anew: a TA's check of the previous reading no longer applies to them.
+        "reading_checked_at": None,
+        "reading_checked_by": None,
     }
     result = result_change(
         submission_id=submission_id, fields=fields,

@@ -23,7 +23,7 @@ from courseportal.courses.selectors import (
     user_teaches,
 )
 from courseportal.security_headers import file_download_policy
-from courseportal.submissions.forms import ManualGradeForm, OverrideForm, UploadForm
+from courseportal.submissions.forms import ManualGradeForm, OverrideForm, ReadingCheckForm, UploadForm
 from courseportal.submissions.models import Submission
 from courseportal.submissions.selectors import (
     checker_for,
@@ -155,7 +155,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def submission_page(
     request: HttpRequest, submission: Submission, *, grade_form: ManualGradeForm | None = None,
     grade_refusal: str = "", override_form: OverrideForm | None = None, override_refusal: str = "",
-    status: int = 200,
+    reading_form: ReadingCheckForm | None = None, reading_refusal: str = "", status: int = 200,
 ) -> HttpResponse:
     course = submission.assignment.course
     result = result_of(submission=submission)
@@ -168,6 +168,9 @@ def submission_page(
         initial = ManualGradeForm.initial_from(checks=result.checks, comment=result.message) \
             if result.is_manually_graded else {}
         grade_form = ManualGradeForm(problems=checker.hand_graded_problems(), initial=initial)
+    if reading_form is None and can_regrade and result is not None and result.awaits_reading_check \
+            and not submission.is_pending:
+        reading_form = ReadingCheckForm(checks=result.uncertain_checks)
     if override_form is None and can_regrade and result is not None:
         override_form = OverrideForm(initial={"score": result.override_score})
     context = {
@@ -182,6 +185,8 @@ def submission_page(
         "grade_refusal": grade_refusal,
         "override_form": override_form,
         "override_refusal": override_refusal,
+        "reading_form": reading_form,
+        "reading_refusal": reading_refusal,
         "training": training_status(submission=submission),
     }
     return render(request, "submissions/submission_detail.html", context, status=status)
