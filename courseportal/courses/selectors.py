@@ -104,6 +104,14 @@ class CourseOverview:
     assignments: tuple[AssignmentOverview, ...]
 
 
+def courses_for_site_admin(*, user: User) -> list[Course] | None:
+    """Every course with its number of members, for a site administrator's home (``is_staff``: they
+    run the site in the admin, enrolled or not); None for anyone else."""
+    if not user.is_staff:
+        return None
+    return list(Course.objects.annotate(member_count=Count("memberships")).order_by("title"))
+
+
 def course_overviews_for(*, user: User) -> list[CourseOverview]:
     """Every course ``user`` is enrolled in, with the assignments they may see, their own latest
     submission of each and the one that counts; a constant number of queries however many courses

@@ -66,6 +66,11 @@ class StallingChecker(Checker):
         return GradeResult.from_checks([CheckOutcome("ran", True, 10.0, 10.0)], max_score=self.points)
 
 
+# As long as lec2_hw1's feedback, with sizes that do not break: what a phone must show whole.
+WRONG_SIZE = ("Your answer torch.Size([1,32,32,32]) for conv2's output is not right: its stride of 2 halves the "
+              "height and width, so it is torch.Size([1,64,16,16]).")
+
+
 class LayerReaderChecker(Checker):
     """Forty checks of 0.625 points, as lec2_hw1's; a line "wrong N" fails the first N, and a line
     "unsure" leaves the last one uncertain between "(1, 10)" (full points) and no answer."""
@@ -79,7 +84,7 @@ class LayerReaderChecker(Checker):
         text = submission.all_text()
         wrong = next((int(line.split()[1]) for line in text.splitlines() if line.startswith("wrong ")), 0)
         checks = [CheckOutcome(f"layer{index}", index >= wrong, 0.625 if index >= wrong else 0.0, 0.625,
-                               "" if index >= wrong else "wrong size") for index in range(39)]
+                               "" if index >= wrong else WRONG_SIZE) for index in range(39)]
         if "unsure" in text:
             checks.append(CheckOutcome(
                 "fc2 output", True, 0.625, 0.625, "Could not be read with confidence; a TA will look.", uncertain=True,

@@ -27,6 +27,7 @@ from courseportal.submissions.services.scores import (
 )
 from courseportal.submissions.services.uploads import (
     UploadRefused,
+    UploadWindowRefused,
     expected_filename,
     submission_create,
     upload_refusal_record,
@@ -39,6 +40,7 @@ __all__ = [
     "ReadingCheckRefused",
     "RegradeRefused",
     "UploadRefused",
+    "UploadWindowRefused",
     "assignment_lateness_apply",
     "assignment_regrade",
     "assignment_scores_release",

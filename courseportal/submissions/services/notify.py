@@ -52,11 +52,16 @@ def result_notify(*, submission_id: int) -> bool:
     if claimed != 1 or not submission.student.email:
         return False
     url = settings.SITE_URL.rstrip("/") + reverse("submissions:detail", args=[submission.pk])
-    score = score_text(result)
     if result.awaits_manual_grading:
-        score = _("received, awaiting TA grading")
-    subject = f"[{submission.assignment.title}] {score}"
-    body = f"{submission.filename}: {result.get_status_display()} {score}\n\n"
+        # Not "Graded": the automatic check only found the report readable; no score yet.
+        subject = _("Received, awaiting TA grading")
+        headline = _("%(file)s was received and is awaiting TA grading. You are e-mailed again with your "
+                     "points once a TA has graded it.") % {"file": submission.filename}
+    else:
+        subject = score_text(result)
+        headline = f"{submission.filename}: {result.get_status_display()} {subject}"
+    subject = f"[{submission.assignment.title}] {subject}"
+    body = headline + "\n\n"
     body += _penalty_line(result, submission.assignment)
     body += (result.message + "\n\n" if result.message else "")
     if result.awaits_reading_check:

@@ -43,7 +43,12 @@ from courseportal.submissions.services import (
     result_reading_check,
     submission_regrade,
 )
-from courseportal.submissions.views.student import assignment_or_404, submission_or_404, submission_page
+from courseportal.submissions.views.student import (
+    assignment_or_404,
+    form_action,
+    submission_or_404,
+    submission_page,
+)
 
 
 def _taught_assignment_or_404(request: HttpRequest, course_slug: str, assignment_slug: str) -> Assignment:
@@ -72,7 +77,7 @@ def submission_regrade_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@form_action("submissions:detail")
 def submission_grade_manually_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A TA's hand grade of a report; 404 for anyone who may not grade it (as for every staff page)."""
     submission = submission_or_404(request, pk)
@@ -98,7 +103,7 @@ def submission_grade_manually_view(request: HttpRequest, pk: int) -> HttpRespons
 
 
 @login_required
-@require_POST
+@form_action("submissions:detail")
 def submission_override_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff set (or remove) the score that counts for a submission, with a reason."""
     submission = submission_or_404(request, pk)
@@ -120,7 +125,7 @@ def submission_override_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@form_action("submissions:detail")
 def submission_reading_check_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A TA confirms or corrects how the grader read uncertain answers; 404 for anyone who may not grade."""
     submission = submission_or_404(request, pk)
