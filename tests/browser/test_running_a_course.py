@@ -182,7 +182,7 @@ def test_pages_fit_a_phone_in_chinese_and_the_admin_a_laptop(chromium, live_serv
             assert student_phone.locator("html").get_attribute("lang") == "zh-hant"
             assert "23.125 / 25" in student_phone.locator("main").inner_text()
             if SCREENSHOTS:
-                student_phone.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-zh-phone.png"))
+                student_phone.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-zh-phone-first-screen.png"))
             fits_the_phone(student_phone, f"{name}-zh-phone")
             stays_in_its_cards(student_phone, f"{name}-zh-phone")
 
