@@ -10,6 +10,12 @@ from courseportal.points import SCORE_DECIMAL_PLACES, SCORE_MAX_DIGITS, points_t
 from grader.checker import ManualProblem
 
 
+def points_field(*, label: str, maximum: float | Decimal | None = None, **options) -> forms.DecimalField:
+    """A field for points or a score, at the precision the score columns store (0.625)."""
+    return forms.DecimalField(label=label, min_value=0, max_value=None if maximum is None else Decimal(str(maximum)),
+                              max_digits=SCORE_MAX_DIGITS, decimal_places=SCORE_DECIMAL_PLACES, **options)
+
+
 class UploadForm(forms.Form):
     # Empty files pass the form: the upload service refuses them with a message that says what to do.
     file = forms.FileField(
@@ -35,11 +41,9 @@ class ManualGradeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.problems = tuple(problems)
         for problem in self.problems:
-            self.fields[self.points_key(problem)] = forms.DecimalField(
+            self.fields[self.points_key(problem)] = points_field(
                 label=_("%(problem)s (points, at most %(max)s)") % {"problem": problem.title, "max": points_text(problem.points)},
-                min_value=0, max_value=Decimal(str(problem.points)), max_digits=SCORE_MAX_DIGITS,
-                decimal_places=SCORE_DECIMAL_PLACES,
-                error_messages={"required": _("Enter the points for this problem.")},
+                maximum=problem.points, error_messages={"required": _("Enter the points for this problem.")},
             )
             self.fields[self.feedback_key(problem)] = forms.CharField(
                 label=_("Feedback on %(problem)s") % {"problem": problem.title}, required=False, max_length=5000,
@@ -76,8 +80,7 @@ class ManualGradeForm(forms.Form):
 class OverrideForm(forms.Form):
     """Staff set the score that counts for one submission, or remove their override, with a reason."""
 
-    score = forms.DecimalField(label=_("Score that counts"), required=False, min_value=0,
-                               max_digits=SCORE_MAX_DIGITS, decimal_places=SCORE_DECIMAL_PLACES)
+    score = points_field(label=_("Score that counts"), required=False)
     reason = forms.CharField(label=_("Reason (the student sees it)"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 2}))
     remove = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -110,11 +113,9 @@ class ReadingCheckForm(forms.Form):
                 choices=[*choices, (OTHER_POINTS, _("Other: the points below"))],
                 error_messages={"required": _("Choose a reading, or enter points.")},
             )
-            self.fields[self.points_key(check)] = forms.DecimalField(
-                label=_("Points (0 to %(max)s)") % {"max": points_text(check["max_points"])}, required=False,
-                min_value=0, max_value=Decimal(str(check["max_points"])), max_digits=SCORE_MAX_DIGITS,
-                decimal_places=SCORE_DECIMAL_PLACES,
-            )
+            self.fields[self.points_key(check)] = points_field(
+                label=_("Points (0 to %(max)s)") % {"max": points_text(check["max_points"])},
+                maximum=check["max_points"], required=False)
 
     @staticmethod
     def reading_key(check: dict) -> str:

@@ -39,6 +39,8 @@ def test_the_student_is_told_which_answer_a_ta_will_check_and_not_that_it_is_wro
 
 def test_a_ta_chooses_a_reading_and_the_submission_leaves_the_list(ta, unsure):
     client = signed_in(ta)
+    course_page = client.get(reverse("courses:course", args=[unsure.assignment.course.slug])).content.decode()
+    assert f'href="{list_url(unsure)}"' in course_page and "Check how it was read (1)" in course_page
     listed = client.get(list_url(unsure)).content.decode()
     assert "310510123" in listed and UNSURE in listed
     page = client.get(reverse("submissions:detail", args=[unsure.pk])).content.decode()
@@ -49,6 +51,8 @@ def test_a_ta_chooses_a_reading_and_the_submission_leaves_the_list(ta, unsure):
 
     assert response.status_code == 302 and response.url == list_url(unsure)
     assert "310510123" not in client.get(list_url(unsure)).content.decode()
+    assert "Check how it was read (" not in client.get(
+        reverse("courses:course", args=[unsure.assignment.course.slug])).content.decode()
     change = GradeChange.objects.filter(submission=unsure).latest("id")
     assert (change.reason, change.changed_by, str(change.new_score)) == ("reading_check", ta, "24.375")
     history = client.get(reverse("submissions:detail", args=[unsure.pk])).content.decode()

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courseportal.courses.models import Assignment, Membership
 from courseportal.courses.selectors import user_can_regrade, user_teaches
 from courseportal.submissions.forms import ManualGradeForm, OverrideForm, ReadingCheckForm
-from courseportal.submissions.models import Regrade
+from courseportal.submissions.models import Regrade, Submission
 from courseportal.submissions.selectors import (
     checker_for,
     result_of,
@@ -58,6 +58,14 @@ def _taught_assignment_or_404(request: HttpRequest, course_slug: str, assignment
     return assignment
 
 
+def _gradable_submission_or_404(request: HttpRequest, pk: int) -> Submission:
+    """The submission, for a TA or instructor of its course who may grade it; 404 for anyone else."""
+    submission = submission_or_404(request, pk)
+    if not user_can_regrade(user=request.user, course=submission.assignment.course):
+        raise Http404
+    return submission
+
+
 @login_required
 @require_POST
 def submission_regrade_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -80,10 +88,8 @@ def submission_regrade_view(request: HttpRequest, pk: int) -> HttpResponse:
 @form_action("submissions:detail")
 def submission_grade_manually_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A TA's hand grade of a report; 404 for anyone who may not grade it (as for every staff page)."""
-    submission = submission_or_404(request, pk)
+    submission = _gradable_submission_or_404(request, pk)
     checker = checker_for(assignment=submission.assignment)
-    if not user_can_regrade(user=request.user, course=submission.assignment.course):
-        raise Http404
     if checker is None or not checker.manual_grading:
         raise Http404
     form = ManualGradeForm(request.POST, problems=checker.hand_graded_problems())
@@ -106,9 +112,7 @@ def submission_grade_manually_view(request: HttpRequest, pk: int) -> HttpRespons
 @form_action("submissions:detail")
 def submission_override_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff set (or remove) the score that counts for a submission, with a reason."""
-    submission = submission_or_404(request, pk)
-    if not user_can_regrade(user=request.user, course=submission.assignment.course):
-        raise Http404
+    submission = _gradable_submission_or_404(request, pk)
     form = OverrideForm(request.POST)
     if not form.is_valid():
         return submission_page(request, submission, override_form=form, status=400)
@@ -128,9 +132,7 @@ def submission_override_view(request: HttpRequest, pk: int) -> HttpResponse:
 @form_action("submissions:detail")
 def submission_reading_check_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A TA confirms or corrects how the grader read uncertain answers; 404 for anyone who may not grade."""
-    submission = submission_or_404(request, pk)
-    if not user_can_regrade(user=request.user, course=submission.assignment.course):
-        raise Http404
+    submission = _gradable_submission_or_404(request, pk)
     result = result_of(submission=submission)
     form = ReadingCheckForm(request.POST, checks=result.uncertain_checks if result else [])
     if not form.is_valid():
