@@ -57,6 +57,7 @@ def test_a_ta_chooses_a_reading_and_the_submission_leaves_the_list(ta, unsure):
     assert (change.reason, change.changed_by, str(change.new_score)) == ("reading_check", ta, "24.375")
     history = client.get(reverse("submissions:detail", args=[unsure.pk])).content.decode()
     assert "Reading checked by a TA" in history and "24.375 / 25" in history and 'id="reading-check"' not in history
+    assert "fc2 output: read as no answer, 0 points" in history and "fc1&#x27;s input, not an answer" in history
 
 
 def test_other_points_without_points_are_refused_and_change_nothing(instructor, unsure):

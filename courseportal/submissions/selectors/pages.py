@@ -130,12 +130,28 @@ def change_explanation(change: GradeChange) -> str:
         parts.append(_("the deadline or late policy changed"))
     if details.get("extension_withdrawn"):
         parts.append(_("extension withdrawn"))
+    checked = details.get("reading_check")
+    if isinstance(checked, dict):
+        parts.extend(_reading_explanation(name, decided) for name, decided in checked.items()
+                     if isinstance(decided, dict))
     if "override" in details and change.reason != GradeChange.Reason.OVERRIDE:
         before, after = details.get("score", [None, None])
         if before != after:
             parts.append(_("score underneath the override: %(old)s → %(new)s; the override still counts")
                          % {"old": points_text(before), "new": points_text(after)})
     return "; ".join(part for part in parts if part)
+
+
+def _reading_explanation(check: str, decided: dict) -> str:
+    """ "conv2 output: read as “(1, 64, 8, 8)”, 0.625 points", or the points a TA entered instead."""
+    points = points_text(decided.get("points"))
+    reading = decided.get("reading")
+    if reading is None:
+        return _("%(check)s: %(points)s points, entered by the TA") % {"check": check, "points": points}
+    if reading == "":
+        return _("%(check)s: read as no answer, %(points)s points") % {"check": check, "points": points}
+    return _("%(check)s: read as “%(reading)s”, %(points)s points") % {"check": check, "reading": reading,
+                                                                        "points": points}
 
 
 # --- Staff: one row per student ------------------------------------------------------------------
