@@ -53,18 +53,21 @@ def result_reading_check(
     chosen = chosen or {}
     checks = [dict(check) for check in result.checks]
     decided: dict[str, dict[str, Any]] = {}
+    # The score moves by what the checked answers gain or lose: the rest of it is the checker's, as it was.
+    score = result.score
     for check in checks:
         if not check.get("uncertain"):
             continue
         earned = _points_within(check, points.get(check["name"]))
+        score += earned - score_quantized(check["points"])
         check.update(points=float(earned), passed=earned >= score_quantized(check["max_points"]),
                      uncertain=False, reading_checked=True)
         decided[check["name"]] = {"points": float(earned), "reading": chosen.get(check["name"])}
-    score = sum((score_quantized(check["points"]) for check in checks), Decimal(0))
     updated = result_change(
         submission_id=submission.pk, reason=GradeChange.Reason.READING_CHECK, changed_by=checked_by,
         note=note, details={"reading_check": decided}, record_unchanged=True,
-        fields={"checks": checks, "score": min(score, result.max_score), "awaits_reading_check": False,
+        fields={"checks": checks, "score": min(max(score, Decimal(0)), result.max_score),
+                "awaits_reading_check": False,
                 "reading_checked_at": timezone.now(), "reading_checked_by": checked_by},
     )
     if updated.counted_score != result.counted_score:
