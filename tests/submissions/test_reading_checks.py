@@ -103,3 +103,17 @@ def test_a_result_not_on_the_list_or_being_regraded_is_refused(student, ta, laye
     submission_regrade(submission=unsure, requested_by=ta)
     with pytest.raises(ReadingCheckRefused, match="being graded again"):
         result_reading_check(submission=unsure, checked_by=ta, points={UNSURE: 0})
+
+
+def test_a_regrade_keeps_the_tas_check_of_an_answer_that_reads_the_same_way(student, ta, layers, published):
+    submission = graded(student, layers, b"unsure\n")
+    result_reading_check(submission=submission, checked_by=ta, points={UNSURE: 0}, chosen={UNSURE: ""})
+    submission_regrade(submission=submission, requested_by=ta)
+    submission_grade(submission_id=submission.pk)
+
+    submission.result.refresh_from_db()
+    result = submission.result
+    assert result.score == Decimal("24.375") and not result.awaits_reading_check and result.reading_checked_by == ta
+    assert list(submissions_awaiting_reading_check(assignment=layers)) == []
+    assert [change.reason for change in GradeChange.objects.filter(submission=submission)] == [
+        GradeChange.Reason.AUTOGRADER, GradeChange.Reason.READING_CHECK]

@@ -86,3 +86,34 @@ def _points_within(check: Mapping[str, Any], points: Decimal | float | int | Non
         raise ReadingCheckRefused(_("%(check)s: choose a reading or enter points from 0 to %(max)s.")
                                   % {"check": check["name"], "max": points_text(maximum)})
     return value
+
+
+def reading_checks_carried(*, previous: Result | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` of a new grading (a regrade) with the TA's earlier reading checks kept where they
+    still apply: a check the TA decided that comes back uncertain between the same readings keeps the
+    TA's points instead of going back on the list. Anything else is read anew (and, if uncertain,
+    goes on the list again)."""
+    if previous is None or previous.reading_checked_at is None or not fields.get("awaits_reading_check"):
+        return fields
+    decided = {check["name"]: check for check in previous.checks
+               if isinstance(check, dict) and check.get("reading_checked")}
+    checks = [dict(check) for check in fields["checks"]]
+    score = score_quantized(fields["score"])
+    carried = False
+    for check in checks:
+        before = decided.get(check.get("name"))
+        if not check.get("uncertain") or before is None or _reading_texts(before) != _reading_texts(check):
+            continue
+        earned = score_quantized(before["points"])
+        score += earned - score_quantized(check["points"])
+        check.update(points=float(earned), passed=before["passed"], uncertain=False, reading_checked=True)
+        carried = True
+    if not carried:
+        return fields
+    return {**fields, "checks": checks, "score": min(max(score, Decimal(0)), score_quantized(fields["max_score"])),
+            "awaits_reading_check": any(check.get("uncertain") for check in checks),
+            "reading_checked_at": previous.reading_checked_at, "reading_checked_by": previous.reading_checked_by}
+
+
+def _reading_texts(check: Mapping[str, Any]) -> list[str]:
+    return sorted(str(reading.get("text", "")) for reading in check.get("readings", []) if isinstance(reading, dict))
