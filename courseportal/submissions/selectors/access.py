@@ -57,6 +57,14 @@ def submissions_awaiting_grading(*, submissions: QuerySet[Submission]) -> QueryS
     return submissions.filter(status=Submission.Status.GRADED, result__awaits_manual_grading=True)
 
 
+def submissions_awaiting_reading_check(*, assignment: Assignment) -> QuerySet[Submission]:
+    """The TA's "check how it was read" list of ``assignment``: graded submissions with answers the
+    grader could not read with confidence, oldest first (callers check permission first)."""
+    return (Submission.objects.filter(assignment=assignment, status=Submission.Status.GRADED,
+                                      result__awaits_reading_check=True)
+            .select_related("student", "result").order_by("received_at", "id"))
+
+
 def result_of(*, submission: Submission) -> Result | None:
     """The submission's result, or None while it waits or runs."""
     return Result.objects.filter(submission_id=submission.pk).select_related("graded_by").first()

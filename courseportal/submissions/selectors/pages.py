@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from courseportal.courses.deadlines import Lateness, UploadWindow, late_description, time_rules, upload_window
 from courseportal.courses.models import Assignment, Extension, Membership
+from courseportal.points import points_text
 from courseportal.submissions.models import GradeChange, Regrade, RegradeItem, Result, Submission
 from courseportal.submissions.selectors.counting import (
     RULE_SHORT_LABELS,
@@ -129,16 +130,28 @@ def change_explanation(change: GradeChange) -> str:
         parts.append(_("the deadline or late policy changed"))
     if details.get("extension_withdrawn"):
         parts.append(_("extension withdrawn"))
+    checked = details.get("reading_check")
+    if isinstance(checked, dict):
+        parts.extend(_reading_explanation(name, decided) for name, decided in checked.items()
+                     if isinstance(decided, dict))
     if "override" in details and change.reason != GradeChange.Reason.OVERRIDE:
         before, after = details.get("score", [None, None])
         if before != after:
             parts.append(_("score underneath the override: %(old)s → %(new)s; the override still counts")
-                         % {"old": _points(before), "new": _points(after)})
+                         % {"old": points_text(before), "new": points_text(after)})
     return "; ".join(part for part in parts if part)
 
 
-def _points(value: float | None) -> str:
-    return "–" if value is None else f"{value:g}"
+def _reading_explanation(check: str, decided: dict) -> str:
+    """ "conv2 output: read as “(1, 64, 8, 8)”, 0.625 points", or the points a TA entered instead."""
+    points = points_text(decided.get("points"))
+    reading = decided.get("reading")
+    if reading is None:
+        return _("%(check)s: %(points)s points, entered by the TA") % {"check": check, "points": points}
+    if reading == "":
+        return _("%(check)s: read as no answer, %(points)s points") % {"check": check, "points": points}
+    return _("%(check)s: read as “%(reading)s”, %(points)s points") % {"check": check, "reading": reading,
+                                                                        "points": points}
 
 
 # --- Staff: one row per student ------------------------------------------------------------------

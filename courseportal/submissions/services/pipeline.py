@@ -30,6 +30,7 @@ from courseportal.celery import app as celery_app
 from courseportal.submissions.models import GradeChange, Regrade, RegradeItem, Result, Submission
 from courseportal.submissions.selectors import grading_size_limit
 from courseportal.submissions.services.notify import released_scores_sweep, result_notify
+from courseportal.submissions.services.reading_checks import reading_checks_carried
 from courseportal.submissions.services.scores import result_change, result_lateness_apply
 from courseportal.submissions.services.training_queue import TRAINING_QUEUE, training_job_wait
 from courseportal.submissions.storable import result_fields
@@ -269,7 +270,11 @@ def _result_write(
         "graded_at": now,
         # The automatic check of a hand-graded report only validates the file: no grade yet.
         "awaits_manual_grading": manual_grading and fields["status"] == "graded",
+        # New checks, read anew: a TA's check of the previous reading applies only where it still fits.
+        "reading_checked_at": None,
+        "reading_checked_by": None,
     }
+    fields = reading_checks_carried(previous=previous, fields=fields)
     result = result_change(
         submission_id=submission_id, fields=fields,
         reason=GradeChange.Reason.REGRADE if previous is not None else GradeChange.Reason.AUTOGRADER,
