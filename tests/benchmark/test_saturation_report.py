@@ -64,6 +64,7 @@ def test_a_step_that_keeps_up_reports_cpu_per_upload_by_part():
     assert step["cores_stack"] == pytest.approx(2.28 / 3, abs=0.01)
     assert step["cores_other"] == pytest.approx((4.0 - 2.37) / 3, abs=0.01)
     assert step["grading_p50_ms"] == 100.0 and step["queue_p50_ms"] == 50.0
+    assert step["cpu_ms_web_per_request"] == pytest.approx(1.2 / (12 * 3) * 1000, abs=0.1)  # upload + 2 pages each
 
 
 def test_a_queue_that_grows_within_the_step_is_not_sustained():

@@ -162,6 +162,10 @@ def step_figures(outcome: dict, times: dict, *, cpu: dict, database: int | None)
         **_phases(graded.values()),
         **_cpu_figures(cpu, uploads=len(accepted), database=database),
     }
+    # The web's CPU per request (uploads, result pages and polls): the slower the results, the more
+    # polls per upload, so this, not per upload, tells whether a request got cheaper.
+    requests = sent + sum(len(r["page_seconds"]) for r in records)
+    figures["cpu_ms_web_per_request"] = _ms(cpu["whole"].get("web", 0.0) / requests) if requests else None
     figures["sustained"], figures["why"] = step_verdict(figures, first_p50=median(first) if first else 0.0)
     return figures
 
@@ -294,7 +298,8 @@ def step_line(step: Mapping) -> str:
         f"(p95 {_shown(step['queue_p95_ms'])}), grading {_shown(step['grading_p50_ms'])} ms, waiting to store "
         f"{_shown(step['before_store_p50_ms'])} ms (p95 {_shown(step['before_store_p95_ms'])}), storing "
         f"{_shown(step['storing_p50_ms'])} ms\n"
-        f"  CPU ms per upload: {cpu}; the stack {_shown(step['cpu_ms_stack'])} ms\n"
+        f"  CPU ms per upload: {cpu}; the stack {_shown(step['cpu_ms_stack'])} ms; web per request (upload, "
+        f"page or poll) {_shown(step['cpu_ms_web_per_request'])} ms\n"
         f"  cores busy while uploads arrived: the stack {_shown(step['cores_stack'])}, load generator and this "
         f"command {_shown(step['cores_measuring'])}, other work on the machine {_shown(step['cores_other'])}"
     )
