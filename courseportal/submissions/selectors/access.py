@@ -26,13 +26,17 @@ def submissions_visible_to(*, user: User | AnonymousUser) -> QuerySet[Submission
 
 
 def submission_for_viewer(*, user: User | AnonymousUser, submission_id: int) -> Submission | None:
-    """The submission if ``user`` may see it, else None (callers answer 404, never 403)."""
-    return (
-        submissions_visible_to(user=user)
-        .select_related("assignment__course", "student", "blob")
-        .filter(pk=submission_id)
-        .first()
-    )
+    """The submission if ``user`` may see it, else None (callers answer 404, never 403).
+
+    A student's own is looked up first: the poll of a waiting student's result page asks every
+    few seconds, and needs no permission of theirs loaded for it."""
+    if not user.is_authenticated:
+        return None
+    related = ("assignment__course", "student", "blob")
+    own = Submission.objects.filter(student=user, pk=submission_id).select_related(*related).first()
+    if own is not None:
+        return own
+    return submissions_visible_to(user=user).select_related(*related).filter(pk=submission_id).first()
 
 
 def submission_history(*, student: User, assignment: Assignment) -> QuerySet[Submission]:

@@ -76,12 +76,26 @@ class ChangeRow:
 
 
 @dataclass(frozen=True)
-class SubmissionFacts:
-    """What the result page says around the result: counted or not, late or not, its grade history."""
+class StatusFacts:
+    """What the result's status block says around the result: late or not, its score shown or
+    withheld. The page's poller asks for that block every few seconds while a file is graded, so
+    it reads only what the block shows."""
 
     result: Result | None
     show_scores: bool
     lateness: Lateness
+
+    @property
+    def withheld(self) -> bool:
+        """The result has a score this viewer may not see yet: say "graded, not yet released"."""
+        return result_has_score(self.result) and not self.show_scores
+
+
+@dataclass(frozen=True)
+class SubmissionFacts(StatusFacts):
+    """What the result page says around the result: the status block's facts, and counted or not,
+    its grade history."""
+
     counted: CountedResult | None  # the student's submission that counts for the assignment
     rule_summary: str
     rule_label: str  # "best", "latest", "latest on time"
@@ -92,20 +106,22 @@ class SubmissionFacts:
     def is_counted(self) -> bool:
         return self.counted is not None and self.result is not None and self.counted.submission_id == self.result.pk
 
-    @property
-    def withheld(self) -> bool:
-        """The result has a score this viewer may not see yet: say "graded, not yet released"."""
-        return result_has_score(self.result) and not self.show_scores
+
+def status_facts(*, submission: Submission, result: Result | None, teaches: bool) -> StatusFacts:
+    assignment = submission.assignment
+    return StatusFacts(
+        result=result, show_scores=scores_visible(assignment=assignment, teaches=teaches),
+        lateness=time_rules(assignment=assignment, student=submission.student).lateness(submission.received_at),
+    )
 
 
 def submission_facts(*, submission: Submission, result: Result | None, teaches: bool) -> SubmissionFacts:
     assignment = submission.assignment
-    show = scores_visible(assignment=assignment, teaches=teaches)
+    status = status_facts(submission=submission, result=result, teaches=teaches)
     changes = tuple(ChangeRow(change=change, explanation=change_explanation(change))
-                    for change in grade_changes(submissions=[submission])) if show else ()
+                    for change in grade_changes(submissions=[submission])) if status.show_scores else ()
     return SubmissionFacts(
-        result=result, show_scores=show, changes=changes,
-        lateness=time_rules(assignment=assignment, student=submission.student).lateness(submission.received_at),
+        result=result, show_scores=status.show_scores, lateness=status.lateness, changes=changes,
         counted=counted_result_of(assignment=assignment, student=submission.student),
         rule_summary=str(RULE_SUMMARIES[assignment.counted_submission]),
         rule_label=str(RULE_SHORT_LABELS[assignment.counted_submission]), for_staff=teaches,

@@ -287,10 +287,10 @@ def _result_write(
     _regrade_item_finish(submission=submission, result=result, outcome=outcome)
     # A background regrade that changed nothing is not worth an e-mail to the whole class.
     unchanged = previous is not None and is_background(submission) and previous.counted_score == result.counted_score
-    if not unchanged:
+    if previous is not None and not unchanged:  # a first result was just made, not yet e-mailed
         Result.objects.filter(pk=submission_id).update(notified_at=None)
     # The next waiting upload first: a failing email must not hold back the student's next grading.
-    transaction.on_commit(lambda: submission_send_next_waiting(submission_id=submission_id))
+    transaction.on_commit(lambda: _next_waiting_send(finished=submission))
     transaction.on_commit(lambda: result_notify(submission_id=submission_id))
     return result
 
@@ -309,7 +309,12 @@ def _regrade_item_finish(*, submission: Submission, result: Result, outcome: str
 
 def submission_send_next_waiting(*, submission_id: int) -> None:
     """Send the student's next upload of the same assignment that waited for this one."""
-    finished = Submission.objects.select_related("assignment").get(pk=submission_id)
+    _next_waiting_send(finished=Submission.objects.select_related("assignment").get(pk=submission_id))
+
+
+def _next_waiting_send(*, finished: Submission) -> None:
+    # ``finished`` as loaded (its student and assignment never change): storing a result, which
+    # has it at hand, does not read it again.
     waiting = (
         Submission.objects.filter(student_id=finished.student_id, assignment_id=finished.assignment_id,
                                   status=Status.QUEUED, enqueued_at__isnull=True)

@@ -33,7 +33,7 @@ from courseportal.submissions.selectors import (
     result_of,
     submission_for_viewer,
 )
-from courseportal.submissions.selectors.pages import student_assignment, submission_facts
+from courseportal.submissions.selectors.pages import status_facts, student_assignment, submission_facts
 from courseportal.submissions.services import (
     UploadRefused,
     UploadWindowRefused,
@@ -228,7 +228,7 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
     result = result_of(submission=submission)
     teaches = user_teaches(user=request.user, course=submission.assignment.course)
     context = {"submission": submission, "result": result, "course": submission.assignment.course,
-               "facts": submission_facts(submission=submission, result=result, teaches=teaches),
+               "facts": status_facts(submission=submission, result=result, teaches=teaches),
                "training": training_status(submission=submission)}
     return render(request, "submissions/_status.html", context)
 
