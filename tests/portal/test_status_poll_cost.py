@@ -1,6 +1,8 @@
 """The result page's poller asks for the status block every few seconds per waiting student, so
-the block reads only what it shows: no counted-submission, grade-history or permission queries for
-a student's own submission (the saturation benchmark found the polls the web's largest CPU cost)."""
+while the file waits the block reads only what it shows: no counted-submission, grade-history or
+permission queries for a student's own submission (the saturation benchmark found the polls the
+web's largest CPU cost). The last poll, with the result, stops the poller and says which
+submission counts."""
 
 from __future__ import annotations
 
@@ -16,16 +18,24 @@ pytestmark = pytest.mark.django_db
 NOT_FOR_THE_BLOCK = ("submissions_gradechange", "auth_permission", "ROW_NUMBER", "score_value")
 
 
-@pytest.mark.parametrize("graded", [False, True], ids=["waiting", "graded"])
-def test_a_students_status_poll_reads_only_what_the_block_shows(student, assignment, graded):
-    submission = (submit_and_grade if graded else submit)(student, assignment)
+def poll_once(student, submission) -> tuple[str, list[str]]:
     client = signed_in(student)
     poll = reverse("submissions:status", args=[submission.pk])
     client.get(poll)  # the page itself came first: the session already remembers the language
     with CaptureQueriesContext(connection) as queries:
         response = client.get(poll)
     assert response.status_code == 200
-    assert ('data-pending="false"' in response.content.decode()) == graded
-    read = [query["sql"] for query in queries.captured_queries]
+    return response.content.decode(), [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_waiting_students_status_poll_reads_only_what_the_block_shows(student, assignment):
+    block, read = poll_once(student, submit(student, assignment))
+    assert 'data-pending="false"' not in block
     assert not [sql for sql in read if any(table in sql for table in NOT_FOR_THE_BLOCK)], read
     assert len(read) <= 8, "\n".join(read)
+
+
+def test_the_last_poll_stops_the_poller_and_says_which_submission_counts(student, assignment):
+    block, read = poll_once(student, submit_and_grade(student, assignment))
+    assert 'data-pending="false"' in block and "This one counts for the grade." in block
+    assert not [sql for sql in read if "auth_permission" in sql], read

@@ -228,7 +228,10 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
     result = result_of(submission=submission)
     teaches = user_teaches(user=request.user, course=submission.assignment.course)
     context = {"submission": submission, "result": result, "course": submission.assignment.course,
-               "facts": status_facts(submission=submission, result=result, teaches=teaches),
+               # Polls while the file waits read only the status block's facts; the last poll, with
+               # the result, shows all of it (which submission counts included).
+               "facts": submission_facts(submission=submission, result=result, teaches=teaches) if result is not None
+               else status_facts(submission=submission, result=result, teaches=teaches),
                "training": training_status(submission=submission)}
     return render(request, "submissions/_status.html", context)
 
