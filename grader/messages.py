@@ -160,8 +160,8 @@ def _plain(value: Any) -> Param:
 
 
 def _formatted(template: str, message: Message, gettext: Callable[[str], str]) -> str | None:
-    if not message.params:
-        return template
+    if not message.params and "%(" not in template:
+        return template  # a plain sentence: a lone "%" in it is text, not a placeholder
     values = {name: render(value, gettext) if isinstance(value, Message) else value for name, value in message.params}
     try:
         return template % values

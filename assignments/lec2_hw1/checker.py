@@ -103,7 +103,8 @@ class NetHWSizesChecker(Checker):
             return replace(outcome, passed=passed, feedback=str(message), i18n=message), run.output
 
         if run.limit_exceeded:
-            return said(Message("Your file could not be run: %(why)s (Not scored.)", why=run.limit_message))
+            return said(Message("Your file could not be run: %(why)s (Not scored.)",
+                                why=self.limits.describe_message(run.limit_exceeded)))
         if report is None:
             why = (run.error or "it did not finish").strip().splitlines()[-1]
             return said(Message("Your file could not be run: %(why)s (Not scored.)", why=why))

@@ -19,6 +19,7 @@ arithmetic on cached rules (no torch): microseconds per file.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from assignments.lec2_hw1.reference import LayerReference, Mistake, Reference
@@ -118,7 +119,8 @@ def _judgement(layer: LayerReference, field: str, sheet: AnswerSheet, answer: An
     if shape_matches(shape, truth):
         return _Judgement(RIGHT, points, Message("Right: %(shape)s.", shape=shape.text))
     if follows is not None and shape_matches(shape, follows):
-        earned = points * credit
+        # Rounded up to the thousandth a score is shown and stored in: never below the share.
+        earned = math.ceil(points * credit * 1000 - 1e-9) / 1000
         where = field_name(*root.split(".")) if root else Message("an earlier answer")
         said = Message("%(shape)s is not right, but it follows correctly from your own earlier answers: "
                        "the mistake is at %(root)s.", shape=shape.text, root=where)
@@ -150,9 +152,9 @@ def _unanswered_feedback(layer: LayerReference, field: str, sheet: AnswerSheet) 
     if field == "input" and layer.name in sheet.summary_layers:
         return Message("No input size for %(layer)s: a torchsummary/torchinfo summary shows only outputs. "
                        "Write “%(layer)s: input: (…)” as well.", layer=layer.name)
-    return Message("No %(field)s size found for %(layer)s. Write it on the template line "
+    return Message("No size found for %(what)s. Write it on the template line "
                    "“%(layer)s:  input: (…)  output: (…)”, e.g. (1, 32, 16, 16).",
-                   field=field, layer=layer.name)
+                   what=field_name(layer.name, field), layer=layer.name)
 
 
 def _stated_dims(answer: Answer, truth: tuple[int, ...]) -> Dims | None:

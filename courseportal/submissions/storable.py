@@ -50,6 +50,7 @@ def result_fields(grade: GradeResult) -> dict[str, Any]:
         "score": round(grade.score, 2),
         "max_score": round(grade.max_score, 2),
         "message": storable_text(grade.message),
+        "message_i18n": storable_json(grade.i18n.to_dict()) if grade.i18n is not None else None,
         "checks": [storable_json(check.to_dict()) for check in grade.checks[:MAX_ITEMS]],
         "output": storable_text(grade.output),
         "staff_notes": [storable_text(note, limit=MAX_KEY_CHARACTERS * 10) for note in grade.staff_notes[:MAX_ITEMS]],

@@ -106,7 +106,7 @@ def test_unanswered_and_unreadable_fields_say_so_without_failing_the_grade(lec2_
     text = solution_text(reference, wrong={"bn1.input": "(  )", "bn1.output": "as before"})
     result = grade(lec2_checker, fake_sandbox, text)
     assert result["status"] == "graded"
-    assert "No input size found for bn1" in check(result, "bn1.input")["feedback"]
+    assert "No size found for bn1's input" in check(result, "bn1.input")["feedback"]
     assert "Could not read “as before”" in check(result, "bn1.output")["feedback"]
 
 
