@@ -66,6 +66,13 @@ class LayerRow:
         return self.cells.get("output")
 
     @property
+    def explained(self) -> list[SizeCell]:
+        """The sizes whose feedback is worth a line of its own: mistakes, missing answers, doubts.
+        (An answer that follows from an earlier mistake is said by its verdict; the first mistake
+        above says where it comes from.)"""
+        return [cell for cell in self.cells.values() if cell.verdict in ("wrong", "unanswered", "uncertain")]
+
+    @property
     def points(self) -> float:
         return sum(cell.points for cell in self.cells.values())
 
@@ -127,4 +134,5 @@ def layer_sizes(result: Any) -> dict[str, Any]:
         "rows": layer_rows(checks),
         "root": feedback(root) if root else "",
         "root_layer": root["detail"]["layer"] if root else "",
+        "verdicts": VERDICTS,
     }
