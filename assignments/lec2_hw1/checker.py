@@ -144,12 +144,16 @@ TOTAL_HINT = (
 )
 
 
+def _uncertain_message(what: Message, outcome: CheckOutcome) -> Message:
+    """What an answer read more than one way says (the readings are listed for the TA)."""
+    return Message("Could not read your answer for %(what)s with confidence: a TA will check how it was read; "
+                   "until then it keeps %(points)s points.", what=what, points=f"{outcome.points:g}")
+
+
 def _total_message(reference: Reference, answer: Answer, outcome: CheckOutcome) -> Message | None:
     """The total's feedback as a message, where it is one of the usual cases (else English only)."""
     if outcome.uncertain:
-        return Message("Could not read your answer for %(what)s with confidence: a TA will check how it was read; "
-                       "until then it keeps %(points)s points.", what=Message("the total number of parameters"),
-                       points=f"{outcome.points:g}")
+        return _uncertain_message(Message("the total number of parameters"), outcome)
     if answer.status == "unanswered":
         return Message("No answer found for the total number of parameters. Write it on the template's last line, "
                        "e.g. “Total number of parameters: 123456”.")
@@ -291,9 +295,7 @@ def _judged(layer: LayerReference, field: str, sheet: AnswerSheet, own: Dims | N
     elif verdict == FOLLOWS and root:
         roots[name] = root
     if outcome.uncertain:
-        message: Text = Message(
-            "Could not read your answer for %(what)s with confidence: a TA will check how it was read; "
-            "until then it keeps %(points)s points.", what=field_name(layer.name, field), points=f"{outcome.points:g}")
+        message: Text = _uncertain_message(field_name(layer.name, field), outcome)
     else:
         message = first.feedback
     detail = {
