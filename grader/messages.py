@@ -127,8 +127,8 @@ def sentences(*parts: Text) -> Text:
     return combined
 
 
-def listed(items: Iterable[Text]) -> Text:
-    """"a, b and c" as one message (「a、b 和 c」 in Chinese)."""
+def listed(items: Iterable[Text], *, alternatives: bool = False) -> Text:
+    """"a, b and c" as one message (「a、b 和 c」 in Chinese); "a, b or c" for ``alternatives``."""
     items = [item for item in items if item]
     if not items:
         return ""
@@ -137,6 +137,8 @@ def listed(items: Iterable[Text]) -> Text:
     head: Text = items[0]
     for item in items[1:-1]:
         head = Message("%(items)s, %(item)s", items=head, item=item)
+    if alternatives:
+        return Message("%(items)s or %(last)s", items=head, last=items[-1])
     return Message("%(items)s and %(last)s", items=head, last=items[-1])
 
 

@@ -36,7 +36,7 @@ from grader.answers import (
 )
 from grader.answers.shapes import as_channels_first
 from grader.layer_shapes import Dims, input_source_evaluate, shape_rule_apply
-from grader.messages import Message, Text, sentences
+from grader.messages import Message, Text, listed, sentences
 from grader.model_structure import structure_check_run, structure_differences
 
 FIELDS = (INPUT_SIZE, OUTPUT_SIZE)
@@ -145,23 +145,31 @@ TOTAL_HINT = (
 
 
 def _uncertain_message(what: Message, outcome: CheckOutcome) -> Message:
-    """What an answer read more than one way says (the readings are listed for the TA)."""
-    return Message("Could not read your answer for %(what)s with confidence: a TA will check how it was read; "
-                   "until then it keeps %(points)s points.", what=what, points=f"{outcome.points:g}")
+    """What an answer read more than one way says: the ways it can be read, and what happens next."""
+    ways = listed([f"“{reading.text}” ({reading.place})" if reading.place else f"“{reading.text}”"
+                   for reading in outcome.readings if reading.text], alternatives=True)
+    return Message("Could not read your answer for %(what)s with confidence: it could be %(ways)s. A TA will "
+                   "check how it was read; until then it keeps %(points)s points.",
+                   what=what, ways=ways or Message("no answer"), points=f"{outcome.points:g}")
 
 
-def _total_message(reference: Reference, answer: Answer, outcome: CheckOutcome) -> Message | None:
-    """The total's feedback as a message, where it is one of the usual cases (else English only)."""
+def _total_message(reference: Reference, answer: Answer, outcome: CheckOutcome) -> Text:
+    """The total's feedback (``count_check``'s) as a message, for readers of any language."""
     if outcome.uncertain:
         return _uncertain_message(Message("the total number of parameters"), outcome)
     if answer.status == "unanswered":
         return Message("No answer found for the total number of parameters. Write it on the template's last line, "
                        "e.g. “Total number of parameters: 123456”.")
-    if not isinstance(answer.value, Count) or not answer.value.exact:
-        return None
+    at = f" ({answer.where()})" if answer.where() else ""
+    if not isinstance(answer.value, Count):
+        return Message("Could not read “%(written)s”%(where)s as a whole number.", written=answer.written, where=at)
+    if not answer.value.exact:
+        rounded = Message("%(count)s%(where)s is a rounded figure, not an exact count: write every digit "
+                          "(e.g. 123456 or 123,456).", count=answer.value.text, where=at)
+        # count_check says whether the figure is close; the message says the same, in any language.
+        return sentences(rounded, Message("It is close, though.") if "It is close" in outcome.feedback else "")
     if outcome.passed:
         return Message("Right: %(shape)s.", shape=answer.value.text)
-    at = f" ({answer.where()})" if answer.where() else ""
     for mistake in reference.total_mistakes:
         if mistake.value == int(answer.value.value):
             return Message("%(shape)s%(where)s is wrong: %(why)s", shape=answer.value.text, where=at,
