@@ -97,7 +97,9 @@ def test_ta_grades_through_the_form_and_the_student_sees_points_and_feedback(
     assert response.status_code == 302 and response.url == reverse("submissions:detail", args=[report.pk])
 
     student_page = page_of(student, report)
-    assert "60.50 / 75" in student_page and "Awaiting TA grading" not in student_page
+    assert "60.5 / 75" in student_page and "60.50" not in student_page and "Awaiting TA grading" not in student_page
+    # 22.5 of 25 is points a TA gave, not a pass: hand-graded problems show points, never "Passed: yes".
+    assert "22.5 / 25" in student_page and ">Passed<" not in student_page and 'data-label="Passed"' not in student_page
     assert "Explain the identity shortcut." in student_page and "Solid report." in student_page
     assert "graded by a TA" in student_page and "Grade this report" not in student_page
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [student.email]
@@ -125,8 +127,11 @@ def test_anonymous_visitor_is_sent_to_sign_in(report, client):
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
-def test_grade_form_refuses_get(ta, report):
-    assert signed_in(ta).get(reverse("submissions:grade", args=[report.pk])).status_code == 405
+def test_a_get_of_the_grade_forms_address_lands_on_the_submission_page_and_grades_nothing(ta, report):
+    response = signed_in(ta).get(reverse("submissions:grade", args=[report.pk]))
+    assert response.status_code == 302 and response.url == reverse("submissions:detail", args=[report.pk])
+    report.result.refresh_from_db()
+    assert report.result.awaits_manual_grading and not report.result.is_manually_graded
 
 
 def test_grade_form_needs_the_csrf_token(ta, instructor, report):

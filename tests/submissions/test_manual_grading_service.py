@@ -70,6 +70,9 @@ def test_the_automatic_check_of_a_report_awaits_a_ta_and_the_email_does_not_say_
     assert result.awaits_manual_grading and not result.is_manually_graded
     assert len(mail.outbox) == 1
     assert "awaiting TA grading" in mail.outbox[0].subject and "0/75" not in mail.outbox[0].subject
+    assert mail.outbox[0].subject.endswith("] Received, awaiting TA grading")
+    assert mail.outbox[0].body.startswith("310510123_lec2_hw2.pdf was received and is awaiting TA grading.")
+    assert "Graded" not in mail.outbox[0].body
 
 
 def test_ta_grade_stores_one_check_per_problem_named_like_the_checker(

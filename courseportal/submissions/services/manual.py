@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courseportal.points import points_text, score_quantized
 from courseportal.submissions.models import GradeChange, Result, Submission
 from courseportal.submissions.services.notify import result_notify
 from courseportal.submissions.services.refusals import Refused
@@ -84,14 +85,15 @@ def result_grade_manually(
 
 
 def _points_within(*, problem: ManualProblem, points: Decimal | float | int | None) -> Decimal:
-    """``points`` as a Decimal of two places, or ``GradeRefused`` unless it lies in 0..the problem's maximum."""
+    """``points`` as a Decimal at the score fields' precision, or ``GradeRefused`` unless it lies in
+    0..the problem's maximum."""
     try:
-        value = Decimal(str(points)).quantize(Decimal("0.01"))
+        value = score_quantized(points)
     except (InvalidOperation, ValueError):
         value = None
     if points is None or isinstance(points, bool) or value is None or not value.is_finite() \
             or not 0 <= value <= Decimal(str(problem.points)):
         raise GradeRefused(
-            _("%(problem)s: enter points from 0 to %(max)s.") % {"problem": problem.title, "max": f"{problem.points:g}"}
+            _("%(problem)s: enter points from 0 to %(max)s.") % {"problem": problem.title, "max": points_text(problem.points)}
         )
     return value

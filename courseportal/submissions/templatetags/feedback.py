@@ -101,6 +101,9 @@ def layer_rows(checks: Sequence[Mapping[str, Any]]) -> list[LayerRow]:
             continue
         detail = check["detail"]
         verdict = detail.get("verdict") if detail.get("verdict") in VERDICTS else "wrong"
+        if check.get("reading_checked"):
+            # A TA decided how an uncertain answer reads: its points say what it came to.
+            verdict = "right" if check.get("passed") else "wrong"
         row = rows.setdefault(str(detail["layer"]), LayerRow(str(detail["layer"])))
         row.cells[detail["field"]] = SizeCell(
             answered=str(detail.get("answered", "")), verdict=verdict, label=str(VERDICTS[verdict]),

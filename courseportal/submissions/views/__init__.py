@@ -1,6 +1,7 @@
 """The submission pages: what every member sees (``student``) and what course staff do (``staff``)."""
 
 from courseportal.submissions.views.staff import (
+    assignment_reading_checks_view,
     assignment_regrade_view,
     assignment_submission_list,
     regrade_progress_status,
@@ -8,6 +9,7 @@ from courseportal.submissions.views.staff import (
     student_history_view,
     submission_grade_manually_view,
     submission_override_view,
+    submission_reading_check_view,
     submission_regrade_view,
 )
 from courseportal.submissions.views.student import (
@@ -21,6 +23,7 @@ from courseportal.submissions.views.student import (
 
 __all__ = [
     "assignment_detail",
+    "assignment_reading_checks_view",
     "assignment_regrade_view",
     "assignment_submission_list",
     "regrade_progress_status",
@@ -30,6 +33,7 @@ __all__ = [
     "submission_download",
     "submission_grade_manually_view",
     "submission_override_view",
+    "submission_reading_check_view",
     "submission_regrade_view",
     "submission_status",
     "submission_upload",
