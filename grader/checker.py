@@ -7,6 +7,7 @@ A checker declares its metadata as class attributes and implements ``check``. It
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.util
 import inspect
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import Any, ClassVar, Protocol
 
 from grader.answers import AnswerSheet, FieldSpec, LayerSpec, answer_text, handout_lines, read_answers
@@ -101,6 +102,21 @@ class Checker:
     # Share of the lecture's homework grade, copied to new assignments (staff may change it there).
     weight_percent: ClassVar[int] = 100
     description: ClassVar[str] = ""
+    # What the instructor chose for this assignment (``grade_file(..., options=)``), e.g.
+    # {"follow_through_credit": 0.5}; a checker reads it with ``self.option(name, default)``.
+    options: Mapping[str, Any] = MappingProxyType({})
+
+    def with_options(self, options: Mapping[str, Any] | None) -> Checker:
+        """A copy of this checker that grades with ``options`` (this one is left as it is: a
+        process shares its checkers)."""
+        if not options:
+            return self
+        configured = copy.copy(self)
+        configured.options = MappingProxyType(dict(options))
+        return configured
+
+    def option(self, name: str, default: Any) -> Any:
+        return self.options.get(name, default)
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
         raise NotImplementedError(f"{type(self).__name__} must implement check()")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from grader.checker import Checker, Precheck, Sandbox
 from grader.content import RejectedUpload, SubmissionFile, read_submission
@@ -55,10 +56,13 @@ class GradingSandbox:
 def grade_file(
     checker: Checker, *, filename: str, data: bytes, sandbox: Sandbox, max_bytes: int | None = None,
     prechecked: bool = False, on_progress: Callable[[TrainingPoint], None] | None = None,
-    interruptions: tuple[type[BaseException], ...] = (),
+    interruptions: tuple[type[BaseException], ...] = (), options: Mapping[str, Any] | None = None,
 ) -> GradeResult:
     """Validate the file as an upload would, then run the checker on it: its pre-check first (unless
     ``prechecked``: the file passed it already), then ``check``.
+
+    ``options`` are the assignment's grading choices the checker understands (``Checker.options``),
+    e.g. {"follow_through_credit": 0.5}; a checker ignores the ones it does not know.
 
     ``on_progress`` receives a training checker's live points (validated, display only).
     Never raises for anything about the file: unreadable content is a ``rejected`` result and a
@@ -68,6 +72,7 @@ def grade_file(
     a grading from outside, such as a task's time limit) rather than calling them checker bugs.
     """
     started = time.monotonic()
+    checker = checker.with_options(options)
     grading_sandbox = GradingSandbox(sandbox, on_progress)
 
     def grade(submission: SubmissionFile) -> GradeResult:

@@ -6,10 +6,11 @@ Shape (``GradeResult.to_dict``)::
     {"status": "graded" | "rejected" | "error", "score": 23.0, "max_score": 25.0,
      "message": "...", "needs_review": false,
      "checks": [{"name", "passed", "points", "max_points", "feedback", "uncertain",
-                 "readings": [{"text", "place", "points", "note"}, ...]}, ...],
+                 "readings": [{"text", "place", "points", "note"}, ...],
+                 "i18n": {"msgid", "params"}, "detail": {...}}, ...],
      "output": "tail of what the student's code printed"}
 
-plus ``"staff_notes"`` when there is something only course staff should see (a run that tampered
+plus ``"i18n"`` (``message`` as a message id and values, see below), ``"staff_notes"`` when there is something only course staff should see (a run that tampered
 with the sandbox, say), and, for training checkers only, ``"training"``: what the run came to (``TrainingSummary``: data
 set, device, test accuracy and confusion matrix computed by trusted code, epochs, times, why it
 stopped, and the validation curve the run reported, which is display only).
@@ -20,6 +21,14 @@ how the grader read them), its feedback says what could not be read and that a T
 and ``readings`` lists each way the answer can be read, where it is in the file and the points
 it would get, for the TA to confirm or correct. A result ``needs_review`` when any check is
 uncertain. Documents stored before these fields existed read as certain, with no readings.
+
+A check may carry ``i18n``: its feedback as a message id and values (``grader.messages.Message``),
+so that the portal renders it in the reader's language at display time; ``feedback`` stays the
+English text, for readers that know nothing of messages. A check may also carry ``detail``: plain
+facts a result page lays out without parsing names (for a size question: ``layer``, ``field``
+"input"/"output"/"total", ``answered``, ``expected``, ``verdict`` "right"/"wrong"/"follows"/
+"uncertain"/"unanswered", ``root`` and ``follows_from``). Both are optional: stored results without
+them read as before, and a malformed ``i18n`` is dropped (the English feedback is kept).
 """
 
 from __future__ import annotations
@@ -28,6 +37,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from grader.messages import Message, message_or_text
 
 ResultStatus = Literal["graded", "rejected", "error"]
 RESULT_STATUSES: tuple[str, ...] = ("graded", "rejected", "error")
@@ -69,9 +80,11 @@ class CheckOutcome:
     feedback: str = ""
     uncertain: bool = False
     readings: tuple[Reading, ...] = ()
+    i18n: Message | None = None
+    detail: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document = {
             "name": self.name,
             "passed": self.passed,
             "points": self.points,
@@ -80,6 +93,11 @@ class CheckOutcome:
             "uncertain": self.uncertain,
             "readings": [reading.to_dict() for reading in self.readings],
         }
+        if self.i18n is not None:
+            document["i18n"] = self.i18n.to_dict()
+        if self.detail is not None:
+            document["detail"] = dict(self.detail)
+        return document
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> CheckOutcome:
@@ -95,6 +113,8 @@ class CheckOutcome:
                 feedback=str(raw.get("feedback", "")),
                 uncertain=_strict_bool(raw.get("uncertain", False)),
                 readings=tuple(Reading.from_dict(reading) for reading in readings),
+                i18n=_message_or_none(raw.get("i18n")),
+                detail=_detail(raw.get("detail")),
             )
         except (KeyError, TypeError, AttributeError) as error:
             raise ResultFormatError(f"check is malformed: {error}") from None
@@ -221,6 +241,8 @@ class GradeResult:
     training: TrainingSummary | None = None
     # For course staff only, never the student: what the grading noticed about the run itself.
     staff_notes: tuple[str, ...] = ()
+    # ``message`` as a message id and values, rendered in the reader's language (optional).
+    i18n: Message | None = None
 
     @property
     def needs_review(self) -> bool:
@@ -262,6 +284,8 @@ class GradeResult:
         }
         if self.staff_notes:
             document["staff_notes"] = list(self.staff_notes)
+        if self.i18n is not None:
+            document["i18n"] = self.i18n.to_dict()
         if self.training is not None:
             document["training"] = self.training.to_dict()
         return document
@@ -283,10 +307,26 @@ class GradeResult:
             output=str(raw.get("output", "")),
             training=TrainingSummary.from_dict(raw["training"]) if raw.get("training") is not None else None,
             staff_notes=tuple(str(note) for note in raw.get("staff_notes", ()) if isinstance(raw.get("staff_notes"), list)),
+            i18n=_message_or_none(raw.get("i18n")),
         )
         if "needs_review" in raw and _strict_bool(raw["needs_review"]) != result.needs_review:
             raise ResultFormatError("needs_review does not match the checks' uncertain flags")
         return result
+
+
+def _message_or_none(raw: Any) -> Message | None:
+    message = message_or_text(raw, "")
+    return message if isinstance(message, Message) else None
+
+
+def _detail(raw: Any) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not all(
+            isinstance(key, str) and (value is None or isinstance(value, str | int | float | bool))
+            for key, value in raw.items()):
+        raise ResultFormatError("detail must be an object of plain values")
+    return dict(raw)
 
 
 def _finite(value: Any) -> float:

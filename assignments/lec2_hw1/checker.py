@@ -1,19 +1,25 @@
 """lec2_hw1: the input and output size of every layer of ``NetHW``, and its parameter count.
 
 The score depends only on the student's written answers, read here in trusted code and compared
-with the reference that torch computed from the starter file (``reference.py``). The student's
-code is also built in the sandbox, but only to tell them if they changed the model: whatever
-comes out of the sandbox is theirs to forge, so that check is worth 0 points.
+with the reference that torch computed from the starter file (``reference.py``), and, for the
+instructor's follow-through policy, with what follows from the student's own earlier answers
+(``judged_sizes`` below). The student's code is also built in the sandbox, but only to tell them if they
+changed the model: whatever comes out of the sandbox is theirs to forge, so that check is worth 0 points.
+
+Feedback is written as ``grader.messages.Message`` objects (stored beside the English text), so
+that the portal shows it in each reader's language.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assignments.lec2_hw1.reference import (
     MODEL_CLASS,
     LayerReference,
+    Mistake,
     Reference,
     reference_compute,
     reference_from_document,
@@ -22,15 +28,20 @@ from grader import INPUT_SIZE, OUTPUT_SIZE, Checker, CheckOutcome, LayerSpec, Sa
 from grader.answers import (
     Answer,
     AnswerSheet,
+    Count,
     Shape,
     explain_shape_difference,
-    review_summary,
     reviewed,
     shape_matches,
 )
+from grader.answers.shapes import as_channels_first
+from grader.layer_shapes import Dims, input_source_evaluate, shape_rule_apply
+from grader.messages import Message, Text, listed, sentences
 from grader.model_structure import structure_check_run, structure_differences
 
 FIELDS = (INPUT_SIZE, OUTPUT_SIZE)
+# The grading option (``grade_file(..., options=)``) that sets the follow-through policy.
+FOLLOW_THROUGH_CREDIT = "follow_through_credit"
 
 
 class NetHWSizesChecker(Checker):
@@ -65,121 +76,317 @@ class NetHWSizesChecker(Checker):
         )
         if not sheet.wrote_anything:
             return self.starter_without_answers()
-        checks = [
-            self._size_check(reference, sheet, layer, field)
-            for layer in reference.layers
-            for field in ("input", "output")
-        ]
+        checks = judged_sizes(reference, sheet, points=self.points_per_size, credit=self.follow_through_credit())
         checks.append(self._total_check(reference, sheet.total))
         structure, output = self._structure_check(reference, submission, sandbox)
         checks.append(structure)
-        return self.result(checks, message=_summary(checks, structure, sheet), output=output)
+        summary = _summary(checks, structure, sheet, credit=self.follow_through_credit())
+        return replace(self.result(checks, message=str(summary), output=output), i18n=summary)
 
-    # --- one size ---------------------------------------------------------------------------
-
-    def _size_check(self, reference: Reference, sheet: AnswerSheet, layer: LayerReference, field: str) -> CheckOutcome:
-        """Every reading of the answer graded; uncertain where they would score differently."""
-        return reviewed(
-            sheet.get(layer.name, field),
-            lambda answer: self._size_outcome(reference, sheet, layer, field, answer),
-            what=f"{layer.name}'s {field}",
-        )
-
-    def _size_outcome(
-        self, reference: Reference, sheet: AnswerSheet, layer: LayerReference, field: str, answer: Answer
-    ) -> CheckOutcome:
-        name = f"{layer.name}.{field}"
-        correct = layer.input if field == "input" else layer.output
-        outcome = CheckOutcome(name, passed=False, points=0.0, max_points=self.points_per_size)
-        if answer.status == "unanswered":
-            return replace(outcome, feedback=_unanswered_size_feedback(layer, field, sheet))
-        if answer.status == "unreadable" or not isinstance(answer.value, Shape):
-            return replace(outcome, feedback=(
-                f"Could not read “{answer.written}” as a size{_at(answer)}: write it like (1, 32, 16, 16)."
-            ))
-        shape = answer.value
-        if shape_matches(shape, correct):
-            return replace(outcome, passed=True, points=self.points_per_size, feedback=f"Right: {shape.text}.")
-        return replace(outcome, feedback=f"{shape.text}{_at(answer)} is wrong: "
-                       + _size_mistake(reference, sheet, layer, field, shape))
+    def follow_through_credit(self) -> float:
+        """The share of a size's points an answer gets that is wrong only because it follows
+        correctly from the student's own earlier wrong answer: 0 (strict, the default) to 1."""
+        try:
+            credit = float(self.option(FOLLOW_THROUGH_CREDIT, 0.0))
+        except (TypeError, ValueError):
+            return 0.0
+        return min(max(credit, 0.0), 1.0) if credit == credit else 0.0
 
     # --- the total --------------------------------------------------------------------------
 
     def _total_check(self, reference: Reference, answer: Answer) -> CheckOutcome:
-        return count_check(
+        outcome = count_check(
             "total_params", answer, expected=reference.total_params, points=self.points_for_total,
             what="the total number of parameters",
-            mistakes=[(mistake.value, mistake.why) for mistake in reference.total_mistakes],
+            mistakes=[(mistake.value, str(mistake.why)) for mistake in reference.total_mistakes],
             where="Write it on the template's last line, e.g. “Total number of parameters: 123456”.",
-            hint=(
-                "Add up every layer's learned weights and biases: a Conv2d has out·(in/groups)·k·k weights "
-                "plus out biases (none with bias=False), a Linear in·out + out, a BatchNorm2d 2 per channel; "
-                "pooling, dropout and activations have none."
-            ),
+            hint=TOTAL_HINT,
         )
+        return replace(outcome, i18n=_total_message(reference, answer, outcome), detail={
+            "layer": "", "field": "total", "answered": answer.as_written() if answer.status != "unanswered" else "",
+            "expected": str(reference.total_params),
+            "verdict": "uncertain" if outcome.uncertain else "right" if outcome.passed else
+            "unanswered" if answer.status == "unanswered" else "wrong",
+            "root": False,
+        })
 
     # --- the student's own model (feedback only) ----------------------------------------------
 
     def _structure_check(self, reference: Reference, submission, sandbox) -> tuple[CheckOutcome, str]:
         outcome = CheckOutcome("model_unchanged", passed=False, points=0.0, max_points=0.0)
         report, run = structure_check_run(self, sandbox, code=submission.code(), class_name=MODEL_CLASS)
+
+        def said(message: Message, *, passed: bool = False) -> tuple[CheckOutcome, str]:
+            return replace(outcome, passed=passed, feedback=str(message), i18n=message), run.output
+
         if run.limit_exceeded:
-            return replace(outcome, feedback=f"Your file could not be run: {run.limit_message} (Not scored.)"), run.output
+            return said(Message("Your file could not be run: %(why)s (Not scored.)",
+                                why=self.limits.describe_message(run.limit_exceeded)))
         if report is None:
             why = (run.error or "it did not finish").strip().splitlines()[-1]
-            return replace(outcome, feedback=f"Your file could not be run: {why} (Not scored.)"), run.output
+            return said(Message("Your file could not be run: %(why)s (Not scored.)", why=why))
         if not report.built:
-            return replace(outcome, feedback=(
-                f"Your file does not build {MODEL_CLASS}: {report.error}. (Not scored: your answers were "
-                "graded against the starter's NetHW.)"
-            )), run.output
+            return said(Message("Your file does not build %(model)s: %(error)s. (Not scored: your answers were "
+                                "graded against the starter's NetHW.)", model=MODEL_CLASS, error=report.error))
         differences = structure_differences(reference.structure, report.modules)
-        note = f" Your file stopped early: {report.load_error}." if report.load_error else ""
+        note: Text = Message(" Your file stopped early: %(error)s.", error=report.load_error) if report.load_error else ""
         if differences:
-            return replace(outcome, feedback=(
-                f"Your {MODEL_CLASS} differs from the starter's: " + " ".join(differences)
-                + " (Not scored: your answers were graded against the starter's NetHW.)" + note
-            )), run.output
-        return replace(outcome, passed=True, feedback=f"Your {MODEL_CLASS} is the starter's model.{note}"), run.output
+            return said(Message("Your %(model)s differs from the starter's: %(differences)s (Not scored: your "
+                                "answers were graded against the starter's NetHW.)%(note)s",
+                                model=MODEL_CLASS, differences=" ".join(differences), note=note))
+        return said(Message("Your %(model)s is the starter's model.%(note)s", model=MODEL_CLASS, note=note), passed=True)
 
 
-def _size_mistake(reference: Reference, sheet: AnswerSheet, layer: LayerReference, field: str, shape: Shape) -> str:
-    """Why ``shape`` is wrong: a known misconception, an error carried from an earlier answer, or
-    which part of it is off."""
+TOTAL_HINT = (
+    "Add up every layer's learned weights and biases: a Conv2d has out·(in/groups)·k·k weights "
+    "plus out biases (none with bias=False), a Linear in·out + out, a BatchNorm2d 2 per channel; "
+    "pooling, dropout and activations have none."
+)
+
+
+def _uncertain_message(what: Message, outcome: CheckOutcome) -> Message:
+    """What an answer read more than one way says: the ways it can be read, and what happens next."""
+    ways = listed([f"“{reading.text}” ({reading.place})" if reading.place else f"“{reading.text}”"
+                   for reading in outcome.readings if reading.text], alternatives=True)
+    return Message("Could not read your answer for %(what)s with confidence: it could be %(ways)s. A TA will "
+                   "check how it was read; until then it keeps %(points)s points.",
+                   what=what, ways=ways or Message("no answer"), points=f"{outcome.points:g}")
+
+
+def _total_message(reference: Reference, answer: Answer, outcome: CheckOutcome) -> Text:
+    """The total's feedback (``count_check``'s) as a message, for readers of any language."""
+    if outcome.uncertain:
+        return _uncertain_message(Message("the total number of parameters"), outcome)
+    if answer.status == "unanswered":
+        return Message("No answer found for the total number of parameters. Write it on the template's last line, "
+                       "e.g. “Total number of parameters: 123456”.")
+    at = f" ({answer.where()})" if answer.where() else ""
+    if not isinstance(answer.value, Count):
+        return Message("Could not read “%(written)s”%(where)s as a whole number.", written=answer.written, where=at)
+    if not answer.value.exact:
+        rounded = Message("%(count)s%(where)s is a rounded figure, not an exact count: write every digit "
+                          "(e.g. 123456 or 123,456).", count=answer.value.text, where=at)
+        # count_check says whether the figure is close; the message says the same, in any language.
+        return sentences(rounded, Message("It is close, though.") if "It is close" in outcome.feedback else "")
+    if outcome.passed:
+        return Message("Right: %(shape)s.", shape=answer.value.text)
+    for mistake in reference.total_mistakes:
+        if mistake.value == int(answer.value.value):
+            return Message("%(shape)s%(where)s is wrong: %(why)s", shape=answer.value.text, where=at,
+                           why=Message("it %(why)s.", why=mistake.why))
+    return Message("%(shape)s%(where)s is wrong: %(why)s", shape=answer.value.text, where=at, why=Message(TOTAL_HINT))
+
+
+def _summary(checks: list[CheckOutcome], structure: CheckOutcome, sheet: AnswerSheet, *, credit: float) -> Text:
+    """How many answers are right, where the first mistake is and what follows from it, what a TA
+    will check, and the note about the student's model."""
+    answered = [answer for answer in sheet.answers.values() if answer.status != "unanswered"]
+    scored = [check for check in checks if check.max_points > 0]
+    uncertain = sum(check.uncertain for check in scored)
+    if not answered and sheet.total.status == "unanswered" and not uncertain:
+        message: Text = Message("No answers were found: fill in the template at the end of lec2_hw1.py.")
+    else:
+        right = sum(check.passed and not check.uncertain for check in scored)
+        message = Message("%(right)s of %(count)s answers are right.", right=right, count=len(scored))
+        message = sentences(message, _root_sentence(checks, credit=credit))
+        if uncertain:
+            message = sentences(message, Message(
+                "%(count)s could not be read with confidence: they keep their points until a TA has checked "
+                "how they were read.", count=uncertain))
+    if not structure.passed:
+        message = sentences(message, Message("Note: %(note)s", note=structure.i18n or structure.feedback))
+    return message
+
+
+def _root_sentence(checks: list[CheckOutcome], *, credit: float) -> Text:
+    """The root mistake named once: "Your first mistake is conv2's output (stride ignored). conv3 to gap
+    follow correctly from your own answer for conv2's output (...)"."""
+    details = [check.detail for check in checks if check.detail and check.detail.get("layer")]
+    root = next((detail for detail in details if detail["verdict"] == WRONG), None)
+    if root is None:
+        return ""
+    root_check = f"{root['layer']}.{root['field']}"
+    where = field_name(root["layer"], root["field"])
+    first: Text = (Message("Your first mistake is %(where)s (%(mistake)s).", where=where, mistake=Message(root["mistake"]))
+                   if root["mistake"] else Message("Your first mistake is %(where)s.", where=where))
+    following = [detail["layer"] for detail in details
+                 if detail["verdict"] == FOLLOWS and detail.get("root_check") == root_check]
+    following = list(dict.fromkeys(following))
+    if not following:
+        return first
+    layers = following[0] if len(following) == 1 else Message(
+        "%(first)s to %(last)s", first=following[0], last=following[-1])
+    then = Message("%(layers)s follow correctly from your own answer for %(where)s", layers=layers, where=where)
+    policy = (Message("(%(percent)s%% of their points for following through).", percent=f"{credit * 100:g}")
+              if credit else Message("(no points under this assignment's strict policy)."))
+    return sentences(first, Message("%(then)s %(policy)s", then=then, policy=policy))
+
+
+# --- Judging the sizes: against the truth, and against the student's own earlier answers --------
+#
+# For each layer, in the order ``forward`` calls them, trusted code computes what the layer would take
+# and give from the student's own answers (``grader.layer_shapes``: the reference layer's arithmetic
+# applied to the student's stated input, the student's stated outputs joined as ``forward`` joins
+# them). An answer is then
+#
+# * ``right``: it is the truth;
+# * ``follows``: not the truth, but exactly what follows from the student's own earlier (wrong)
+#   answers, so the mistake is earlier: it gets ``credit`` × its points (0 under the strict policy)
+#   and its feedback names where the mistake is (its ``root``);
+# * ``wrong``: neither; it is a mistake of its own (a ``root``), explained by a known misconception
+#   where one fits;
+# * ``unanswered``, or ``uncertain`` when a TA must check how it was read.
+#
+# A right answer is always right: follow-through only ever adds credit. Everything here is shape
+# arithmetic on cached rules (no torch): microseconds per file.
+
+RIGHT, WRONG, FOLLOWS, UNCERTAIN, UNANSWERED = "right", "wrong", "follows", "uncertain", "unanswered"
+FIELD_NAMES = {"input": Message("%(layer)s's input"), "output": Message("%(layer)s's output")}
+
+
+def field_name(layer: str, field: str) -> Message:
+    """"conv2's output", in the reader's language."""
+    template = FIELD_NAMES[field]
+    return Message(template.msgid, layer=layer)
+
+
+@dataclass(frozen=True)
+class _Judgement:
+    """What one reading of an answer is, before it becomes a check."""
+
+    verdict: str
+    points: float
+    feedback: Text
+    mistake: Mistake | None = None
+
+
+def judged_sizes(reference: Reference, sheet: AnswerSheet, *, points: float, credit: float) -> list[CheckOutcome]:
+    """One check per layer and field, in network order, each with its ``detail`` and ``i18n``."""
+    model_input = tuple(reference.input_shape[1:])
+    stated: dict[str, Dims | None] = {}  # each layer's output as the student stated it (no batch)
+    roots: dict[str, str] = {}  # check name -> the check where its chain of mistakes starts
+    checks: list[CheckOutcome] = []
+    for layer in reference.layers:
+        own_input = input_source_evaluate(layer.source, stated, model_input)
+        input_check = _judged(layer, "input", sheet, own_input, points=points, credit=credit, roots=roots,
+                              upstream=[f"{name}.output" for name in _source_layers(layer.source)])
+        stated_input = _stated_dims(sheet.get(layer.name, "input"), layer.input)
+        own_output = shape_rule_apply(layer.rule, stated_input)
+        output_check = _judged(layer, "output", sheet, own_output, points=points, credit=credit, roots=roots,
+                               upstream=[f"{layer.name}.input"])
+        stated[layer.name] = _stated_dims(sheet.get(layer.name, "output"), layer.output)
+        checks += [input_check, output_check]
+    return checks
+
+
+def _judged(layer: LayerReference, field: str, sheet: AnswerSheet, own: Dims | None, *, points: float,
+            credit: float, roots: dict[str, str], upstream: list[str]) -> CheckOutcome:
+    name = f"{layer.name}.{field}"
+    truth = layer.input if field == "input" else layer.output
+    # What follows from the student's own answers, with the batch; None when it is the truth anyway.
+    follows = (truth[0], *own) if own is not None and (truth[0], *own) != tuple(truth) else None
+    root = next((roots[check] for check in upstream if check in roots), "")
+    answer = sheet.get(layer.name, field)
+    found: list[_Judgement] = []
+
+    def graded(reading: Answer) -> CheckOutcome:
+        judgement = _judgement(layer, field, sheet, reading, follows, root=root, points=points, credit=credit)
+        found.append(judgement)
+        return CheckOutcome(name, passed=judgement.verdict == RIGHT, points=judgement.points, max_points=points,
+                            feedback=str(judgement.feedback))
+
+    outcome = reviewed(answer, graded, what=str(field_name(layer.name, field)))
+    first = found[0]
+    verdict = UNCERTAIN if outcome.uncertain else first.verdict
+    if verdict == WRONG:
+        roots[name] = name
+    elif verdict == FOLLOWS and root:
+        roots[name] = root
+    if outcome.uncertain:
+        message: Text = _uncertain_message(field_name(layer.name, field), outcome)
+    else:
+        message = first.feedback
+    detail = {
+        "layer": layer.name, "field": field, "answered": answer.as_written() if answer.status != "unanswered" else "",
+        "expected": _text(truth), "follows_from_yours": _text(follows) if follows else "",
+        "verdict": verdict, "root": verdict == WRONG, "root_check": roots.get(name, ""),
+        "mistake": str(first.mistake.short) if first.mistake and first.mistake.short else "",
+    }
+    return replace(outcome, i18n=message if isinstance(message, Message) else None, detail=detail)
+
+
+def _judgement(layer: LayerReference, field: str, sheet: AnswerSheet, answer: Answer, follows: tuple | None, *,
+               root: str, points: float, credit: float) -> _Judgement:
+    truth = layer.input if field == "input" else layer.output
+    if answer.status == "unanswered":
+        return _Judgement(UNANSWERED, 0.0, _unanswered_feedback(layer, field, sheet))
+    if answer.status == "unreadable" or not isinstance(answer.value, Shape):
+        return _Judgement(WRONG, 0.0, Message(
+            "Could not read “%(written)s”%(where)s as a size: write it like (1, 32, 16, 16).",
+            written=answer.written, where=_at(answer)))
+    shape = answer.value
+    if shape_matches(shape, truth):
+        return _Judgement(RIGHT, points, Message("Right: %(shape)s.", shape=shape.text))
+    if follows is not None and shape_matches(shape, follows):
+        # Rounded up to the thousandth a score is shown and stored in: never below the share.
+        earned = math.ceil(points * credit * 1000 - 1e-9) / 1000
+        where = field_name(*root.split(".")) if root else Message("an earlier answer")
+        said = Message("%(shape)s is not right, but it follows correctly from your own earlier answers: "
+                       "the mistake is at %(root)s.", shape=shape.text, root=where)
+        if earned:
+            return _Judgement(FOLLOWS, earned, Message(
+                "%(said)s %(points)s of %(max_points)s points for following through.",
+                said=said, points=f"{earned:g}", max_points=f"{points:g}"))
+        return _Judgement(FOLLOWS, 0.0, Message(
+            "%(said)s No points: this assignment scores only right answers.", said=said))
+    why, mistake = _size_mistake(layer, field, sheet, shape)
+    return _Judgement(WRONG, 0.0, Message("%(shape)s%(where)s is wrong: %(why)s", shape=shape.text,
+                                          where=_at(answer), why=why), mistake)
+
+
+def _size_mistake(layer: LayerReference, field: str, sheet: AnswerSheet, shape: Shape) -> tuple[Text, Mistake | None]:
+    """Why ``shape`` is wrong: a known misconception, or which part of it is off."""
     correct = layer.input if field == "input" else layer.output
     mistakes = layer.input_mistakes if field == "input" else layer.output_mistakes
     for mistake in mistakes:
         if isinstance(mistake.value, tuple) and shape_matches(shape, mistake.value):
-            return f"it {mistake.why}."
-    if field == "input" and layer.fed_by:
-        upstream = sheet.get(layer.fed_by, "output")
-        feeder = reference.layer(layer.fed_by)
-        if isinstance(upstream.value, Shape) and upstream.value.dims == shape.dims and not shape_matches(shape, feeder.output):
-            return (f"it repeats your answer for {layer.fed_by}'s output, which is itself wrong; a layer's input "
-                    f"is what the layer before it ({layer.fed_by}) outputs.")
+            return Message("it %(why)s.", why=mistake.why), mistake
     if field == "output" and shape_matches(shape, layer.input) and layer.input != layer.output:
-        return f"{layer.signature} changes the size: this is its input's size."
-    return explain_shape_difference(shape, correct)
+        return Message("%(layer)s changes the size: this is its input's size.", layer=layer.signature), None
+    # The reader's hints are fixed sentences; each is a msgid of its own (translated in the portal).
+    return Message(explain_shape_difference(shape, correct)), None
 
 
-def _unanswered_size_feedback(layer: LayerReference, field: str, sheet: AnswerSheet) -> str:
+def _unanswered_feedback(layer: LayerReference, field: str, sheet: AnswerSheet) -> Message:
     if field == "input" and layer.name in sheet.summary_layers:
-        return (f"No input size for {layer.name}: a torchsummary/torchinfo summary shows only outputs. "
-                f"Write “{layer.name}: input: (…)” as well.")
-    return (f"No {field} size found for {layer.name}. Write it on the template line "
-            f"“{layer.name}:  input: (…)  output: (…)”, e.g. (1, 32, 16, 16).")
+        return Message("No input size for %(layer)s: a torchsummary/torchinfo summary shows only outputs. "
+                       "Write “%(layer)s: input: (…)” as well.", layer=layer.name)
+    return Message("No size found for %(what)s. Write it on the template line "
+                   "“%(layer)s:  input: (…)  output: (…)”, e.g. (1, 32, 16, 16).",
+                   what=field_name(layer.name, field), layer=layer.name)
+
+
+def _stated_dims(answer: Answer, truth: tuple[int, ...]) -> Dims | None:
+    """The student's answer without the batch, channels first (read as the truth's layout when it
+    is the truth); None when there is no size to follow from."""
+    if answer.status != "answered" or not isinstance(answer.value, Shape):
+        return None
+    if shape_matches(answer.value, truth):
+        return tuple(truth[1:])
+    return as_channels_first(answer.value, len(truth) - 1)
+
+
+def _source_layers(source) -> list[str]:
+    if not source:
+        return []
+    if source.get("op") == "output":
+        return [source["of"]]
+    return [name for part in source.get("parts", []) for name in _source_layers(part)]
 
 
 def _at(answer: Answer) -> str:
     return f" ({answer.where()})" if answer.where() else ""
 
 
-def _summary(checks: list[CheckOutcome], structure: CheckOutcome, sheet: AnswerSheet) -> str:
-    answered = [answer for answer in sheet.answers.values() if answer.status != "unanswered"]
-    if not answered and sheet.total.status == "unanswered" and not any(check.uncertain for check in checks):
-        message = "No answers were found: fill in the template at the end of lec2_hw1.py."
-    else:
-        message = review_summary(checks)
-    if not structure.passed:
-        message += " Note: " + structure.feedback
-    return message
+def _text(dims) -> str:
+    return "(" + ", ".join(str(dim) for dim in dims) + ")"

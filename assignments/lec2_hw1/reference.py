@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from grader.messages import Message
+
 MODEL_CLASS = "NetHW"
 INPUT_SHAPE = (1, 3, 32, 32)
-FORMAT = 1
+FORMAT = 2
 
 
 class ReferenceFormatError(ValueError):
@@ -25,10 +27,13 @@ class ReferenceFormatError(ValueError):
 
 @dataclass(frozen=True)
 class Mistake:
-    """A wrong answer a known misconception produces, and the sentence that explains it."""
+    """A wrong answer a known misconception produces, the sentence that explains it ("ignores
+    stride=2: out = ..."), and its name in a few words ("stride ignored"): messages, so that each
+    reader sees them in their own language."""
 
     value: tuple[int, ...] | int
-    why: str
+    why: Message
+    short: Message | str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,10 @@ class LayerReference:
     fed_by: str | None
     input_mistakes: tuple[Mistake, ...]
     output_mistakes: tuple[Mistake, ...]
+    # How the layer's output size follows from any input size, and what its input is made of
+    # (grader.layer_shapes): what judges an answer against the student's own earlier answers.
+    rule: Mapping[str, Any] | None = None
+    source: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,7 @@ class Reference:
     total_params: int
     total_mistakes: tuple[Mistake, ...]
     structure: tuple[Any, ...]  # grader.model_structure.ModuleDescription, one per submodule
+    input_shape: tuple[int, ...] = INPUT_SHAPE
 
     def layer(self, name: str) -> LayerReference:
         return next(layer for layer in self.layers if layer.name == name)
@@ -71,18 +81,21 @@ def reference_from_document(document: Mapping[str, Any]) -> Reference:
                 input=tuple(raw["input"]), output=tuple(raw["output"]), fed_by=raw["fed_by"],
                 input_mistakes=tuple(_mistake(item) for item in raw["input_mistakes"]),
                 output_mistakes=tuple(_mistake(item) for item in raw["output_mistakes"]),
+                rule=raw["rule"], source=raw["source"],
             )
             for raw in document["layers"]
         ),
         total_params=int(document["total_params"]),
         total_mistakes=tuple(_mistake(item) for item in document["total_mistakes"]),
         structure=tuple(ModuleDescription.from_raw(raw) for raw in document["structure"]),
+        input_shape=tuple(document["input_shape"]),
     )
 
 
 def _mistake(raw: Mapping[str, Any]) -> Mistake:
     value = raw["value"]
-    return Mistake(tuple(value) if isinstance(value, list) else int(value), str(raw["why"]))
+    short = Message.from_dict(raw["short"]) if raw.get("short") else ""
+    return Mistake(tuple(value) if isinstance(value, list) else int(value), Message.from_dict(raw["why"]), short)
 
 
 # --- Computing (imports torch) -----------------------------------------------------------------
@@ -92,10 +105,12 @@ def reference_compute(model: Any) -> dict[str, Any]:
     """Run ``model`` (the starter's ``NetHW``) on ``INPUT_SHAPE`` with forward hooks; return the JSON document."""
     import torch
 
+    from grader.layer_shapes import input_sources_describe, shape_rule_describe
     from grader.model_structure_harness import describe_model
 
     torch.manual_seed(0)
     model = model.eval()
+    sources = input_sources_describe(model, torch.zeros(*INPUT_SHAPE))
     calls: list[tuple[str, Any, Any, Any]] = []
     hooks = [
         module.register_forward_hook(
@@ -123,6 +138,8 @@ def reference_compute(model: Any) -> dict[str, Any]:
             "fed_by": fed_by,
             "input_mistakes": _input_mistakes(name, layer_input, outputs),
             "output_mistakes": _output_mistakes(module, layer_input, output),
+            "rule": shape_rule_describe(module),
+            "source": sources.get(name),
         })
     total = sum(parameter.numel() for parameter in model.parameters())
     return {
@@ -143,20 +160,24 @@ def _input_mistakes(name: str, layer_input, outputs: Mapping[str, Any]) -> list[
     if name == "fuse":
         mistakes.append(_shape_mistake(
             outputs["upconv"].shape, layer_input.shape,
-            "forgets that torch.cat([x, skip], dim=1) stacks skip's channels onto upconv's: "
-            f"concatenation adds channels ({outputs['upconv'].shape[1]} + {outputs['pool1'].shape[1]})",
+            Message("forgets that torch.cat([x, skip], dim=1) stacks skip's channels onto upconv's: "
+                    "concatenation adds channels (%(first)s + %(second)s)",
+                    first=outputs["upconv"].shape[1], second=outputs["pool1"].shape[1]),
+            Message("concatenation forgotten"),
         ))
     if name == "dwconv":
         added = torch.cat([outputs["conv3"], outputs["conv3"]], dim=1)
         mistakes.append(_shape_mistake(
             added.shape, layer_input.shape,
-            "treats the residual x + relu(conv3(x)) as a concatenation: adding two tensors of the same "
-            "size keeps that size",
+            Message("treats the residual x + relu(conv3(x)) as a concatenation: adding two tensors of the same "
+                    "size keeps that size"),
+            Message("residual read as a concatenation"),
         ))
     if name == "fc1":
         mistakes.append(_shape_mistake(
             outputs["gap"].shape, layer_input.shape,
-            "forgets torch.flatten(..., 1): fc1 receives (batch, features), not a 1×1 feature map",
+            Message("forgets torch.flatten(..., 1): fc1 receives (batch, features), not a 1×1 feature map"),
+            Message("flatten forgotten"),
         ))
     return [mistake for mistake in mistakes if mistake]
 
@@ -167,63 +188,67 @@ def _output_mistakes(module, layer_input, output) -> list[dict[str, Any]]:
 
     sample = torch.zeros(tuple(layer_input.shape))
     mistakes = []
-    for variant, why in _variants(module):
+    for variant, why, short in _variants(module):
         with torch.no_grad():
             produced = variant(sample)
-        mistakes.append(_shape_mistake(produced.shape, output.shape, why))
+        mistakes.append(_shape_mistake(produced.shape, output.shape, why, short))
     return [mistake for mistake in mistakes if mistake]
 
 
 def _variants(module):
-    """(mistaken module, why it is a mistake) for the misconceptions that apply to ``module``."""
+    """(mistaken module, why it is a mistake, its short name) for the misconceptions that apply to ``module``."""
     from torch import nn
 
     if isinstance(module, nn.ConvTranspose2d):
         settings = _conv_settings(module)
-        yield nn.Conv2d(**settings), (
+        yield nn.Conv2d(**settings), Message(
             "uses the ordinary convolution formula, which shrinks; a transposed convolution enlarges: "
             "out = (in − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1"
-        )
+        ), Message("ordinary convolution formula used")
         if module.stride[0] > 1:
-            yield nn.ConvTranspose2d(**{**settings, "stride": 1}), (
-                f"ignores stride={module.stride[0]}: a transposed convolution multiplies the size by about the stride"
-            )
+            yield nn.ConvTranspose2d(**{**settings, "stride": 1}), Message(
+                "ignores stride=%(stride)s: a transposed convolution multiplies the size by about the stride",
+                stride=module.stride[0],
+            ), Message("stride ignored")
     elif isinstance(module, nn.Conv2d):
         settings = _conv_settings(module)
         formula = "out = ⌊(in + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1"
         if module.stride[0] > 1:
-            yield nn.Conv2d(**{**settings, "stride": 1}), (
-                f"ignores stride={module.stride[0]}: {formula}"
-            )
+            yield nn.Conv2d(**{**settings, "stride": 1}), Message(
+                "ignores stride=%(stride)s: %(formula)s", stride=module.stride[0], formula=formula,
+            ), Message("stride ignored")
         if module.dilation[0] > 1:
-            yield nn.Conv2d(**{**settings, "dilation": 1}), (
-                f"ignores dilation={module.dilation[0]}: a dilated {module.kernel_size[0]}×{module.kernel_size[0]} "
-                f"kernel spans dilation·(kernel − 1) + 1 = {module.dilation[0] * (module.kernel_size[0] - 1) + 1} pixels; "
-                + formula
-            )
+            yield nn.Conv2d(**{**settings, "dilation": 1}), Message(
+                "ignores dilation=%(dilation)s: a dilated %(kernel)s×%(kernel)s kernel spans "
+                "dilation·(kernel − 1) + 1 = %(span)s pixels; %(formula)s",
+                dilation=module.dilation[0], kernel=module.kernel_size[0],
+                span=module.dilation[0] * (module.kernel_size[0] - 1) + 1, formula=formula,
+            ), Message("dilation ignored")
         if module.padding[0] > 0:
-            yield nn.Conv2d(**{**settings, "padding": 0}), (
-                f"ignores padding={module.padding[0]}: {formula}"
-            )
+            yield nn.Conv2d(**{**settings, "padding": 0}), Message(
+                "ignores padding=%(padding)s: %(formula)s", padding=module.padding[0], formula=formula,
+            ), Message("padding ignored")
     elif isinstance(module, nn.MaxPool2d | nn.AvgPool2d):
         kind = type(module)
         settings = {"kernel_size": module.kernel_size, "stride": module.stride, "padding": module.padding}
-        yield kind(**settings, ceil_mode=True), (
+        yield kind(**settings, ceil_mode=True), Message(
             "rounds up: pooling rounds down, out = ⌊(in + 2·padding − kernel) / stride⌋ + 1 "
             "(it would round up only with ceil_mode=True)"
-        )
+        ), Message("rounded up")
         stride = module.stride if isinstance(module.stride, int) else module.stride[0]
         if stride > 1:
-            yield kind(**{**settings, "stride": 1}), f"ignores stride={stride}: the window jumps {stride} pixels"
+            yield kind(**{**settings, "stride": 1}), Message(
+                "ignores stride=%(stride)s: the window jumps %(stride)s pixels", stride=stride,
+            ), Message("stride ignored")
     elif isinstance(module, nn.AdaptiveAvgPool2d):
-        yield nn.Sequential(module, nn.Flatten(1)), (
+        yield nn.Sequential(module, nn.Flatten(1)), Message(
             "flattens too early: AdaptiveAvgPool2d(1) keeps a 1×1 feature map, torch.flatten comes after it"
-        )
+        ), Message("flattened too early")
     elif isinstance(module, nn.Dropout):
-        yield _FeaturesKept(1 - module.p), (
-            f"assumes Dropout({module.p}) removes features: it zeroes elements at random during training "
-            "and never changes the size"
-        )
+        yield _FeaturesKept(1 - module.p), Message(
+            "assumes Dropout(%(p)s) removes features: it zeroes elements at random during training "
+            "and never changes the size", p=module.p,
+        ), Message("dropout taken to remove features")
 
 
 class _FeaturesKept:
@@ -244,10 +269,10 @@ def _conv_settings(module) -> dict[str, Any]:
     }
 
 
-def _shape_mistake(shape, correct, why: str) -> dict[str, Any] | None:
+def _shape_mistake(shape, correct, why: Message, short: Message) -> dict[str, Any] | None:
     if tuple(shape) == tuple(correct):
         return None  # this mistake makes no difference here
-    return {"value": list(shape), "why": why}
+    return {"value": list(shape), "why": why.to_dict(), "short": short.to_dict()}
 
 
 def _total_mistakes(model, total: int) -> list[dict[str, Any]]:
@@ -262,20 +287,21 @@ def _total_mistakes(model, total: int) -> list[dict[str, Any]]:
     # (family, change to the total, why): mistakes of one family never happen together.
     single = [
         ("buffers", sum(m.running_mean.numel() + m.running_var.numel() for m in norms),
-         "counts BatchNorm's running mean and variance: they are buffers, not parameters "
-         "(model.parameters() leaves them out)"),
+         Message("counts BatchNorm's running mean and variance: they are buffers, not parameters "
+                 "(model.parameters() leaves them out)")),
         ("buffers", sum(buffer.numel() for buffer in model.buffers()),
-         "counts BatchNorm's buffers (running mean, running variance, num_batches_tracked): "
-         "they are not parameters"),
+         Message("counts BatchNorm's buffers (running mean, running variance, num_batches_tracked): "
+                 "they are not parameters")),
         ("bias", -sum(m.bias.numel() for m in weighted if m.bias is not None),
-         "leaves out the biases of the convolutions and linear layers (one per output channel or feature)"),
+         Message("leaves out the biases of the convolutions and linear layers (one per output channel or feature)")),
         ("bias", sum(m.out_channels for m in without_bias),
-         "counts a bias for " + ", ".join(_name(model, m) for m in without_bias) + ", built with bias=False"),
+         Message("counts a bias for %(layers)s, built with bias=False",
+                 layers=", ".join(_name(model, m) for m in without_bias))),
         ("groups", sum(m.weight.numel() * (m.groups - 1) for m in grouped),
-         "ignores groups: a grouped convolution's kernel sees in_channels/groups channels, so "
-         + ", ".join(_name(model, m) for m in grouped) + " have out·(in/groups)·k·k weights"),
+         Message("ignores groups: a grouped convolution's kernel sees in_channels/groups channels, so "
+                 "%(layers)s have out·(in/groups)·k·k weights", layers=", ".join(_name(model, m) for m in grouped))),
         ("norm", -sum(m.weight.numel() + m.bias.numel() for m in norms),
-         "leaves out BatchNorm's learned scale γ and shift β (2 per channel)"),
+         Message("leaves out BatchNorm's learned scale γ and shift β (2 per channel)")),
     ]
     single = [(family, delta, why) for family, delta, why in single if delta]
     mistakes: dict[int, str] = {}
@@ -284,9 +310,10 @@ def _total_mistakes(model, total: int) -> list[dict[str, Any]]:
     for first, second in itertools.combinations(single, 2):
         # Mistakes that nearly cancel out look like a typo, not like these two mistakes.
         if first[0] != second[0] and abs(first[1] + second[1]) >= min(abs(first[1]), abs(second[1])) / 2:
-            mistakes.setdefault(total + first[1] + second[1], f"{first[2]}; and it {second[2]}")
+            mistakes.setdefault(total + first[1] + second[1],
+                                Message("%(first)s; and it %(second)s", first=first[2], second=second[2]))
     mistakes.pop(total, None)
-    return [{"value": value, "why": why} for value, why in mistakes.items()]
+    return [{"value": value, "why": why.to_dict()} for value, why in mistakes.items()]
 
 
 def _name(model, target) -> str:

@@ -176,17 +176,22 @@ class AssignmentRulesForm(CourseWallClockMixin, forms.ModelForm):
         model = Assignment
         fields = ["title", "description", "opens_at", "due_at", "grace_minutes", "late_policy",
                   "late_penalty_percent", "cutoff_at", "counted_submission", "weight_percent", "is_published",
-                  "holds_scores"]
+                  "holds_scores", "follow_through_credit_percent"]
         labels = {
             "title": _("Title"), "description": _("Description"),
             "grace_minutes": _("Grace period (minutes)"), "late_policy": _("Late policy"),
             "late_penalty_percent": _("Penalty per started day or hour (percent of the maximum score)"),
             "counted_submission": _("Which submission counts"), "weight_percent": _("Weight (percent of the homework)"),
             "is_published": _("Published (students see it)"), "holds_scores": _("Hold scores until I release them"),
+            "follow_through_credit_percent": _("Follow-through credit (percent of a question's points)"),
         }
         help_texts = {
             "grace_minutes": _("Uploads received this long after the deadline still count as on time."),
             "holds_scores": _("Students then see “graded, not yet released” and get no e-mail until you release."),
+            "follow_through_credit_percent": _(
+                "For an answer that is wrong only because it follows correctly from the student's own earlier "
+                "wrong answer (a size computed right from a wrong size). 0 = strict: only right answers score; "
+                "the feedback names the first mistake either way. Applies to files graded from now on."),
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
@@ -199,6 +204,13 @@ class AssignmentRulesForm(CourseWallClockMixin, forms.ModelForm):
             self.fields[name].help_text = f"{self.fields[name].help_text} {note}".strip()
         self.fields["late_penalty_percent"].min_value = 0
         self.fields["late_penalty_percent"].validators.append(_percent_validator)
+        # Left out of a form (an older page still open), the policy stays as it is.
+        self.fields["follow_through_credit_percent"].required = False
+        self.fields["follow_through_credit_percent"].validators.append(_percent_validator)
+
+    def clean_follow_through_credit_percent(self) -> int:
+        value = self.cleaned_data.get("follow_through_credit_percent")
+        return self.instance.follow_through_credit_percent if value is None else value
 
     def clean(self) -> dict:
         cleaned_data = super().clean()

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -97,6 +98,11 @@ class Assignment(models.Model):
     # Held scores are shown to students (and emailed) only once released.
     holds_scores = models.BooleanField(default=False)
     scores_released_at = models.DateTimeField(null=True, blank=True)
+    # Follow-through credit: the percent of a question's points an answer earns that is wrong only
+    # because it follows correctly from the student's own earlier wrong answer. 0 = strict (only
+    # right answers score). Only checkers that judge such answers (lec2_hw1) use it.
+    follow_through_credit_percent = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(100)])
 
     class Meta:
         ordering = ["due_at", "slug"]
@@ -104,6 +110,10 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course.slug}/{self.slug}"
+
+    def grading_options(self) -> dict[str, float]:
+        """What the instructor chose for grading, as ``grader.grade_file(..., options=)`` takes it."""
+        return {"follow_through_credit": self.follow_through_credit_percent / 100}
 
 
 class Extension(models.Model):

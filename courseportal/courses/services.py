@@ -197,7 +197,7 @@ def assignment_sync(*, course: Course, due_at: datetime, opens_at: datetime | No
 # Fields whose change can make a stored submission late, or on time, or change its penalty.
 TIME_RULE_FIELDS = ("opens_at", "due_at", "grace_minutes", "cutoff_at", "late_policy", "late_penalty_percent")
 RULE_FIELDS = ("title", "description", "weight_percent", "is_published", "counted_submission", "holds_scores",
-               *TIME_RULE_FIELDS)
+               "follow_through_credit_percent", *TIME_RULE_FIELDS)
 
 
 class RulesRefused(ValueError):

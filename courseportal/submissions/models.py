@@ -90,6 +90,9 @@ class Result(models.Model):
     score = score_field(default=0)
     max_score = score_field(default=0)
     message = models.TextField(blank=True)
+    # ``message`` as the engine's message id and values (grader.messages), rendered in each reader's
+    # language; null for results stored before it existed and for messages the portal wrote itself.
+    message_i18n = models.JSONField(null=True, blank=True)
     checks = models.JSONField(default=list)
     # What the student's code printed, truncated to its tail by the sandbox.
     output = models.TextField(blank=True)

@@ -54,6 +54,7 @@ def result_fields(grade: GradeResult) -> dict[str, Any]:
         "score": round(grade.score, _score_places()),
         "max_score": round(grade.max_score, _score_places()),
         "message": storable_text(grade.message),
+        "message_i18n": storable_json(grade.i18n.to_dict()) if grade.i18n is not None else None,
         "checks": [storable_json(check.to_dict()) for check in grade.checks[:MAX_ITEMS]],
         # Some answer could not be read with confidence: a TA checks how it was read.
         "awaits_reading_check": grade.needs_review,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from grader.content import human_size
+from grader.messages import Message
 
 LimitName = Literal["wall_time", "cpu_time", "memory", "processes", "file_size", "output"]
 
@@ -28,18 +29,28 @@ class SandboxLimits:
     report_bytes: int = 256 * 1024**2
 
     def describe(self, limit: LimitName) -> str:
-        """The sentence a student reads when their run hit ``limit``."""
-        return {
-            "wall_time": f"Your code ran longer than {self.wall_seconds:g} s and was stopped.",
-            "cpu_time": f"Your code used more than {self.cpu_seconds:g} s of CPU time and was stopped.",
-            "memory": f"Your code used more than {human_size(self.memory_bytes)} of memory and was stopped.",
-            "processes": f"Your code started more than {self.processes} processes and was stopped.",
-            "file_size": f"Your code wrote a file larger than {human_size(self.file_size_bytes)} and was stopped.",
-            "output": (
-                f"Your code printed more than {human_size(self.max_output_bytes)} and was stopped; "
-                f"only the last {human_size(self.output_bytes)} are kept."
-            ),
-        }[limit]
+        """The sentence a student reads when their run hit ``limit`` (in English)."""
+        return str(self.describe_message(limit))
+
+    def describe_message(self, limit: LimitName) -> Message:
+        """``describe`` as a message, for feedback shown in the reader's language."""
+        if limit == "wall_time":
+            return Message("Your code ran longer than %(seconds)s s and was stopped.", seconds=f"{self.wall_seconds:g}")
+        if limit == "cpu_time":
+            return Message("Your code used more than %(seconds)s s of CPU time and was stopped.",
+                           seconds=f"{self.cpu_seconds:g}")
+        if limit == "memory":
+            return Message("Your code used more than %(size)s of memory and was stopped.",
+                           size=human_size(self.memory_bytes))
+        if limit == "processes":
+            return Message("Your code started more than %(count)s processes and was stopped.", count=self.processes)
+        if limit == "file_size":
+            return Message("Your code wrote a file larger than %(size)s and was stopped.",
+                           size=human_size(self.file_size_bytes))
+        if limit == "output":
+            return Message("Your code printed more than %(size)s and was stopped; only the last %(kept)s are kept.",
+                           size=human_size(self.max_output_bytes), kept=human_size(self.output_bytes))
+        raise KeyError(limit)
 
 
 @dataclass(frozen=True)

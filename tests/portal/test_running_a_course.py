@@ -74,6 +74,7 @@ def test_the_instructor_sets_a_late_policy_in_the_courses_time_and_late_work_is_
     ({"cutoff_at": "2099-01-01T00:00:00"}, "cutoff_at", "A cutoff applies to late uploads only"),
     ({"late_policy": "per_day", "cutoff_at": "2000-01-01T00:00:00"}, "cutoff_at", "must come after the deadline"),
     ({"late_penalty_percent": "120"}, "late_penalty_percent", "from 0 to 100"),
+    ({"follow_through_credit_percent": "101"}, "follow_through_credit_percent", "from 0 to 100"),
     ({"opens_at": "2099-01-01T00:00:00"}, "due_at", "must come after the opening time"),
 ])
 def test_rules_that_make_no_sense_are_refused_with_a_reason(instructor, assignment, changes, field, message):
@@ -82,6 +83,20 @@ def test_rules_that_make_no_sense_are_refused_with_a_reason(instructor, assignme
                                           rules_form(assignment, **changes))
     assert response.status_code == 400 and message in response.content.decode()
     assert Assignment.objects.filter(pk=assignment.pk).values().get() == before
+
+
+def test_the_instructor_chooses_follow_through_credit_on_the_rules_page(instructor, assignment):
+    page = signed_in(instructor).get(reverse("courses:assignment_rules", args=[COURSE, HW])).content.decode()
+    assert "Follow-through credit" in page and "0 = strict" in page
+    response = signed_in(instructor).post(reverse("courses:assignment_rules", args=[COURSE, HW]),
+                                          rules_form(assignment, follow_through_credit_percent="50"))
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.grading_options() == {"follow_through_credit": 0.5}
+    # A form without the field (a page opened before it existed) leaves the policy as it is.
+    signed_in(instructor).post(reverse("courses:assignment_rules", args=[COURSE, HW]), rules_form(assignment))
+    assignment.refresh_from_db()
+    assert assignment.follow_through_credit_percent == 50
 
 
 def test_a_time_that_a_daylight_saving_change_skips_is_refused(instructor):

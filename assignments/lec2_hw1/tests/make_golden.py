@@ -54,6 +54,7 @@ def main() -> None:
         "self.fc2 = nn.Linear(128, 10)", "self.fc2 = nn.Linear(128, 10)\n        self.extra = nn.ReLU()"))
     write("does_not_run.py", solution_text(reference).replace("import torch.nn as nn\n", "import torch.nn as nn\nimport tensorflow\n"))
     write("misconceptions.py", _misconceptions(reference))
+    write("wrong_one_forgotten_stride.py", one_forgotten_stride_text(reference))
     write("notebook_code_cell_answers.ipynb", _notebook(solution_text(reference, style="star")))
     write("notebook_markdown_table_columns_swapped.ipynb", _notebook(STARTER.read_text(encoding="utf-8"), _table(reference)))
     write("torchsummary_pasted_in_docstring.py", STARTER.read_text(encoding="utf-8") + _torchsummary(reference))
@@ -72,6 +73,42 @@ def main() -> None:
         reference, wrong={"conv2.output": str(reference.layer("conv2").output_mistakes[0].value)})))
     for golden in golden_files(Styles(reference, checker.load_starter().NetHW())):
         (GOLDEN / golden.name).write_bytes(golden.data())
+
+
+def one_forgotten_stride_text(reference) -> str:
+    """The answers of a student who forgot conv2's stride and then computed every later layer right
+    from their own conv2 answer: torch runs the starter's NetHW with conv2's stride set to 1 (where
+    upconv's output no longer matches skip in height and width, the student stacks the channels
+    onto upconv's size, which is what such a student writes)."""
+    import torch
+    import torch.nn.functional as F
+
+    from assignments.lec2_hw1.checker import NetHWSizesChecker
+    from assignments.lec2_hw1.tests.solution import STYLES, solution_text
+
+    model = NetHWSizesChecker().load_starter().NetHW().eval()
+    model.conv2.stride = (1, 1)
+    cat = torch.cat
+
+    def student_cat(tensors, dim=0):
+        first = tensors[0]
+        return cat([first, *(F.interpolate(t, size=first.shape[-2:]) for t in tensors[1:])], dim=dim)
+
+    torch.cat = student_cat
+    sizes: dict[str, str] = {}
+    hooks = [module.register_forward_hook(
+        lambda module, inputs, output, name=name: sizes.update({
+            f"{name}.input": STYLES["tuple"](tuple(inputs[0].shape)),
+            f"{name}.output": STYLES["tuple"](tuple(output.shape))}))
+        for name, module in model.named_children()]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, 3, 32, 32))
+    finally:
+        torch.cat = cat
+    for hook in hooks:
+        hook.remove()
+    return solution_text(reference, wrong=sizes)
 
 
 def _chinese_labels(text: str) -> str:

@@ -74,7 +74,8 @@ def result_grade_manually(
     result = result_change(
         submission_id=submission.pk, reason=GradeChange.Reason.HAND_GRADE, changed_by=grader,
         fields={"status": Result.Status.GRADED, "score": sum(earned.values()),
-                "max_score": Decimal(str(checker.points)), "message": comment.strip(), "checks": checks,
+                "max_score": Decimal(str(checker.points)), "message": comment.strip(), "message_i18n": None,
+                "checks": checks,
                 "graded_at": now, "manually_graded_at": now, "graded_by": grader, "awaits_manual_grading": False,
                 "notified_at": None},
     )

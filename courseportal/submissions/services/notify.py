@@ -1,5 +1,8 @@
 """Posting results back to students by e-mail, and releasing held scores.
 
+Each e-mail is written in its recipient's language (the one they chose in the portal), the
+grader's feedback included.
+
 A result is e-mailed once (``Result.notified_at``). While its assignment's scores are held
 (``selectors.scores_visible`` says no), a result that carries a score is not e-mailed: it waits,
 unclaimed, until the instructor releases the assignment; then ``release_notify`` sends each student
@@ -18,12 +21,14 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from courseportal.accounts.selectors import user_language
 from courseportal.courses.deadlines import late_description, local_time_text
 from courseportal.courses.models import Assignment
 from courseportal.points import points_text
+from courseportal.submissions.feedback import feedback_text
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.selectors import counted_results, result_has_score, scores_visible
 from courseportal.submissions.services.publishing import maintenance_task_send
@@ -52,27 +57,29 @@ def result_notify(*, submission_id: int) -> bool:
     if claimed != 1 or not submission.student.email:
         return False
     url = settings.SITE_URL.rstrip("/") + reverse("submissions:detail", args=[submission.pk])
-    if result.awaits_manual_grading:
-        # Not "Graded": the automatic check only found the report readable; no score yet.
-        subject = _("Received, awaiting TA grading")
-        headline = _("%(file)s was received and is awaiting TA grading. You are e-mailed again with your "
-                     "points once a TA has graded it.") % {"file": submission.filename}
-    else:
-        subject = score_text(result)
-        headline = f"{submission.filename}: {result.get_status_display()} {subject}"
-    subject = f"[{submission.assignment.title}] {subject}"
-    body = headline + "\n\n"
-    body += _penalty_line(result, submission.assignment)
-    body += (result.message + "\n\n" if result.message else "")
-    if result.awaits_reading_check:
-        body += _("Some answers could not be read with confidence: %(checks)s. They are not marked wrong; a TA "
-                  "will check how they were read.") % {
-            "checks": ", ".join(check["name"] for check in result.uncertain_checks)} + "\n\n"
-    if result.is_manually_graded:
-        body += "".join(f"{check['name']}: {points_text(check['points'])}/{points_text(check['max_points'])}"
-                        + (f"\n  {check['feedback']}" if check["feedback"] else "") + "\n"
-                        for check in result.checks) + "\n"
-    body += url + "\n"
+    with translation.override(user_language(submission.student)):
+        if result.awaits_manual_grading:
+            # Not "Graded": the automatic check only found the report readable; no score yet.
+            subject = _("Received, awaiting TA grading")
+            headline = _("%(file)s was received and is awaiting TA grading. You are e-mailed again with your "
+                         "points once a TA has graded it.") % {"file": submission.filename}
+        else:
+            subject = score_text(result)
+            headline = f"{submission.filename}: {result.get_status_display()} {subject}"
+        subject = f"[{submission.assignment.title}] {subject}"
+        body = headline + "\n\n"
+        body += _penalty_line(result, submission.assignment)
+        message = feedback_text(result.message_i18n, result.message)
+        body += (message + "\n\n" if message else "")
+        if result.awaits_reading_check:
+            body += _("Some answers could not be read with confidence: %(checks)s. They are not marked wrong; a TA "
+                      "will check how they were read.") % {
+                "checks": ", ".join(check["name"] for check in result.uncertain_checks)} + "\n\n"
+        if result.is_manually_graded:
+            body += "".join(f"{check['name']}: {points_text(check['points'])}/{points_text(check['max_points'])}"
+                            + (f"\n  {check['feedback']}" if check["feedback"] else "") + "\n"
+                            for check in result.checks) + "\n"
+        body += url + "\n"
     if not _send(subject=subject, body=body, to=submission.student.email, what=f"submission {submission_id}"):
         Result.objects.filter(pk=submission_id).update(notified_at=None)
         return False
@@ -149,13 +156,14 @@ def _release_mail(*, assignment: Assignment, student: User, submission_ids: list
         return 0
     url = settings.SITE_URL.rstrip("/") + reverse("submissions:assignment",
                                                   args=[assignment.course.slug, assignment.slug])
-    subject = _("[%(assignment)s] scores released") % {"assignment": assignment.title}
-    body = _("The scores of %(assignment)s are released.") % {"assignment": assignment.title} + "\n\n"
-    if counted is not None and not counted.awaiting_grading:
-        body += _("Your score that counts: %(score)s/%(max)s (the submission received %(when)s).") % {
-            "score": counted.display, "max": points_text(counted.max_score),
-            "when": local_time_text(counted.received_at, assignment.course.zone)} + "\n\n"
-    body += url + "\n"
+    with translation.override(user_language(student)):
+        subject = _("[%(assignment)s] scores released") % {"assignment": assignment.title}
+        body = _("The scores of %(assignment)s are released.") % {"assignment": assignment.title} + "\n\n"
+        if counted is not None and not counted.awaiting_grading:
+            body += _("Your score that counts: %(score)s/%(max)s (the submission received %(when)s).") % {
+                "score": counted.display, "max": points_text(counted.max_score),
+                "when": local_time_text(counted.received_at, assignment.course.zone)} + "\n\n"
+        body += url + "\n"
     if not _send(subject=subject, body=body, to=student.email, what=f"release of assignment {assignment.pk}"):
         Result.objects.filter(submission_id__in=submission_ids).update(notified_at=None)
         return 0

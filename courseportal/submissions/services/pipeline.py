@@ -168,7 +168,8 @@ def submission_grade(*, submission_id: int) -> Result | None:
             grade = precheck.result
         else:
             grade = grade_file(checker, filename=submission.filename, data=data, sandbox=get_sandbox(),
-                               max_bytes=max_bytes, interruptions=(SoftTimeLimitExceeded,))
+                               max_bytes=max_bytes, interruptions=(SoftTimeLimitExceeded,),
+                               options=submission.assignment.grading_options())
     except SandboxFailure as failure:
         logger.error("submission %s: sandbox failed, handing it back to the queue: %s", submission_id, failure)
         _claim_release(submission_id=submission_id, claimed_at=claimed_at)

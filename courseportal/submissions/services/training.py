@@ -69,7 +69,7 @@ def training_job_run(*, job_id: int, worker: str = "") -> Result | None:
     try:
         grade = grade_file(checker, filename=submission.filename, data=data, sandbox=get_sandbox(),
                            max_bytes=grading_size_limit(submission=submission, checker=checker, size=len(data)),
-                           prechecked=True, on_progress=progress.add)
+                           prechecked=True, on_progress=progress.add, options=submission.assignment.grading_options())
     except SandboxFailure as failure:
         if job.attempts + 1 >= settings.TRAINING_MAX_ATTEMPTS:
             logger.error("training job %s: sandbox failed again, giving up: %s", job_id, failure)

@@ -1,0 +1,141 @@
+"""Feedback in the reader's language: ``{{ check|feedback }}``, ``{{ result|result_message }}``, and
+``{% layer_sizes result %}`` (lec2_hw1's sizes as one row per layer, with a drawing of the network).
+
+A stored check or result may carry its text as the engine's message id and values (``i18n``,
+``grader.messages``); it is rendered here with the active language's ``gettext``, so a student
+reading in Chinese and a TA reading in English each see their own language for the same stored
+result. Results stored before that (or a malformed message) show their English text as stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext_lazy
+
+from courseportal.submissions.feedback import feedback_text
+
+register = template.Library()
+
+VERDICTS = {
+    "right": gettext_lazy("right"),
+    "wrong": gettext_lazy("wrong"),
+    "follows": gettext_lazy("follows from your answer"),
+    "uncertain": gettext_lazy("a TA will check"),
+    "unanswered": gettext_lazy("no answer"),
+}
+SIZE_FIELDS = ("input", "output")
+
+
+@register.filter
+def feedback(check: Mapping[str, Any]) -> str:
+    """A stored check's feedback in the active language."""
+    return feedback_text(check.get("i18n"), str(check.get("feedback", "")))
+
+
+@register.filter
+def result_message(result: Any) -> str:
+    """A stored result's message in the active language."""
+    return feedback_text(getattr(result, "message_i18n", None), result.message)
+
+
+@dataclass
+class SizeCell:
+    answered: str
+    verdict: str
+    label: str
+    feedback: str
+    points: float
+    max_points: float
+
+
+@dataclass
+class LayerRow:
+    layer: str
+    cells: dict[str, SizeCell] = field(default_factory=dict)
+
+    @property
+    def input(self) -> SizeCell | None:
+        return self.cells.get("input")
+
+    @property
+    def output(self) -> SizeCell | None:
+        return self.cells.get("output")
+
+    @property
+    def explained(self) -> list[SizeCell]:
+        """The sizes whose feedback is worth a line of its own: mistakes, missing answers, doubts.
+        (An answer that follows from an earlier mistake is said by its verdict; the first mistake
+        above says where it comes from.)"""
+        return [cell for cell in self.cells.values() if cell.verdict in ("wrong", "unanswered", "uncertain")]
+
+    @property
+    def points(self) -> float:
+        return sum(cell.points for cell in self.cells.values())
+
+    @property
+    def max_points(self) -> float:
+        return sum(cell.max_points for cell in self.cells.values())
+
+    @property
+    def labels(self) -> str:
+        """The verdicts of its sizes, each once: "right", "wrong · follows from your answer"."""
+        return " · ".join(dict.fromkeys(cell.label for cell in self.cells.values()))
+
+    @property
+    def verdict(self) -> str:
+        """The row's worst verdict: wrong, then uncertain, unanswered, follows, right."""
+        verdicts = {cell.verdict for cell in self.cells.values()}
+        return next((verdict for verdict in ("wrong", "uncertain", "unanswered", "follows") if verdict in verdicts),
+                    "right")
+
+
+def layer_rows(checks: Sequence[Mapping[str, Any]]) -> list[LayerRow]:
+    """One row per layer, in network order, from the checks' ``detail`` (none without it)."""
+    rows: dict[str, LayerRow] = {}
+    for check in checks:
+        if not _is_layer_size(check):
+            continue
+        detail = check["detail"]
+        verdict = detail.get("verdict") if detail.get("verdict") in VERDICTS else "wrong"
+        if check.get("reading_checked"):
+            # A TA decided how an uncertain answer reads: its points say what it came to.
+            verdict = "right" if check.get("passed") else "wrong"
+        row = rows.setdefault(str(detail["layer"]), LayerRow(str(detail["layer"])))
+        row.cells[detail["field"]] = SizeCell(
+            answered=str(detail.get("answered", "")), verdict=verdict, label=str(VERDICTS[verdict]),
+            feedback=feedback(check), points=check.get("points", 0), max_points=check.get("max_points", 0))
+    return list(rows.values())
+
+
+def _is_layer_size(check: Mapping[str, Any]) -> bool:
+    detail = check.get("detail")
+    return isinstance(detail, Mapping) and detail.get("field") in SIZE_FIELDS and bool(detail.get("layer"))
+
+
+@register.filter
+def has_layer_sizes(result: Any) -> bool:
+    return any(_is_layer_size(check) for check in result.checks or [])
+
+
+@register.filter
+def checks_without_layer_sizes(result: Any) -> list[Mapping[str, Any]]:
+    """The checks the per-layer table does not show (all of them for other assignments)."""
+    return [check for check in result.checks or [] if not _is_layer_size(check)]
+
+
+@register.inclusion_tag("submissions/_layer_sizes.html")
+def layer_sizes(result: Any) -> dict[str, Any]:
+    """The table and drawing of a result whose checks say which layer and size each is; the first
+    mistake (the root of what follows) is said first and highlighted in the drawing."""
+    checks = result.checks or []
+    root = next((check for check in checks if _is_layer_size(check) and check["detail"].get("root")), None)
+    return {
+        "rows": layer_rows(checks),
+        "root": feedback(root) if root else "",
+        "root_layer": root["detail"]["layer"] if root else "",
+        "verdicts": VERDICTS,
+    }

@@ -1,0 +1,100 @@
+"""Checker feedback is stored as message ids and shown in each reader's language: every message a
+checker can write has a zh-Hant translation, the result page renders stored messages in the active
+language, and results stored before messages existed still show their English text."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from courseportal.submissions.templatetags.feedback import feedback, layer_rows, result_message
+from grader.answers import Shape, explain_shape_difference
+from grader.messages import Message
+
+pytestmark = pytest.mark.usefixtures("compiled_translations")
+
+ROOT = Path(settings.BASE_DIR)
+ENGINE_FOLDERS = ("grader", "assignments")
+
+
+def _literal_msgids() -> set[str]:
+    """Every ``Message("...")`` written in the engine and the checkers (tests aside)."""
+    found = set()
+    for folder in ENGINE_FOLDERS:
+        for path in (ROOT / folder).rglob("*.py"):
+            if "tests" in path.relative_to(ROOT).parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Message" and node.args
+                        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                    found.add(node.args[0].value)
+    return found
+
+
+def _stored_msgids(raw, found: set[str]) -> set[str]:
+    if isinstance(raw, dict) and "msgid" in raw and set(raw) <= {"msgid", "params"}:
+        found.add(raw["msgid"])
+        raw = raw.get("params", {})
+    for value in raw.values() if isinstance(raw, dict) else raw if isinstance(raw, list) else ():
+        _stored_msgids(value, found)
+    return found
+
+
+def _computed_msgids() -> set[str]:
+    """Messages whose msgid is computed: what the golden results store, the reader's hints about a
+    wrong size, and the total's hint."""
+    from assignments.lec2_hw1.checker import TOTAL_HINT
+
+    found: set[str] = {TOTAL_HINT}
+    for path in ROOT.glob("assignments/*/tests/golden/**/*.expected.json"):
+        _stored_msgids(json.loads(path.read_text(encoding="utf-8")), found)
+    for reference in ((1, 64, 8, 8), (1, 128)):
+        for dims in [(2, 64, 8, 8), (64,), (64, 9, 9), (65, 8, 8), (65, 9, 9), (1, 129), (129,), (3, 64, 8, 8, 8)]:
+            found.add(explain_shape_difference(Shape(dims, str(dims)), reference))
+    return found
+
+
+def test_every_checker_message_has_a_chinese_translation():
+    msgids = _literal_msgids() | _computed_msgids()
+    assert len(msgids) > 60
+    with translation.override("zh-hant"):
+        missing = sorted(msgid for msgid in msgids if translation.gettext(msgid) == msgid)
+    assert missing == []
+
+
+def test_a_stored_check_is_shown_in_the_readers_language():
+    message = Message("%(shape)s%(where)s is wrong: %(why)s", shape="(1, 64, 16, 16)", where="",
+                      why=Message("it %(why)s.", why=Message("ignores stride=%(stride)s: %(formula)s", stride=2,
+                                                              formula="out = ...")))
+    check = {"name": "conv2.output", "feedback": str(message), "i18n": message.to_dict()}
+    assert feedback(check) == "(1, 64, 16, 16) is wrong: it ignores stride=2: out = ...."
+    with translation.override("zh-hant"):
+        assert feedback(check) == "(1, 64, 16, 16) 不正確：這個答案忽略了 stride=2：out = ...。"
+
+
+def test_results_stored_before_messages_show_their_english_text():
+    old = {"name": "conv2.output", "feedback": "The number of channels is right; the height and width are not."}
+    with translation.override("zh-hant"):
+        assert feedback(old) == old["feedback"]
+        assert feedback({**old, "i18n": {"msgid": "%(missing)s"}}) == old["feedback"]
+        assert result_message(SimpleNamespace(message="3 of 33 answers are right.", message_i18n=None)) == (
+            "3 of 33 answers are right.")
+
+
+def test_the_layer_rows_come_from_the_checks_details_without_parsing_names():
+    checks = [
+        {"name": "a.input", "points": 0.625, "max_points": 0.625, "feedback": "Right",
+         "detail": {"layer": "conv2", "field": "input", "answered": "(1, 32, 16, 16)", "verdict": "right"}},
+        {"name": "b.output", "points": 0, "max_points": 0.625, "feedback": "wrong",
+         "detail": {"layer": "conv2", "field": "output", "answered": "(1, 64, 16, 16)", "verdict": "wrong", "root": True}},
+        {"name": "total_params", "points": 5, "max_points": 5, "feedback": "Right", "detail": {"field": "total"}},
+    ]
+    (row,) = layer_rows(checks)
+    assert (row.layer, row.input.answered, row.output.verdict, row.verdict, row.points) == (
+        "conv2", "(1, 32, 16, 16)", "wrong", "wrong", 0.625)
