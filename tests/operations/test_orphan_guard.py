@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 
@@ -9,8 +10,19 @@ from courseportal.operations.orphan_guard import guard
 
 
 def deaf_group() -> subprocess.Popen:
-    """A process group whose leader ignores SIGTERM, like a worker stuck in its warm shutdown."""
-    return subprocess.Popen(["sh", "-c", "trap '' TERM; sleep 60 & wait"], start_new_session=True)
+    """A process group whose leader ignores SIGTERM, like a worker stuck in its warm shutdown;
+    returned once the trap is set."""
+    process = subprocess.Popen(["sh", "-c", "trap '' TERM; echo deaf; sleep 60 & wait"], start_new_session=True,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "deaf\n"
+    return process
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, 9)
+    process.wait()
+    process.stdout.close()
 
 
 def test_a_vanished_supervisor_s_groups_are_killed_after_the_grace_period():
@@ -25,8 +37,7 @@ def test_a_vanished_supervisor_s_groups_are_killed_after_the_grace_period():
         assert forgotten.poll() is None
     finally:
         for process in (stubborn, forgotten):
-            os.killpg(process.pid, 9)
-            process.wait()
+            kill_group(process)
 
 
 def test_a_supervisor_that_stopped_cleanly_leaves_its_groups_alone():
@@ -35,5 +46,4 @@ def test_a_supervisor_that_stopped_cleanly_leaves_its_groups_alone():
         assert guard([f"watch {bystander.pid}\n", "done\n"], grace_s=0.1) == set()
         assert bystander.poll() is None
     finally:
-        os.killpg(bystander.pid, 9)
-        bystander.wait()
+        kill_group(bystander)

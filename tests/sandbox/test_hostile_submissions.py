@@ -107,7 +107,7 @@ class Graded:
     result: dict
     raw_output: str  # everything the grading process printed, for all the files it graded
     elapsed_s: float  # this file's grading, in a warm pool
-    grader_pid: int
+    slot_uid: int | None  # the sandbox uid the grading process claimed
 
 
 def grade_in_turn(host: HostSetup, slug: str, files: dict[str, tuple[str, bytes]]) -> dict[str, Graded]:
@@ -130,10 +130,13 @@ def grade_in_turn(host: HostSetup, slug: str, files: dict[str, tuple[str, bytes]
             os.killpg(process.pid, 9)
             process.wait()
     assert process.returncode == 0, f"grade exited {process.returncode}:\n{stderr.decode()[-3000:]}"
+    # Read at once: the claim's note stays only until another process (another test process,
+    # say) claims that uid.
+    slot_uid = uid_claimed_by(process.pid)
     raw_output = stdout.decode() + stderr.decode()
     lines = [json.loads(line) for line in stdout.decode().splitlines()]
     assert [line["file"] for line in lines] == list(map(str, paths))
-    return {key: Graded(line["result"], raw_output, line["elapsed_s"], process.pid)
+    return {key: Graded(line["result"], raw_output, line["elapsed_s"], slot_uid)
             for key, line in zip(files, lines, strict=True)}
 
 
@@ -157,9 +160,8 @@ def assert_nothing_escaped(host: HostSetup, graded: Graded) -> None:
     assert planted == []
     with pytest.raises(BlockingIOError):
         host.listener.accept()
-    slot_uid = uid_claimed_by(graded.grader_pid)
-    assert slot_uid is not None and slot_uid >= settings.SANDBOX_BASE_UID
-    assert processes_left({slot_uid}, wait_s=5.0) == []
+    assert graded.slot_uid is not None and graded.slot_uid >= settings.SANDBOX_BASE_UID
+    assert processes_left({graded.slot_uid}, wait_s=5.0) == []
 
 
 @pytest.mark.timeout(600)
