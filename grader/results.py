@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from grader.documents import MAX_CHARACTERS_PER_PAGE, MAX_PAGES_READ, PdfReading
+
 ResultStatus = Literal["graded", "rejected", "error"]
 RESULT_STATUSES: tuple[str, ...] = ("graded", "rejected", "error")
 
@@ -175,17 +177,20 @@ class GradeResult:
     checks: tuple[CheckOutcome, ...] = field(default_factory=tuple)
     output: str = ""
     training: TrainingSummary | None = None
+    # A report's reading (``grader.documents.read_pdf``): its texts stay in the process (the portal
+    # keeps them with the stored file); ``to_dict`` gives what was found, without the text.
+    document: PdfReading | None = None
 
     @classmethod
     def from_checks(
         cls, checks: Iterable[CheckOutcome], *, max_score: float, message: str = "", output: str = "",
-        training: TrainingSummary | None = None,
+        training: TrainingSummary | None = None, document: PdfReading | None = None,
     ) -> GradeResult:
         """A graded result whose score is the sum of its checks' points."""
         checks = tuple(checks)
-        score = round(sum(check.points for check in checks), 4)
+        score = round(sum((check.points for check in checks), 0.0), 4)
         return cls("graded", score=min(score, max_score), max_score=max_score, message=message,
-                   checks=checks, output=output, training=training)
+                   checks=checks, output=output, training=training, document=document)
 
     @classmethod
     def rejected(cls, message: str, *, max_score: float = 0.0) -> GradeResult:
@@ -206,6 +211,12 @@ class GradeResult:
         }
         if self.training is not None:
             document["training"] = self.training.to_dict()
+        if self.document is not None:
+            document["document"] = {
+                "pages": self.document.pages, "has_text_layer": self.document.has_text_layer,
+                "encrypted": self.document.encrypted, "cut_short": self.document.cut_short,
+                "problem": self.document.problem,
+            }
         return document
 
     @classmethod
@@ -224,7 +235,19 @@ class GradeResult:
             checks=tuple(CheckOutcome.from_dict(check) for check in checks),
             output=str(raw.get("output", "")),
             training=TrainingSummary.from_dict(raw["training"]) if raw.get("training") is not None else None,
+            document=_document_from_dict(raw["document"]) if raw.get("document") is not None else None,
         )
+
+
+def _document_from_dict(raw: Any) -> PdfReading:
+    """What ``to_dict`` wrote of a reading (no text), validated as a reading from the sandbox is."""
+    if not isinstance(raw, Mapping):
+        raise ResultFormatError("document must be an object")
+    try:
+        return PdfReading.from_sandbox({**raw, "texts": []}, max_pages=MAX_PAGES_READ,
+                                       max_characters_per_page=MAX_CHARACTERS_PER_PAGE)
+    except ValueError as error:
+        raise ResultFormatError(f"document: {error}") from None
 
 
 def _finite(value: Any) -> float:
