@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-
-from grader.checker import ManualProblem
 
 
 class UploadForm(forms.Form):
@@ -22,53 +19,6 @@ class UploadForm(forms.Form):
 
     def accepted_penalty_percent(self) -> Decimal:
         return self.cleaned_data.get("accepted_penalty") or Decimal(0)
-
-
-class ManualGradeForm(forms.Form):
-    """A TA's grade of a hand-graded report: points and feedback per problem, and an overall comment."""
-
-    comment = forms.CharField(label=_("Comment to the student"), required=False, max_length=5000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, problems: Sequence[ManualProblem], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.problems = tuple(problems)
-        for problem in self.problems:
-            self.fields[self.points_key(problem)] = forms.DecimalField(
-                label=_("%(problem)s (points, at most %(max)s)") % {"problem": problem.title, "max": f"{problem.points:g}"},
-                min_value=0, max_value=Decimal(str(problem.points)), max_digits=7, decimal_places=2,
-                error_messages={"required": _("Enter the points for this problem.")},
-            )
-            self.fields[self.feedback_key(problem)] = forms.CharField(
-                label=_("Feedback on %(problem)s") % {"problem": problem.title}, required=False, max_length=5000,
-                widget=forms.Textarea(attrs={"rows": 3}),
-            )
-
-    @staticmethod
-    def points_key(problem: ManualProblem) -> str:
-        return f"points_{problem.name}"
-
-    @staticmethod
-    def feedback_key(problem: ManualProblem) -> str:
-        return f"feedback_{problem.name}"
-
-    @classmethod
-    def initial_from(cls, *, checks: list[dict], comment: str) -> dict[str, object]:
-        """The form's initial values from a stored hand grade, so a TA corrects rather than retypes."""
-        initial: dict[str, object] = {"comment": comment}
-        for check in checks:
-            initial[f"points_{check['name']}"] = f"{check['points']:g}"
-            initial[f"feedback_{check['name']}"] = check["feedback"]
-        return initial
-
-    def problem_fields(self) -> list[tuple[ManualProblem, forms.BoundField, forms.BoundField]]:
-        return [(problem, self[self.points_key(problem)], self[self.feedback_key(problem)]) for problem in self.problems]
-
-    def points(self) -> dict[str, Decimal]:
-        return {problem.name: self.cleaned_data[self.points_key(problem)] for problem in self.problems}
-
-    def feedback(self) -> dict[str, str]:
-        return {problem.name: self.cleaned_data[self.feedback_key(problem)] for problem in self.problems}
 
 
 class OverrideForm(forms.Form):

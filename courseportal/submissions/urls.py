@@ -19,6 +19,5 @@ urlpatterns = [
     path("submissions/<int:pk>/status/", views.submission_status, name="status"),
     path("submissions/<int:pk>/download/", views.submission_download, name="download"),
     path("submissions/<int:pk>/regrade/", views.submission_regrade_view, name="regrade"),
-    path("submissions/<int:pk>/grade/", views.submission_grade_manually_view, name="grade"),
     path("submissions/<int:pk>/override/", views.submission_override_view, name="override"),
 ]

@@ -52,21 +52,33 @@ def result_notify(*, submission_id: int) -> bool:
         return False
     url = settings.SITE_URL.rstrip("/") + reverse("submissions:detail", args=[submission.pk])
     score = score_text(result)
+    # A report awaiting its TA was received, not graded: say only that ("Graded received" reads oddly).
+    status = "" if result.awaits_manual_grading else f"{result.get_status_display()} "
     if result.awaits_manual_grading:
         score = _("received, awaiting TA grading")
     subject = f"[{submission.assignment.title}] {score}"
-    body = f"{submission.filename}: {result.get_status_display()} {score}\n\n"
+    body = f"{submission.filename}: {status}{score}\n\n"
     body += _penalty_line(result, submission.assignment)
     body += (result.message + "\n\n" if result.message else "")
     if result.is_manually_graded:
-        body += "".join(f"{check['name']}: {check['points']:g}/{check['max_points']:g}"
-                        + (f"\n  {check['feedback']}" if check["feedback"] else "") + "\n"
-                        for check in result.checks) + "\n"
+        body += problem_lines(result)
     body += url + "\n"
-    if not _send(subject=subject, body=body, to=submission.student.email, what=f"submission {submission_id}"):
+    if not email_send(subject=subject, body=body, to=submission.student.email, what=f"submission {submission_id}"):
         Result.objects.filter(pk=submission_id).update(notified_at=None)
         return False
     return True
+
+
+def problem_lines(result: Result) -> str:
+    """A hand-graded report's points per problem, each with its feedback (the rubric items applied
+    and the grader's comment) indented below it; empty for any other result."""
+    if not result.is_manually_graded:
+        return ""
+    lines = []
+    for check in result.checks:
+        lines.append(f"{check.get('title') or check['name']}: {check['points']:g}/{check['max_points']:g}")
+        lines.extend(f"  {line}" for line in str(check.get("feedback", "")).splitlines() if line.strip())
+    return "\n".join(lines) + "\n\n"
 
 
 def _penalty_line(result: Result, assignment: Assignment) -> str:
@@ -145,14 +157,16 @@ def _release_mail(*, assignment: Assignment, student: User, submission_ids: list
         body += _("Your score that counts: %(score)s/%(max)s (the submission received %(when)s).") % {
             "score": f"{counted.score:g}", "max": f"{counted.max_score:g}",
             "when": local_time_text(counted.received_at, assignment.course.zone)} + "\n\n"
+        body += problem_lines(Result.objects.get(submission_id=counted.submission_id))
     body += url + "\n"
-    if not _send(subject=subject, body=body, to=student.email, what=f"release of assignment {assignment.pk}"):
+    if not email_send(subject=subject, body=body, to=student.email, what=f"release of assignment {assignment.pk}"):
         Result.objects.filter(submission_id__in=submission_ids).update(notified_at=None)
         return 0
     return 1
 
 
-def _send(*, subject: str, body: str, to: str, what: str) -> bool:
+def email_send(*, subject: str, body: str, to: str, what: str) -> bool:
+    """Send one e-mail; a mail server that fails is logged (naming ``what``) and False returned."""
     try:
         send_mail(subject, body, None, [to])
     except OSError as error:

@@ -6,7 +6,6 @@ from courseportal.submissions.views.staff import (
     regrade_progress_status,
     regrade_progress_view,
     student_history_view,
-    submission_grade_manually_view,
     submission_override_view,
     submission_regrade_view,
 )
@@ -28,7 +27,6 @@ __all__ = [
     "student_history_view",
     "submission_detail",
     "submission_download",
-    "submission_grade_manually_view",
     "submission_override_view",
     "submission_regrade_view",
     "submission_status",
