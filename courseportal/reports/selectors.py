@@ -326,7 +326,11 @@ def report_hints(*, submission: Submission) -> ReportHints:
 def problem_views(*, submission: Submission, row: ReportRow | None, grader: User | None,
                   held: frozenset[str] = frozenset(), taken: dict | None = None) -> list[ProblemView]:
     """Each problem of the report with its rubric (keys numbered per problem), its grade, whether
-    ``grader`` may change it now (they hold its lock) and any regrade request waiting on it."""
+    ``grader`` may change it now (they hold its lock), who else holds it (``taken``, as a claim says,
+    and any other grader's lock on the row) and any regrade request waiting on it."""
+    others = row.locked_for(grader.pk, timezone.now()) if row is not None and grader is not None else {}
+    others.update({problem: Lock(holder.pk, holder.get_username(), until)
+                   for problem, (holder, until) in (taken or {}).items()})
     items_by_problem: dict[str, list[RubricItem]] = defaultdict(list)
     for item in RubricItem.objects.filter(assignment_id=submission.assignment_id).order_by("problem", "position", "id"):
         items_by_problem[item.problem].append(item)
@@ -340,10 +344,9 @@ def problem_views(*, submission: Submission, row: ReportRow | None, grader: User
     for problem in report_problems(assignment=submission.assignment):
         grade = grades.get(problem.name)
         applied = {item.pk for item in grade.items.all()} if grade else set()
-        holder = (taken or {}).get(problem.name)
         views.append(ProblemView(
             problem=problem, grade=grade, editable=problem.name in held, mine=problem.name in mine,
-            lock=Lock(holder[0].pk, holder[0].get_username(), holder[1]) if holder else None,
+            lock=None if problem.name in held else others.get(problem.name),
             items=tuple(ItemView(item=item, key=str(index) if index <= 9 else "", applied=item.pk in applied)
                         for index, item in enumerate(items_by_problem[problem.name], start=1)),
             open_requests=tuple(requests[problem.name])))

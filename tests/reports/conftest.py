@@ -9,6 +9,7 @@ from courseportal.courses.models import Membership
 from courseportal.courses.services import membership_set
 from grader.sandbox.unsafe import UnsafeSubprocessSandbox
 from tests.conftest import make_assignment, make_user
+from tests.portal.conftest import compiled_translations  # noqa: F401 - found by name
 
 
 @pytest.fixture(autouse=True)

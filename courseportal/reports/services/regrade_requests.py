@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courseportal.courses.deadlines import regrade_requests_open
+from courseportal.courses.models import Assignment
 from courseportal.reports.models import GradingSetup, ProblemGrade, RegradeRequest
 from courseportal.reports.services.grades import GradeRefused, ProblemInput, report_grade_save
 from courseportal.submissions.models import GradeChange, Submission
@@ -42,7 +43,8 @@ def regrade_request_file(*, submission: Submission, student: User, problem: str,
     setup = GradingSetup.objects.filter(assignment_id=submission.assignment_id).first()
     if submission.student_id != student.pk:
         raise RequestRefused(_("You can ask for a regrade of your own report only."))
-    if not scores_visible(assignment=submission.assignment, teaches=False):
+    # Read now, not from the caller's copy: the release may have happened since it was loaded.
+    if not scores_visible(assignment=Assignment.objects.get(pk=submission.assignment_id), teaches=False):
         raise RequestRefused(_("The grades are not released yet; you can ask for a regrade once they are."))
     if setup is None or not regrade_requests_open(until=setup.regrade_requests_until):
         raise RequestRefused(_("Regrade requests for this assignment are closed."))
@@ -120,7 +122,8 @@ def _answer_mail(request: RegradeRequest) -> bool:
               get_checker(submission.assignment.checker_slug).hand_graded_problems()}
     url = settings.SITE_URL.rstrip("/") + reverse("submissions:detail", args=[submission.pk])
     subject = _("[%(assignment)s] your regrade request was answered") % {"assignment": submission.assignment.title}
-    body = (f"{titles.get(request.problem, request.problem)}: {request.points_before:g} → {request.points_after:g}"
+    body = (f"{titles.get(request.problem, request.problem)}: {float(request.points_before):g} → "
+            f"{float(request.points_after):g}"
             f"\n\n{request.answer}\n\n{url}\n")
     return email_send(subject=subject, body=body, to=submission.student.email,
                       what=f"answer to regrade request {request.pk}")

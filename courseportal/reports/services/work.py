@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from courseportal.courses.models import Assignment, Membership
 from courseportal.reports.models import GraderShare, GradingLock, GradingSetup
+from courseportal.reports.services.rubric import grading_setup_ensure
 from courseportal.submissions.models import Submission
 from courseportal.submissions.services.refusals import Refused
 from grader.registry import get_checker
@@ -90,7 +91,7 @@ def grading_setup_update(
 ) -> GradingSetup:
     """An instructor's choices for grading ``assignment``: anonymous grading, the end of regrade
     requests, the similarity threshold. The caller validated the values."""
-    setup, _created = GradingSetup.objects.select_for_update().get_or_create(assignment=assignment)
+    setup = GradingSetup.objects.select_for_update().get(pk=grading_setup_ensure(assignment=assignment).pk)
     setup.anonymous = anonymous
     setup.regrade_requests_until = regrade_requests_until
     setup.similarity_threshold = similarity_threshold
@@ -123,7 +124,7 @@ def grading_split(
     if set(problem_graders or {}) - problems:
         raise SetupRefused(_("This assignment has no problem named %(names)s.")
                            % {"names": ", ".join(sorted(set(problem_graders or {}) - problems))})
-    setup, _created = GradingSetup.objects.select_for_update().get_or_create(assignment=assignment)
+    setup = GradingSetup.objects.select_for_update().get(pk=grading_setup_ensure(assignment=assignment).pk)
     GraderShare.objects.filter(assignment=assignment).delete()
     if split == Split.BY_STUDENT:
         students = Membership.objects.filter(course_id=assignment.course_id, role=Membership.Role.STUDENT) \
