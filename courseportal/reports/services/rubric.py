@@ -72,7 +72,7 @@ def rubric_item_update(*, item: RubricItem, changed_by: User, points: Decimal | 
     item = RubricItem.objects.select_for_update().get(pk=item.pk)
     before, item.points, item.comment = item.points, value, comment
     item.save(update_fields=["points", "comment"])
-    note = f"“{comment}”: {float(before):+g} → {float(value):+g}" if before != value else f"“{comment}”"
+    note = f"{comment} {float(before):+g} → {float(value):+g}" if before != value else comment
     return _grades_follow(item=item, checker=checker, changed_by=changed_by, note=note)
 
 
@@ -83,7 +83,7 @@ def rubric_item_delete(*, item: RubricItem, changed_by: User) -> int:
     checker = get_checker(item.assignment.checker_slug)
     item = RubricItem.objects.select_for_update().get(pk=item.pk)
     grades = list(ProblemGrade.objects.filter(items=item).values_list("pk", flat=True))
-    note = f"“{item.comment}”: {float(item.points):+g} → " + _("removed")
+    note = f"{item.comment} {float(item.points):+g} → " + _("removed")
     item.problem_grades.clear()
     item.delete()
     return _grades_follow(item=None, checker=checker, changed_by=changed_by, note=note, grade_ids=grades)
