@@ -23,7 +23,12 @@ from courseportal.reports.services import (
     rubric_item_update,
 )
 from courseportal.submissions.models import GradeChange, Result, Submission
-from courseportal.submissions.services import assignment_scores_release, release_notify, submission_regrade
+from courseportal.submissions.services import (
+    assignment_scores_release,
+    release_notify,
+    submission_grade,
+    submission_regrade,
+)
 from courseportal.submissions.services.regrades import RegradeRefused
 from grader.results import GradeResult
 from tests.conftest import make_assignment
@@ -235,3 +240,9 @@ def test_saving_keeps_the_graders_lock_and_nobody_elses(report, report_assignmen
     report_claim(submission=report, grader=ta, problems=PROBLEMS)
     grade_report(report, ta, [20, 20, 20])
     assert set(GradingLock.objects.values_list("holder", flat=True)) == {ta.pk}
+
+
+def test_a_report_awaiting_its_grade_may_be_checked_again_and_still_awaits(report):
+    assert submission_regrade(submission=report) is True
+    submission_grade(submission_id=report.pk)
+    assert Result.objects.get(pk=report.pk).awaits_manual_grading
