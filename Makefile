@@ -23,14 +23,13 @@ PYTEST_ARGS ?=
 POSTGRES_MARKERS := integration or postgres
 RUNSTACK_ARGS ?=
 
-.PHONY: help install system-packages python-packages messages migrate dev test lint clean vendor-pdfjs
+.PHONY: help install system-packages python-packages messages migrate dev test lint clean
 
 help:
 	@echo "make dev     install, migrate, seed demo data and run web + worker + beat + broker"
 	@echo "make test    install and run the test suite"
 	@echo "make install only install (Debian packages if missing, .venv, translations, database)"
 	@echo "make lint    ruff"
-	@echo "make vendor-pdfjs  refresh the vendored PDF.js (needs npm; dev and test do not)"
 
 install: system-packages python-packages messages migrate
 
@@ -86,8 +85,3 @@ lint: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) var staticfiles
-
-# The grading page's PDF viewer, committed under courseportal/static/vendor/pdfjs/; only refreshing
-# it needs npm (PDFJS_VERSION=x.y.z make vendor-pdfjs for another version).
-vendor-pdfjs:
-	bash scripts/vendor_pdfjs.sh
