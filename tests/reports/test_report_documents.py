@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from courseportal.submissions.models import DocumentReading, Result, Submission
+from courseportal.submissions.services import UploadRefused
 from courseportal.submissions.services.documents import document_reading_ensure
 from grader.documents import PdfReading
 from grader.testing import cjk_text_pdf, encrypted_pdf, text_pdf
@@ -72,20 +73,16 @@ def test_a_report_over_the_reading_limits_is_still_received_for_a_ta(student, ta
 
 
 @pytest.mark.parametrize("data, words", [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR a photo renamed", "not a PDF"),
-    (b"PK\x03\x04 a Word document renamed", "not a PDF"),
-    (b"", "empty"),
-], ids=["png", "docx", "empty"])
-def test_a_file_that_is_no_pdf_is_refused_with_a_reason_and_never_graded(data, words, student, report_assignment):
-    from courseportal.submissions.services import UploadRefused
-
-    try:
-        report = upload_report(student, report_assignment, data)
-    except UploadRefused as refusal:
-        assert words in refusal.message
-        return
-    result = Result.objects.get(pk=report.pk)
-    assert result.status == "rejected" and words in result.message and not result.awaits_manual_grading
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR a photo renamed", "This is not a PDF file"),
+    (b"PK\x03\x04 a Word document renamed", "This is not a PDF file"),
+    (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n", "This PDF is incomplete"),
+    (b"", "The file is empty"),
+], ids=["png", "docx", "cut_short", "empty"])
+def test_a_file_that_is_no_pdf_is_refused_at_upload_with_a_reason_and_nothing_is_stored(data, words, student,
+                                                                                        report_assignment):
+    with pytest.raises(UploadRefused, match=words):
+        upload_report(student, report_assignment, data)
+    assert not Submission.objects.exists() and not Result.objects.exists()
 
 
 def test_what_was_read_is_kept_per_stored_file_and_never_read_again(student, other_student, report_assignment,

@@ -121,6 +121,17 @@ def test_save_and_next_goes_to_the_next_ungraded_report(class_reports, report_as
     assert response.context["submission"].result.awaits_manual_grading
 
 
+def test_next_and_previous_ungraded_pass_over_graded_reports_both_ways(class_reports, report_assignment, ta):
+    rows = assignment_reports(assignment=report_assignment)
+    grade_report(rows[1].submission, ta, [25, 25, 25])
+    client = signed_in(ta)
+    url = reverse("reports:next", args=["ai-training-2", "lec2_hw2"])
+    expected = {f"?after={rows[0].submission.pk}": rows[2], f"?after={rows[2].submission.pk}&back=1": rows[0],
+                f"?after={rows[0].submission.pk}&back=1": rows[-1]}
+    for query, row in expected.items():
+        assert client.get(url + query).url == reverse("reports:grade", args=[row.submission.pk]), query
+
+
 def test_saving_a_partly_graded_report_keeps_it_awaiting(class_reports, report_assignment, ta):
     report = class_reports[0]
     client = signed_in(ta)
