@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar, Protocol
 
-from grader.answers import AnswerSheet, FieldSpec, LayerSpec, read_answers
+from grader.answers import AnswerSheet, FieldSpec, LayerSpec, answer_text, handout_lines, read_answers
 from grader.conf import engine_setting
 from grader.content import SubmissionFile, default_max_bytes
 from grader.documents import PdfReading, read_pdf
@@ -25,6 +26,10 @@ from grader.reference_cache import reference_cached
 from grader.results import CheckOutcome, GradeResult, TrainingSummary
 from grader.sandbox.types import SandboxLimits, SandboxOutcome, SandboxRequest
 
+STARTER_WITHOUT_ANSWERS = (
+    "You uploaded the starter file without answers: everything in it is the handout's own text. "
+    "Write your answers in it, save it, and upload it again."
+)
 # The queues checkers are graded on: seconds of CPU, or a training run on a GPU worker.
 CHECKS_QUEUE = "checks"
 GPU_QUEUE = "gpu"
@@ -88,12 +93,14 @@ class Checker:
     - ``self.reference()``: what ``compute_reference`` returns (torch allowed), computed once per
       checker version, cached as JSON, and turned into objects by ``load_reference``;
     - ``self.load_starter(name)``: a starter file imported as a module, to compute references from;
-    - ``self.read_answers(submission, layers=..., fields=...)``: every answer found in the file;
+    - ``self.read_answers(submission, layers=..., fields=...)``: every answer found in the file
+      (never the starter files' own text), with the other readings a TA may have to choose from;
     - ``self.run(sandbox, harness=..., entry=..., files=...)``: code run in the sandbox under
       ``limits`` (a ``gpu`` checker's runs get a fresh process without asking);
     - ``self.read_pdf(submission, sandbox)``: a PDF's page count and text, read in the sandbox
       (never parse an uploaded document in ``check`` itself: a crafted one costs minutes);
     - ``self.result(checks, message=...)``: the graded result, scored as the sum of its checks;
+      ``self.starter_without_answers()`` for a file that is only the starter;
     - ``precheck`` (optional): seconds of CPU before a long run; a training checker
       (``grader.training.TrainingChecker``) has one, and only files that pass it wait for a GPU.
     """
@@ -170,8 +177,23 @@ class Checker:
     def read_answers(
         self, submission: SubmissionFile, *, layers: Sequence[LayerSpec] = (), fields: Sequence[FieldSpec] = ()
     ) -> AnswerSheet:
-        """Every answer about ``layers`` (each ``fields``) and the total, read in one pass."""
-        return read_answers(submission, layers=layers, fields=fields)
+        """Every answer about ``layers`` (each ``fields``) and the total, read in one pass. Lines that
+        are the starter files' own (instructions, the empty template) are never the student's answers;
+        ``sheet.wrote_anything`` is False when the file holds nothing else."""
+        return read_answers(submission, layers=layers, fields=fields, handout=self.handout)
+
+    @cached_property
+    def handout(self) -> frozenset[str]:
+        """The answer-text lines of the starter files, which the student did not write."""
+        lines: set[str] = set()
+        for name in self.starter_files:
+            path = self.starter_path(name)
+            if path.suffix not in (".py", ".ipynb", ".md", ".txt"):
+                continue
+            text = path.read_text(encoding="utf-8")
+            notebook = json.loads(text) if path.suffix == ".ipynb" else None
+            lines |= handout_lines(answer_text(SubmissionFile(name, path.suffix, b"", text=text, notebook=notebook)))
+        return frozenset(lines)
 
     def read_pdf(self, submission: SubmissionFile, sandbox: Sandbox) -> PdfReading:
         """The page count and the text of the first pages of an uploaded PDF, read in the sandbox
@@ -207,6 +229,11 @@ class Checker:
         """
         return GradeResult.from_checks(checks, max_score=self.points, message=message, output=output,
                                        training=training, document=document)
+
+    def starter_without_answers(self) -> GradeResult:
+        """The result for a file that holds nothing but the starter's own text: not graded, since
+        it is no submission of answers (it counts as 0, like any rejected file), and it says so."""
+        return GradeResult.rejected(STARTER_WITHOUT_ANSWERS, max_score=self.points)
 
     # --- Metadata --------------------------------------------------------------------------------
 

@@ -7,16 +7,17 @@ words. Nothing here executes the file.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from grader.text_encodings import decodings
+
 DEFAULT_MAX_BYTES = {".pdf": 20 * 1024 * 1024}
 DEFAULT_MAX_CODE_BYTES = 2 * 1024 * 1024
 TEXT_EXTENSIONS = (".py", ".ipynb", ".txt", ".md")
-# Tried in order; CP950 is what Windows editors in Taiwan still save as "ANSI".
-TEXT_ENCODINGS = ("utf-8", "cp950", "big5hkscs")
 
 
 class RejectedUpload(ValueError):
@@ -108,41 +109,33 @@ def human_size(count: int) -> str:
 
 
 def decode_text(data: bytes, *, kind: str) -> tuple[str, str]:
-    """Decode source text: UTF-8 (BOM or not), UTF-16 with a BOM, or Big5/CP950.
+    """Decode source text in whatever encoding a student's editor saved it (see
+    ``grader.text_encodings``: UTF-8, UTF-16, CP950/Big5, Big5-HKSCS, GB18030/GBK, CP1252).
 
-    Returns ``(text, encoding)`` with line endings normalised to ``\\n``.
+    Returns ``(text, encoding)`` with line endings normalised to ``\\n``; raises ``RejectedUpload``
+    for bytes that are no text.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return _normalise_newlines(data.decode("utf-16")), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    elif b"\x00" in data:
+    candidates = decodings(data)
+    if not candidates and b"\x00" in data:
         raise RejectedUpload(
             _("This is not %(kind)s: it contains binary data. It may be a compiled file, an archive "
               "or an image renamed; upload the source text file itself.") % {"kind": kind}
         )
-    if data.startswith(b"\xef\xbb\xbf"):
-        data, candidates = data[3:], ("utf-8",)
-    else:
-        candidates = TEXT_ENCODINGS
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _looks_binary(text):
-            break
-        return _normalise_newlines(text), encoding
+    for text, encoding in candidates:
+        if not _looks_binary(text):
+            return _normalise_newlines(text.removeprefix("\ufeff")), encoding
     raise RejectedUpload(
-        _("This is not %(kind)s we can read: its bytes are neither UTF-8 nor Big5/CP950 text. "
-          "Save it as UTF-8 in your editor and upload it again.") % {"kind": kind}
+        _("This is not %(kind)s we can read: its bytes are not text in UTF-8, UTF-16, Big5 (CP950), "
+          "GBK or Windows-1252. Save it as UTF-8 in your editor and upload it again.") % {"kind": kind}
     )
 
 
 def _looks_binary(text: str) -> bool:
-    control = sum(1 for char in text if ord(char) < 32 and char not in "\t\n\r\f\v")
+    control = len(_CONTROL_CHARACTERS.findall(text))  # counted in C: a Python loop costs a second on 2 MB
     return control > max(8, len(text) // 100)
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
 def _normalise_newlines(text: str) -> str:

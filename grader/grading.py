@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from grader.checker import Checker, Precheck, Sandbox
 from grader.content import RejectedUpload, SubmissionFile, read_submission
@@ -18,6 +19,7 @@ from grader.sandbox.types import SandboxFailure, SandboxOutcome, SandboxRequest
 
 logger = logging.getLogger(__name__)
 
+TAMPERING_NOTE = "Run %(run)s of the student's code %(change)s; the sandbox was cleaned or replaced before the next run."
 GRADER_FAILED_MESSAGE = (
     "The grader itself failed on this file. Your submission is kept; course staff see it marked "
     "as a grader error and will regrade it."
@@ -25,20 +27,25 @@ GRADER_FAILED_MESSAGE = (
 
 
 class GradingSandbox:
-    """The sandbox a checker is given: the process's sandbox, and where live progress goes.
+    """The sandbox a checker is given: the process's sandbox, where live progress goes, and what
+    staff must hear about the runs.
 
     ``progress(point)`` passes a training point on to whoever asked ``grade_file`` for progress
     (the portal shows it on the result page while training runs); without a listener it is dropped.
+    ``staff_notes`` collects what the sandbox reported about a run that tampered with it; the
+    result carries them to course staff (the student's own result stays about their answers).
     """
 
     def __init__(self, sandbox: Sandbox, on_progress: Callable[[TrainingPoint], None] | None = None) -> None:
         self._sandbox = sandbox
         self._on_progress = on_progress
+        self.staff_notes: list[str] = []
 
     def run(self, request: SandboxRequest, *, on_report: Callable[[bytes], None] | None = None) -> SandboxOutcome:
-        if on_report is None:
-            return self._sandbox.run(request)
-        return self._sandbox.run(request, on_report=on_report)
+        outcome = self._sandbox.run(request) if on_report is None else self._sandbox.run(request, on_report=on_report)
+        for change in getattr(outcome, "sandbox_tampering", ()):
+            self.staff_notes.append(TAMPERING_NOTE % {"run": getattr(outcome, "run_id", "") or "?", "change": change})
+        return outcome
 
     def progress(self, point: TrainingPoint) -> None:
         if self._on_progress is not None:
@@ -72,6 +79,8 @@ def grade_file(
 
     result = _guarded(checker, filename=filename, data=data, max_bytes=max_bytes, call=grade,
                       interruptions=interruptions)
+    if grading_sandbox.staff_notes:
+        result = replace(result, staff_notes=(*result.staff_notes, *grading_sandbox.staff_notes))
     logger.info(
         "graded %s with %s: %s %.2f/%.2f in %.3fs",
         filename, checker.slug, result.status, result.score, result.max_score, time.monotonic() - started,

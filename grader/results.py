@@ -4,12 +4,23 @@
 Shape (``GradeResult.to_dict``)::
 
     {"status": "graded" | "rejected" | "error", "score": 23.0, "max_score": 25.0,
-     "message": "...", "checks": [{"name", "passed", "points", "max_points", "feedback"}, ...],
+     "message": "...", "needs_review": false,
+     "checks": [{"name", "passed", "points", "max_points", "feedback", "uncertain",
+                 "readings": [{"text", "place", "points", "note"}, ...]}, ...],
      "output": "tail of what the student's code printed"}
 
-plus, for training checkers only, ``"training"``: what the run came to (``TrainingSummary``: data
+plus ``"staff_notes"`` when there is something only course staff should see (a run that tampered
+with the sandbox, say), ``"document"`` for a report checker (what ``grader.documents.read_pdf`` found:
+pages, has_text_layer, encrypted, cut_short, problem; never the text), and, for training checkers only, ``"training"``: what the run came to (``TrainingSummary``: data
 set, device, test accuracy and confusion matrix computed by trusted code, epochs, times, why it
 stopped, and the validation curve the run reported, which is display only).
+
+A check is ``uncertain`` when the grader could not read the student's answer with confidence:
+it keeps the best points any reading gives (provisionally: the student is never penalised for
+how the grader read them), its feedback says what could not be read and that a TA will look,
+and ``readings`` lists each way the answer can be read, where it is in the file and the points
+it would get, for the TA to confirm or correct. A result ``needs_review`` when any check is
+uncertain. Documents stored before these fields existed read as certain, with no readings.
 """
 
 from __future__ import annotations
@@ -30,12 +41,37 @@ class ResultFormatError(ValueError):
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One way of reading an uncertain answer: the text as written ("" for "no answer"), where it
+    is ("line 70", "cell 3, line 2"), the points the check would get with it, and why it is a
+    reading ("the first answer", "a size not attributed to any layer")."""
+
+    text: str
+    place: str
+    points: float
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "place": self.place, "points": self.points, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Reading:
+        try:
+            return cls(text=str(raw["text"]), place=str(raw.get("place", "")), points=_finite(raw["points"]),
+                       note=str(raw.get("note", "")))
+        except (KeyError, TypeError) as error:
+            raise ResultFormatError(f"reading is malformed: {error}") from None
+
+
+@dataclass(frozen=True)
 class CheckOutcome:
     name: str
     passed: bool
     points: float
     max_points: float
     feedback: str = ""
+    uncertain: bool = False
+    readings: tuple[Reading, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,10 +80,15 @@ class CheckOutcome:
             "points": self.points,
             "max_points": self.max_points,
             "feedback": self.feedback,
+            "uncertain": self.uncertain,
+            "readings": [reading.to_dict() for reading in self.readings],
         }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> CheckOutcome:
+        readings = raw.get("readings", [])
+        if not isinstance(readings, list):
+            raise ResultFormatError("readings must be a list")
         try:
             outcome = cls(
                 name=str(raw["name"]),
@@ -55,11 +96,15 @@ class CheckOutcome:
                 points=_finite(raw["points"]),
                 max_points=_finite(raw["max_points"]),
                 feedback=str(raw.get("feedback", "")),
+                uncertain=_strict_bool(raw.get("uncertain", False)),
+                readings=tuple(Reading.from_dict(reading) for reading in readings),
             )
-        except (KeyError, TypeError) as error:
+        except (KeyError, TypeError, AttributeError) as error:
             raise ResultFormatError(f"check is malformed: {error}") from None
         if not 0 <= outcome.points <= outcome.max_points:
             raise ResultFormatError(f"check {outcome.name}: points outside 0..max_points")
+        if outcome.uncertain and not outcome.readings:
+            raise ResultFormatError(f"check {outcome.name}: uncertain without the readings a TA must choose from")
         return outcome
 
 
@@ -180,6 +225,17 @@ class GradeResult:
     # A report's reading (``grader.documents.read_pdf``): its texts stay in the process (the portal
     # keeps them with the stored file); ``to_dict`` gives what was found, without the text.
     document: PdfReading | None = None
+    # For course staff only, never the student: what the grading noticed about the run itself.
+    staff_notes: tuple[str, ...] = ()
+
+    @property
+    def needs_review(self) -> bool:
+        """Whether a TA must confirm how some answer was read (some check is uncertain)."""
+        return any(check.uncertain for check in self.checks)
+
+    def uncertain_checks(self) -> tuple[CheckOutcome, ...]:
+        """What a TA must confirm or correct: each uncertain check, with its readings."""
+        return tuple(check for check in self.checks if check.uncertain)
 
     @classmethod
     def from_checks(
@@ -206,9 +262,12 @@ class GradeResult:
             "score": self.score,
             "max_score": self.max_score,
             "message": self.message,
+            "needs_review": self.needs_review,
             "checks": [check.to_dict() for check in self.checks],
             "output": self.output,
         }
+        if self.staff_notes:
+            document["staff_notes"] = list(self.staff_notes)
         if self.training is not None:
             document["training"] = self.training.to_dict()
         if self.document is not None:
@@ -227,7 +286,7 @@ class GradeResult:
         checks = raw.get("checks", [])
         if not isinstance(checks, list):
             raise ResultFormatError("checks must be a list")
-        return cls(
+        result = cls(
             status=status,
             score=_finite(raw.get("score", 0)),
             max_score=_finite(raw.get("max_score", 0)),
@@ -236,7 +295,11 @@ class GradeResult:
             output=str(raw.get("output", "")),
             training=TrainingSummary.from_dict(raw["training"]) if raw.get("training") is not None else None,
             document=_document_from_dict(raw["document"]) if raw.get("document") is not None else None,
+            staff_notes=tuple(str(note) for note in raw.get("staff_notes", ()) if isinstance(raw.get("staff_notes"), list)),
         )
+        if "needs_review" in raw and _strict_bool(raw["needs_review"]) != result.needs_review:
+            raise ResultFormatError("needs_review does not match the checks' uncertain flags")
+        return result
 
 
 def _document_from_dict(raw: Any) -> PdfReading:

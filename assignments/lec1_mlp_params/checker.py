@@ -11,6 +11,7 @@ from typing import Any
 
 from assignments.lec1_mlp_params.reference import MODEL_CLASS, reference_compute, reference_from_document
 from grader import PARAMETER_COUNT, Checker, LayerSpec, count_check
+from grader.answers import review_summary
 
 
 class MlpParameterCountChecker(Checker):
@@ -36,8 +37,11 @@ class MlpParameterCountChecker(Checker):
         reference = self.reference()
         layers = reference["layers"]
         sheet = self.read_answers(
-            submission, layers=[LayerSpec(layer["name"], layer["type"]) for layer in layers], fields=[PARAMETER_COUNT]
+            submission, fields=[PARAMETER_COUNT],
+            layers=[LayerSpec(layer["name"], layer["type"], layer.get("signature", "")) for layer in layers],
         )
+        if not sheet.wrote_anything:
+            return self.starter_without_answers()
         checks = [
             count_check(
                 f"{layer['name']}.params", sheet.get(layer["name"], "params"), expected=layer["params"],
@@ -55,5 +59,4 @@ class MlpParameterCountChecker(Checker):
             where="Write it on the template line “Total number of parameters: …”.",
             hint="The total is the sum of every layer's parameters.",
         ))
-        right = sum(check.passed for check in checks)
-        return self.result(checks, message=f"{right} of {len(checks)} answers are right.")
+        return self.result(checks, message=review_summary(checks))

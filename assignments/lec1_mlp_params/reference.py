@@ -23,6 +23,7 @@ def reference_compute(model: Any) -> dict[str, Any]:
         layers.append({
             "name": name,
             "type": type(layer).__name__,
+            "signature": repr(layer),  # "Linear(in_features=784, out_features=256, bias=True)"
             "params": sum(parameter.numel() for parameter in layer.parameters()),
             "mistakes": [
                 [weights, f"leaves out the bias: {name} also has one bias per output feature "

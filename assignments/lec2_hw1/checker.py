@@ -19,7 +19,15 @@ from assignments.lec2_hw1.reference import (
     reference_from_document,
 )
 from grader import INPUT_SIZE, OUTPUT_SIZE, Checker, CheckOutcome, LayerSpec, SandboxLimits, count_check
-from grader.answers import Answer, AnswerSheet, Shape, explain_shape_difference, shape_matches
+from grader.answers import (
+    Answer,
+    AnswerSheet,
+    Shape,
+    explain_shape_difference,
+    review_summary,
+    reviewed,
+    shape_matches,
+)
 from grader.model_structure import structure_check_run, structure_differences
 
 FIELDS = (INPUT_SIZE, OUTPUT_SIZE)
@@ -52,8 +60,11 @@ class NetHWSizesChecker(Checker):
     def check(self, submission, sandbox):
         reference = self.reference()
         sheet = self.read_answers(
-            submission, layers=[LayerSpec(layer.name, layer.type_name) for layer in reference.layers], fields=FIELDS
+            submission, fields=FIELDS,
+            layers=[LayerSpec(layer.name, layer.type_name, layer.signature) for layer in reference.layers],
         )
+        if not sheet.wrote_anything:
+            return self.starter_without_answers()
         checks = [
             self._size_check(reference, sheet, layer, field)
             for layer in reference.layers
@@ -67,8 +78,17 @@ class NetHWSizesChecker(Checker):
     # --- one size ---------------------------------------------------------------------------
 
     def _size_check(self, reference: Reference, sheet: AnswerSheet, layer: LayerReference, field: str) -> CheckOutcome:
+        """Every reading of the answer graded; uncertain where they would score differently."""
+        return reviewed(
+            sheet.get(layer.name, field),
+            lambda answer: self._size_outcome(reference, sheet, layer, field, answer),
+            what=f"{layer.name}'s {field}",
+        )
+
+    def _size_outcome(
+        self, reference: Reference, sheet: AnswerSheet, layer: LayerReference, field: str, answer: Answer
+    ) -> CheckOutcome:
         name = f"{layer.name}.{field}"
-        answer = sheet.get(layer.name, field)
         correct = layer.input if field == "input" else layer.output
         outcome = CheckOutcome(name, passed=False, points=0.0, max_points=self.points_per_size)
         if answer.status == "unanswered":
@@ -155,13 +175,11 @@ def _at(answer: Answer) -> str:
 
 
 def _summary(checks: list[CheckOutcome], structure: CheckOutcome, sheet: AnswerSheet) -> str:
-    scored = [check for check in checks if check.max_points > 0]
-    right = sum(check.passed for check in scored)
     answered = [answer for answer in sheet.answers.values() if answer.status != "unanswered"]
-    if not answered and sheet.total.status == "unanswered":
+    if not answered and sheet.total.status == "unanswered" and not any(check.uncertain for check in checks):
         message = "No answers were found: fill in the template at the end of lec2_hw1.py."
     else:
-        message = f"{right} of {len(scored)} answers are right."
+        message = review_summary(checks)
     if not structure.passed:
         message += " Note: " + structure.feedback
     return message

@@ -115,6 +115,8 @@ class Result(models.Model):
     checks = models.JSONField(default=list)
     # What the student's code printed, truncated to its tail by the sandbox.
     output = models.TextField(blank=True)
+    # For course staff only: what the grading noticed about the run (it tampered with the sandbox).
+    staff_notes = models.JSONField(default=list, blank=True)
     grading_seconds = models.FloatField(default=0)
     graded_at = models.DateTimeField()
     notified_at = models.DateTimeField(null=True, blank=True)

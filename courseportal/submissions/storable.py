@@ -52,6 +52,7 @@ def result_fields(grade: GradeResult) -> dict[str, Any]:
         "message": storable_text(grade.message),
         "checks": [storable_json(check.to_dict()) for check in grade.checks[:MAX_ITEMS]],
         "output": storable_text(grade.output),
+        "staff_notes": [storable_text(note, limit=MAX_KEY_CHARACTERS * 10) for note in grade.staff_notes[:MAX_ITEMS]],
     }
 
 

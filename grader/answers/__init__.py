@@ -2,44 +2,45 @@
 
 A checker describes what it asks (the layers, by name and torch type, and the fields asked per
 layer, e.g. ``input`` and ``output`` sizes) and gets back an ``AnswerSheet`` from
-``read_answers(submission, layers=..., fields=...)``: for every layer and field, the answer
-found, or why none was, with where it is in the file. Reading never raises, whatever the text.
+``read_answers(submission, layers=..., fields=..., handout=...)``: for every layer and field, the
+answer found, or why none was, with where it is in the file, and the other ways the text can be
+read where the reader is not sure. ``reviewed`` (and ``count_check``) grade every reading; where
+they would score differently, the check is uncertain and a TA decides. Reading never raises,
+whatever the text, and costs time linear in its length.
 
-What is understood, beyond ``conv1: input (1, 3, 32, 32), output (1, 32, 32, 32)``:
+The principle, the way a careful TA reads: every size-like expression anywhere a student may write
+(comments, docstrings, strings, literal data, notebook markdown and printed outputs), in any
+notation (``(1, 32, 16, 16)``, ``torch.Size([...])``, ``1x32x16x16``, ``1 × 32``, ``32@16x16``,
+``$1 \\times 32$``, ``1, 32, 16, 16`` after a label), is a candidate answer, attributed to a layer by
+the nearest mention of it: its name in any spelling (``Conv_1``, ``self.conv1``, ``conv1_out``), its
+class and channels (``Conv2d(3, 32, ...)``, a class that only one layer has), its position
+(``layer 3``, ``第3層``, the third line of a list with one line per layer, the second line naming
+``Conv2d``), or the line of ``forward()`` it is written beside. A label says which field it answers
+(``output:``, ``輸入``, "takes ... and outputs ...", "之後"); without one, a pair is an input then an
+output, a lone size the output. Working (``(32 + 4 - 5)/1 + 1 = 32``), sizes of other things (``5x5
+kernel``, ``32 channels``) and hypotheticals ("without padding it would be ...") are not answers.
 
-* any case and spelling of the name (``Conv1``, ``self.conv1``, ``conv_1``), English or Chinese
-  labels (``輸入：``, ``輸出：``), full-width punctuation, answers on one line or on the lines
-  under the layer's name, a label before the name (``output of conv2: ...``), ``in/out: a, b``,
-  ``a -> b`` without labels;
-* markdown tables (``| conv1 | (1,3,32,32) | (1,32,32,32) |``), whose header row says which
-  column is which;
-* summaries pasted from torchsummary (``Conv2d-1  [-1, 32, 32, 32]  2,432``) and torchinfo
-  (``├─Conv2d: 1-1  [1, 32, 32, 32]  2,432``), whose rows are matched to layers by call order;
-* the total, on a line saying ``total`` or ``參數`` (``Total params: 134,186`` included).
+Where attribution is ambiguous the reader does not guess: two different answers to one question
+without one marked final, a size beside a line that calls two layers, a size no mention owns: each
+is offered as an alternative reading, for a TA. Text the student did not write (the starter's own
+lines, given as ``handout``) is never their answer.
 
-A layer's section starts at a line that names it as a heading (``conv1:``, ``conv1 -``,
-``| conv1 |``, ``The output of conv1 is ...``), not at a note that mentions it in passing; the lines
-under it belong to it. Within a section the first readable answer to each field stands: notes
-written after it ("stride 2 halves 16x16 to 8x8") do not replace it. Where a layer is answered in
-more than one section, a labelled answer beats an unlabelled one and a later one beats an earlier
-one (the answer template comes last in the starter files), but a single number never replaces a
-feature-map size.
+Also understood: markdown tables (the header row says which column is which; a "Total" row is the
+total), summaries pasted from torchsummary and torchinfo (rows matched to layers by call order or
+variable name), the total on a line saying "total" or "參數" (with its working, or on the next line),
+"output: same as input".
 
-Also understood: answers in comments on the lines that create the layers
-(``self.conv1 = nn.Conv2d(...)  # in: ... out: ...``), sizes without brackets after a label
-(``input: 1, 3, 32, 32``), and blocks of unlabelled sizes under an ``Input sizes:`` heading.
-
-The modules, in the order reading goes: ``sources`` (the answer text of a file or notebook, and
-where each line is), ``structured`` (tables and summaries rewritten as labelled lines), ``reader``
-(sections, the answer that stands, the total) with ``section`` (what one section answers), using
-``vocabulary`` (layer names and field labels) and ``shapes`` (sizes and counts as written);
-``sheet`` holds the types, and ``counts`` grades a count answer.
+The modules, in the order reading goes: ``sources``, ``structured``, the walk (``walker``,
+``line_reader``, ``mentions``, giving the ``claims``; with ``tokens``, ``values`` and
+``vocabulary``), ``flow``, ``positions``, ``resolve``, ``total`` (all run by ``reader``); ``sheet``
+holds the types, ``review`` and ``counts`` grade.
 """
 
 from __future__ import annotations
 
 from grader.answers.counts import count_check
-from grader.answers.reader import read_answer_sheet, read_answers
+from grader.answers.reader import handout_lines, read_answer_sheet, read_answer_text, read_answers
+from grader.answers.review import review_summary, reviewed
 from grader.answers.shapes import Count, Shape, explain_shape_difference, shape_matches
 from grader.answers.sheet import (
     INPUT_SIZE,
@@ -65,8 +66,12 @@ __all__ = [
     "answer_text",
     "count_check",
     "explain_shape_difference",
+    "handout_lines",
     "python_answer_lines",
     "read_answer_sheet",
+    "read_answer_text",
     "read_answers",
+    "review_summary",
+    "reviewed",
     "shape_matches",
 ]

@@ -1,13 +1,15 @@
 """Turning one answer from an ``AnswerSheet`` into a ``CheckOutcome`` with feedback that says why.
 
 Shared by checkers that ask for counts (parameters, say): exact integers only, rounded figures
-refused with a reason, known misconceptions named.
+refused with a reason, known misconceptions named; an answer read more than one way that would
+score differently goes to a TA (``grader.answers.review``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from grader.answers.review import reviewed
 from grader.answers.shapes import Count
 from grader.answers.sheet import Answer
 from grader.results import CheckOutcome
@@ -30,6 +32,19 @@ def count_check(
     (wrong count, "it ... because ...") pairs computed by the reference; ``hint`` is said after an
     unrecognised wrong count; ``where`` tells an unanswered student where to write it.
     """
+    mistakes = tuple(mistakes)
+
+    def graded(reading: Answer) -> CheckOutcome:
+        return _count_outcome(name, reading, expected=expected, points=points, what=what, mistakes=mistakes,
+                              hint=hint, where=where)
+
+    return reviewed(answer, graded, what=what)
+
+
+def _count_outcome(
+    name: str, answer: Answer, *, expected: int, points: float, what: str, mistakes: tuple[tuple[int, str], ...],
+    hint: str, where: str,
+) -> CheckOutcome:
     def failed(feedback: str) -> CheckOutcome:
         return CheckOutcome(name, passed=False, points=0.0, max_points=points, feedback=feedback)
 

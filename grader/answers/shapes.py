@@ -1,8 +1,8 @@
 """Reading tensor sizes and exact counts the way students write them, and comparing them.
 
-Everything here is pure Python and never raises on text: a checker asks for the sizes in a piece
-of an answer and gets ``Shape`` values (or none), and compares them with a reference computed by
-torch. Nothing here knows any particular assignment.
+Everything here is pure Python and never raises on text: the reader (``grader.answers.tokens``
+and ``values``) finds ``Shape`` and ``Count`` values in an answer, and a checker compares them with
+a reference computed by torch. Nothing here knows any particular assignment.
 
 Accepted size notations: ``(1, 32, 16, 16)``, ``[1, 32, 16, 16]``, ``torch.Size([1, 32, 16, 16])``,
 ``1x32x16x16``, ``1 × 32 × 16 × 16``, ``1*32*16*16``, ``32@16x16``, and where the caller knows an
@@ -21,38 +21,13 @@ from dataclasses import dataclass
 
 # A symbolic batch dimension: "whatever the batch is".
 ANY_BATCH = None
-_BATCH_WORDS = r"(?:-1|None|N|B|n|b|bs|batch(?:_size)?|\?)"
-_INT = r"\d{1,7}"
-_DIM = rf"(?:{_INT}|{_BATCH_WORDS})"
-_TIMES = r"\s*[x×X*✕✖·]\s*"
 
-_BRACKETED = re.compile(
-    rf"(?:torch\.Size\s*\(\s*)?[(\[]\s*({_DIM}(?:\s*,\s*{_DIM})*)\s*,?\s*[)\]]\)?"
+# LaTeX as students write sizes in notebook markdown: $1 \times 32 \times 16 \times 16$.
+_LATEX = (
+    ("\\longrightarrow", "→"), ("\\rightarrow", "→"), ("\\Rightarrow", "⇒"), ("\\mapsto", "↦"),
+    ("\\times", "×"), ("\\cdot", "·"), ("\\left", ""), ("\\right", ""), ("\\to", "→"), ("\\,", " "),
+    ("\\;", " "), ("\\!", ""), ("\\ ", " "), ("\\quad", " "), ("$", " "),
 )
-# Number boundaries are ASCII on purpose: ``\w`` matches Chinese, and "conv1的輸入是1x3x32x32" or
-# "總參數量為134,186個" write numbers right against words. A full stop may end a sentence after a
-# number ("134186."); only a digit after it ("3.5") makes the number part of a decimal.
-_BEFORE_NUMBER = r"(?<![A-Za-z0-9_.])"
-_AFTER_NUMBER = r"(?![A-Za-z0-9_]|\.\d)"
-_CHANNELS_AT = re.compile(rf"{_BEFORE_NUMBER}({_INT})\s*@\s*({_INT}){_TIMES}({_INT}){_AFTER_NUMBER}")
-_PRODUCT = re.compile(rf"{_BEFORE_NUMBER}({_DIM}(?:{_TIMES}{_INT})+){_AFTER_NUMBER}")
-# "1, 3, 32, 32" without brackets, read only where the caller knows one size is written.
-_BARE_LIST = re.compile(
-    rf"(?<![A-Za-z0-9_.,\-])({_DIM}(?:\s*,\s*{_INT})+){_AFTER_NUMBER}(?!\s*,\s*\d)"
-)
-_BARE_INTEGER = re.compile(rf"(?<![A-Za-z0-9_.\-])({_INT}){_AFTER_NUMBER}")
-
-# Exact integers: 134186, 134,186, 134 186, 134_186, 134'186 (thin spaces included).
-_GROUPED_INTEGER = re.compile(
-    r"(?<![A-Za-z0-9_.,])(\d{1,3}(?:[ ,_'\u2009\u202f]\d{3})+|\d+)(?![A-Za-z0-9_]|\.\d|,\d)"
-)
-# Rounded figures that are not exact counts.
-_APPROXIMATE = re.compile(
-    r"(?<![A-Za-z0-9_.])(\d+(?:\.\d+)?)\s*(k|K|m|M|萬|万|million|thousand)(?![a-zA-Z])"
-    r"|(?<![A-Za-z0-9_.])(\d+(?:\.\d+)?[eE][+]?\d+)(?![A-Za-z0-9_]|\.\d)"
-    r"|(?<![A-Za-z0-9_.])(\d+\.\d+)(?![A-Za-z0-9_]|\.\d)"
-)
-_APPROXIMATE_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "萬": 1e4, "万": 1e4}
 
 
 @dataclass(frozen=True)
@@ -66,77 +41,63 @@ class Shape:
         return "(" + ", ".join("N" if dim is None else str(dim) for dim in self.dims) + ")"
 
 
-@dataclass(frozen=True)
-class Located:
-    """A value found in a text, with where it was found (so callers can read around it)."""
-
-    value: object
-    start: int
-    end: int
-
-
 def normalise_text(text: str) -> str:
-    """Fold full-width punctuation and digits (``：（，１``) into ASCII; keep Chinese words."""
+    """Fold full-width punctuation and digits (``：（，１``) into ASCII and LaTeX (``1 \\times 32``)
+    into what it stands for; keep Chinese words."""
     folded = unicodedata.normalize("NFKC", text)
+    if "\\" in folded or "$" in folded:
+        # Longer commands first: "\\rightarrow" is an arrow, not "\\right" and "arrow".
+        for command, replacement in _LATEX:
+            folded = folded.replace(command, replacement)
     return folded.replace("、", ",").replace("〔", "(").replace("〕", ")").replace("【", "[").replace("】", "]")
 
 
-def find_shapes(text: str, *, allow_bare_integer: bool = False, allow_bare_list: bool = False) -> list[Located]:
-    """Every size written in ``text``, in order, as ``Located(Shape)``.
-
-    A bare integer counts as a one-dimensional size only when ``allow_bare_integer`` is set (the
-    caller knows the text right after a label such as ``output:`` is an answer). With
-    ``allow_bare_list`` too, integers separated by commas without brackets (``1, 32, 16, 16``)
-    are one size, not a list of one-dimensional ones (the caller knows one size is written there).
-    """
-    found: list[Located] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(start: int, end: int) -> bool:
-        return all(end <= left or start >= right for left, right in taken)
-
-    for match in _BRACKETED.finditer(text):
-        dims = _dims(re.split(r"\s*,\s*", match.group(1)))
-        if dims is not None:
-            found.append(Located(Shape(dims, match.group(0)), match.start(), match.end()))
-            taken.append(match.span())
-    for match in _CHANNELS_AT.finditer(text):
-        if free(*match.span()):
-            channels, height, width = (int(group) for group in match.groups())
-            found.append(Located(Shape((channels, height, width), match.group(0)), match.start(), match.end()))
-            taken.append(match.span())
-    for match in _PRODUCT.finditer(text):
-        if free(*match.span()):
-            dims = _dims(re.split(_TIMES, match.group(1)))
-            if dims is not None:
-                found.append(Located(Shape(dims, match.group(0)), match.start(), match.end()))
-                taken.append(match.span())
-    if allow_bare_integer and allow_bare_list:
-        for match in _BARE_LIST.finditer(text):
-            if free(*match.span()):
-                dims = _dims(re.split(r"\s*,\s*", match.group(1)))
-                if dims is not None:
-                    found.append(Located(Shape(dims, match.group(0)), match.start(), match.end()))
-                    taken.append(match.span())
-    if allow_bare_integer:
-        for match in _BARE_INTEGER.finditer(text):
-            if free(*match.span()):
-                found.append(Located(Shape((int(match.group(1)),), match.group(0)), match.start(), match.end()))
-                taken.append(match.span())
-    return sorted(found, key=lambda located: located.start)
+# Sizes written as their parts: "C=32, H=W=16", "32 channels of 16x16", "16x16 with 32 channels",
+# "32 個 16×16 的特徵圖", "32 feature maps of 16x16". Each is rewritten as "(32, 16, 16)".
+_DIGIT = re.compile(r"\d")
+_PARTS_HINT = re.compile(r"channel|通道|特徵圖|特征图|feature|map|(?<![A-Za-z])[CHWchw]\s*=", re.IGNORECASE)
+_KEY = r"(?:[CHWchw]|channels?|height|width)"
+_KEYED_PARTS = re.compile(
+    rf"(?<![\w.]){_KEY}\s*=\s*(?:[HWhw]\s*=\s*)?\d{{1,5}}(?:\s*[,，;、]\s*{_KEY}\s*=\s*(?:[HWhw]\s*=\s*)?\d{{1,5}}){{1,2}}(?![\w.])"
+)
+_KEYED_PART = re.compile(r"([A-Za-z]+)\s*=\s*(?:([HWhw])\s*=\s*)?(\d+)")
+_CHANNELS_WORD = r"(?:channels?|ch|個通道|个通道|通道)"
+# "3 channels and size 32x32", "32 channels, spatial size 16x16": words between the parts.
+_SIZE_WORDS = r"(?:(?:an?\s+|the\s+)?(?:spatial\s+)?(?:size|dimensions?|resolution)\s*(?:of|is|=|:)?\s*|spatial\s+)?"
+_PARTS = (
+    (re.compile(rf"(?<![\w.])(\d{{1,5}})\s*{_CHANNELS_WORD}\s*(?:of|,|，|@|at|and|with|和)?\s*{_SIZE_WORDS}"
+                rf"(\d{{1,5}})\s*[x×*]\s*(\d{{1,5}})(?![\w.x×*])", re.IGNORECASE), (1, 2, 3)),
+    (re.compile(rf"(?<![\w.x×*])(\d{{1,5}})\s*[x×*]\s*(\d{{1,5}})\s*(?:with|and|,|，|\(|（|和)?\s*(\d{{1,5}})\s*{_CHANNELS_WORD}",
+                re.IGNORECASE), (3, 1, 2)),
+    (re.compile(r"(?<![\w.])(\d{1,5})\s*(?:個|个|張|张)?\s*(\d{1,5})\s*[x×*]\s*(\d{1,5})\s*的?\s*(?:特徵圖|特征图|feature\s?maps?)",
+                re.IGNORECASE), (1, 2, 3)),
+    (re.compile(r"(?<![\w.])(\d{1,5})\s*(?:feature\s?maps?|maps)\s*(?:of\s*(?:size\s*)?)?(\d{1,5})\s*[x×*]\s*(\d{1,5})(?![\w.x×*])",
+                re.IGNORECASE), (1, 2, 3)),
+)
 
 
-def _dims(parts: list[str]) -> tuple[int | None, ...] | None:
-    dims: list[int | None] = []
-    for index, part in enumerate(parts):
-        part = part.strip()
-        if part.isdigit():
-            dims.append(int(part))
-        elif index == 0 and re.fullmatch(_BATCH_WORDS, part):
-            dims.append(ANY_BATCH)
-        else:
-            return None  # a symbol anywhere but the batch position is not a size
-    return tuple(dims)
+def compose_parts(text: str) -> str:
+    """``text`` with sizes written as their parts rewritten as one size: "C=32, H=W=16" and "32
+    channels of 16x16" become "(32, 16, 16)" (channels, height, width)."""
+    if not _DIGIT.search(text) or not _PARTS_HINT.search(text):
+        return text
+    text = _KEYED_PARTS.sub(_keyed, text)
+    for pattern, (channels, height, width) in _PARTS:
+        text = pattern.sub(lambda match, order=(channels, height, width): "({}, {}, {})".format(
+            *(match.group(group) for group in order)), text)
+    return text
+
+
+def _keyed(match: re.Match[str]) -> str:
+    parts: dict[str, str] = {}
+    for key, also, value in _KEYED_PART.findall(match.group()):
+        letter = key[0].upper()
+        parts[letter] = value
+        if also:
+            parts[also.upper()] = value
+    if set(parts) != {"C", "H", "W"}:
+        return match.group()
+    return f"({parts['C']}, {parts['H']}, {parts['W']})"
 
 
 @dataclass(frozen=True)
@@ -146,25 +107,6 @@ class Count:
     value: float
     text: str
     exact: bool
-
-
-def find_counts(text: str) -> list[Located]:
-    """Every count written in ``text`` (``Located(Count)``), rounded figures included, in order."""
-    found: list[Located] = []
-    taken: list[tuple[int, int]] = []
-    for match in _APPROXIMATE.finditer(text):
-        if match.group(1) is not None:
-            value = float(match.group(1)) * _APPROXIMATE_SCALE[match.group(2).lower()]
-        else:
-            value = float(match.group(3) or match.group(4))
-        # Units, exponents and decimals are how rounded figures are written: never exact counts.
-        found.append(Located(Count(value, match.group(0), exact=False), match.start(), match.end()))
-        taken.append(match.span())
-    for match in _GROUPED_INTEGER.finditer(text):
-        if all(match.end() <= left or match.start() >= right for left, right in taken):
-            digits = re.sub(r"\D", "", match.group(1))
-            found.append(Located(Count(float(int(digits)), match.group(0), True), match.start(), match.end()))
-    return sorted(found, key=lambda located: located.start)
 
 
 # --- Comparing a written size with a reference computed by torch ---------------------------------

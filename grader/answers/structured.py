@@ -1,7 +1,8 @@
 """Tables and pasted summaries rewritten as labelled lines, so that one reader handles every format.
 
 A markdown table's header row (``| Layer | Input | Output |``) says which column answers which
-field; its rows become ``conv1 | input: (1,3,32,32) | output: (1,32,32,32)``. A torchsummary row
+field; its rows become ``conv1 | input: (1,3,32,32) | output: (1,32,32,32)``, and a "Total" row
+becomes a line about the total (``Total params: 134,186``). A torchsummary row
 (``Conv2d-1  [-1, 32, 32, 32]  2,432``) or torchinfo row (``├─Conv2d: 1-1  [1, 32, 32, 32]  2,432``)
 becomes ``conv1 output: [-1, 32, 32, 32]``, its layer found by call order or by the variable name
 that torchinfo shows.
@@ -13,48 +14,53 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from grader.answers.shapes import find_shapes
 from grader.answers.sheet import FieldSpec
+from grader.answers.values import find_shapes
 from grader.answers.vocabulary import Vocabulary
 
 _SUMMARY_ROW = re.compile(r"^\s*([A-Za-z]\w*)-(\d+)\s+(\[[^\]]*\])\s+([\d,]+)\s*$")
 _TORCHINFO_ROW = re.compile(r"^[\s│├└─|+`\-]*([A-Za-z]\w*)(?:\s*\(([A-Za-z_]\w*)\))?\s*:\s*(\d+)-(\d+)\b(.*)$")
 
+_TOTAL_CELL = re.compile(r"^[*_`\s]*(?:total|sum|總計|总计|總和|总和|合計|合计|總參數量?|总参数量?|總共)\b", re.IGNORECASE)
 # For each column of a table, the field it answers (None for the others).
 Columns = list[FieldSpec | None]
 
 
 @dataclass(frozen=True)
 class StructuredText:
-    """The lines with tables and summaries rewritten (one line for each line read), the indexes of
-    the lines that came from a summary, and the layers a summary answered."""
+    """The indexes of the lines that came from a summary, and the layers a summary answered."""
 
-    lines: tuple[str, ...]
     summary_lines: frozenset[int]
     summary_layers: frozenset[str]
 
 
-def rewrite_structured(lines: Sequence[str], vocabulary: Vocabulary) -> StructuredText:
-    """Rewrite the table and summary rows in ``lines`` as labelled lines; leave the rest as is."""
-    rewritten: list[str] = []
+def rewrite_structured(lines: list[str], indexes: Sequence[int], vocabulary: Vocabulary) -> StructuredText:
+    """Rewrite the table and summary rows among ``lines[index]`` for ``indexes`` (the lines that
+    hold text, in order) as labelled lines, in place; leave the rest as is."""
     summary_lines: set[int] = set()
     summary_layers: set[str] = set()
     columns: Columns | None = None
-    for index, line in enumerate(lines):
+    previous = -2
+    for index in indexes:
+        line = lines[index]
+        if index != previous + 1:
+            columns = None  # a blank line ends a table
+        previous = index
+        if "|" not in line and "-" not in line and ":" not in line:
+            columns = None
+            continue
         bare = line.strip().lstrip("#").strip()
         summary = _summary_row(bare, vocabulary)
         if summary is not None:
             layer, labelled = summary
             summary_layers.add(layer)
             summary_lines.add(index)
-            rewritten.append(labelled)
+            lines[index] = labelled
         elif bare.startswith("|"):
-            labelled, columns = _table_row(bare, columns, vocabulary)
-            rewritten.append(labelled)
+            lines[index], columns = _table_row(bare, columns, vocabulary)
         else:
             columns = None  # a line outside the table ends it
-            rewritten.append(line)
-    return StructuredText(tuple(rewritten), frozenset(summary_lines), frozenset(summary_layers))
+    return StructuredText(frozenset(summary_lines), frozenset(summary_layers))
 
 
 def _table_row(row: str, columns: Columns | None, vocabulary: Vocabulary) -> tuple[str, Columns | None]:
@@ -68,6 +74,10 @@ def _table_row(row: str, columns: Columns | None, vocabulary: Vocabulary) -> tup
         header = [vocabulary.sole_field_labelled_in(cell) for cell in cells]
         if any(header):
             return "", header
+    if cells and _TOTAL_CELL.match(cells[0]):
+        # "| **Total** | | | 134,186 |": the last filled cell is the total.
+        filled = [cell for cell in cells[1:] if cell.strip(" *_`-")]
+        return (f"Total params: {filled[-1]}" if filled else cells[0]), columns
     if columns is not None:
         cells = [_labelled_cell(cell, position, columns) for position, cell in enumerate(cells)]
     return " | ".join(cells), columns

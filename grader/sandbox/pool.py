@@ -43,7 +43,7 @@ DRAIN_TIMEOUT_S = 2.0
 READ_CHUNK = 64 * 1024
 # Processes the sandbox needs besides the run's own (bwrap, its reaper, the zygote, slack).
 SANDBOX_OWN_PROCESSES = 8
-ZYGOTE_DIED_DURING_RUN = "the sandbox's zygote (PID 2) died while this run was going (killed, or made to fail)"
+ZYGOTE_DIED_DURING_RUN = "ended with the sandbox's zygote (PID 2) dead (killed, or made to fail)"
 _run_numbers = itertools.count(1)
 
 

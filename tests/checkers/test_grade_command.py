@@ -70,3 +70,12 @@ def test_the_command_line_prints_json_and_no_traceback(tmp_path):
     assert completed.returncode == 1
     assert json.loads(completed.stdout)["status"] == "rejected"
     assert "Traceback" not in completed.stderr
+
+
+def test_a_result_that_needs_review_says_so_and_shows_each_reading(references_cached_once):
+    golden = ROOT / "assignments" / "lec2_hw1" / "tests" / "golden" / "review_two_different_answers_without_a_final_one.py"
+    stdout = StringIO()
+    call_command("grade", "lec2_hw1", str(golden), stdout=stdout)
+    printed = stdout.getvalue()
+    assert "needs review" in printed.splitlines()[0]
+    assert "[TA?] pool1.output" in printed and "reading: “(1, 32, 16, 16)”" in printed

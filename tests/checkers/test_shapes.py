@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from grader.answers.shapes import (
-    Shape,
-    explain_shape_difference,
-    find_counts,
-    find_shapes,
-    normalise_text,
-    shape_matches,
-)
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grader.answers.shapes import Shape, explain_shape_difference, normalise_text, shape_matches
+from grader.answers.tokens import _TOKEN
+from grader.answers.values import find_counts, find_shapes
 
 
 @pytest.mark.parametrize(
@@ -30,6 +29,8 @@ from grader.answers.shapes import (
         ("(batch, 128)", (None, 128)),
         ("(128,)", (128,)),
         ("（1，32，16，16）", (1, 32, 16, 16)),
+        ("1 ⋅ 32 ⋅ 16 ⋅ 16", (1, 32, 16, 16)),
+        ("$1 \\times 32 \\times 16 \\times 16$", (1, 32, 16, 16)),
     ],
 )
 def test_every_size_notation_is_read(written, dims):
@@ -123,3 +124,15 @@ def test_integers_separated_by_commas_are_one_size_only_where_one_size_is_expect
     assert find_shapes(text) == []
     assert [located.value.dims for located in find_shapes(
         normalise_text("-1，64，8，8"), allow_bare_integer=True, allow_bare_list=True)] == [(None, 64, 8, 8)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789 x×*,.()[]@eE+_a-N>:")), max_size=30))
+def test_the_lexer_finds_what_the_same_patterns_find_when_they_may_backtrack(text):
+    """Atomic groups only make lexing linear; they must not change what is found (Python 3.11.2's
+    possessive quantifiers did: it read "(59,,)" as a size)."""
+    plain = _TOKEN.pattern.replace("(?>", "(?:").replace("*+", "*").replace("++", "+").replace("?+", "?")
+    backtracking = re.compile(plain, _TOKEN.flags)
+    text = text.rstrip()  # as ``tokenize_line`` reads a line
+    assert [(match.lastgroup, match.span()) for match in _TOKEN.finditer(text)] == [
+        (match.lastgroup, match.span()) for match in backtracking.finditer(text)]

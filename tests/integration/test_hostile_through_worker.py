@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from courseportal.courses.models import Membership
@@ -26,6 +25,7 @@ from tests.sandbox.hostile import (
     lec2_hw1_submission,
     listen_on_a_free_port,
     processes_left,
+    uids_claimed_under,
 )
 from tests.stack import celery_worker, wait_until
 
@@ -43,7 +43,6 @@ def test_hostile_uploads_are_contained_and_fully_graded_by_the_worker(
     token = secrets.token_hex(12)
     assignment = make_assignment(course, "lec2_hw1")
     listener = listen_on_a_free_port()
-    slot_uids = {settings.SANDBOX_BASE_UID + slot for slot in range(2)}
     worker_env = {**integration_worker_env, "SANDBOX": "bwrap", "SECRET_KEY": f"worker-secret-{token}"}
     submissions = {}
     try:
@@ -59,6 +58,8 @@ def test_hostile_uploads_are_contained_and_fully_graded_by_the_worker(
                 timeout_s=240, what="the worker to grade every hostile upload",
             )
             assert worker.process.poll() is None, "a hostile file took the worker down"
+            slot_uids = uids_claimed_under(worker.pid)
+            assert len(slot_uids) >= 2, slot_uids
             time.sleep(1)
             # While the worker lives, its slots' zygotes are expected: only runs' leftovers count.
             survivors = processes_left(set())

@@ -13,7 +13,7 @@ from assignments.lec2_hw3.checker import DigitsCnnChecker
 from courseportal.submissions.models import Result, Submission, TrainingJob
 from courseportal.submissions.services import submission_create
 from tests.conftest import make_assignment
-from tests.sandbox.hostile import processes_left
+from tests.sandbox.hostile import processes_left, uids_claimed_under
 from tests.stack import celery_worker, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(720)]
@@ -91,10 +91,10 @@ def test_a_worker_killed_mid_training_costs_one_retry_and_leaves_exactly_one_res
             result = Result.objects.filter(submission=submission).first()
             raise AssertionError(f"{timeout}; submission {submission.status}: {result and result.message}"
                                  f"\nworker log:\n{without_sweeps(first.log())}") from None
+        sandbox_uids = uids_claimed_under(first.pid)
         first.kill()
     killed = TrainingJob.objects.get(submission=submission)
     assert (killed.state, killed.attempts) == (TrainingJob.State.RUNNING, 1)
-    sandbox_uids = {settings.SANDBOX_BASE_UID + slot for slot in range(2)}
     assert processes_left(sandbox_uids, wait_s=10) == []  # the killed run is gone: it cannot run on beside the retry
 
     with celery_worker(broker_url=broker.url, env=integration_worker_env, beat=True, ready_timeout_s=120) as second:

@@ -49,3 +49,4 @@ def harness(body: str) -> str:
     """A harness whose entry ``main(scratch)`` runs ``body`` (indented for you)."""
     indented = "\n".join("    " + line for line in body.strip().splitlines())
     return f"import os, sys, time, signal\n\ndef main(scratch):\n{indented}\n"
+from grader.testing import reference_cache_dir, references_cached_once  # noqa: F401,E402 - found by name

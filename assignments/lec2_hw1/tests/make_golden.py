@@ -3,7 +3,8 @@
 Run ``python -m assignments.lec2_hw1.tests.make_golden`` after changing the starter, then
 ``UPDATE_GOLDEN=1 pytest assignments/lec2_hw1`` and read the diff of the expected results. The
 answers come from the torch reference (never typed), written the many ways students write them.
-The hand-written golden files (tables, summaries, notebooks) are not touched.
+The styles beyond the template (sentences, forward() comments, lists, notebooks, encodings) are
+in ``golden_styles``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def main() -> None:
     from django.conf import settings
 
     from assignments.lec2_hw1.checker import NetHWSizesChecker
+    from assignments.lec2_hw1.tests.golden_styles import Styles, golden_files
     from assignments.lec2_hw1.tests.solution import solution_text
 
     settings.GRADER_CACHE_DIR = Path(tempfile.mkdtemp())
@@ -68,6 +70,8 @@ def main() -> None:
     write("wrong_outputs_under_input_heading.py", _answers_replaced(_outputs_under_input_heading(reference)))
     write("notebook_wrong_answer_told_by_cell_and_line.ipynb", _notebook(solution_text(
         reference, wrong={"conv2.output": str(reference.layer("conv2").output_mistakes[0].value)})))
+    for golden in golden_files(Styles(reference, checker.load_starter().NetHW())):
+        (GOLDEN / golden.name).write_bytes(golden.data())
 
 
 def _chinese_labels(text: str) -> str:

@@ -112,8 +112,8 @@ def test_the_score_ignores_what_the_sandbox_reports(lec2_checker):
     from assignments.lec2_hw1.tests.conftest import CanonicalStructureSandbox
 
     forged = CanonicalStructureSandbox([{"name": "score", "type": "25/25", "parameters": []}])
-    result = grade(lec2_checker, forged, lec2_checker.starter_path("lec2_hw1.py").read_text())
-    assert result["score"] == 0
+    result = grade(lec2_checker, forged, solution_text(lec2_checker.reference(), total="1"))
+    assert result["score"] == 25 - lec2_checker.points_for_total
     assert not check(result, "model_unchanged")["passed"]
 
 

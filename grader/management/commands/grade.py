@@ -59,10 +59,14 @@ def _json_dumps(document: dict) -> str:
 
 
 def _human(result: GradeResult) -> str:
-    lines = [f"{result.status}: {result.score:g}/{result.max_score:g}"]
+    lines = [f"{result.status}: {result.score:g}/{result.max_score:g}"
+             + (" (needs review: a TA must confirm how some answers were read)" if result.needs_review else "")]
     if result.message:
         lines.append(result.message)
     for check in result.checks:
-        mark = "PASS" if check.passed else "FAIL"
+        # An uncertain check keeps its points until a TA has confirmed how its answer was read.
+        mark = "TA?" if check.uncertain else "PASS" if check.passed else "FAIL"
         lines.append(f"  [{mark}] {check.name} {check.points:g}/{check.max_points:g}  {check.feedback}")
+        lines.extend(f"         reading: “{reading.text}” {reading.place} → {reading.points:g} ({reading.note})"
+                     for reading in check.readings)
     return "\n".join(lines)

@@ -112,6 +112,24 @@ def uid_claimed_by(pid: int) -> int | None:
     return None
 
 
+def uids_claimed_under(pid: int) -> set[int]:
+    """The sandbox uids that process ``pid`` and its descendants hold now: a live worker's slots.
+    (Uids are claimed host-wide, so another test run's processes may hold the first ones.)"""
+    family = {pid}
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if entry.isdigit():
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    grew = True
+    while grew:
+        grown = {child for child, parent in parents.items() if parent in family}
+        grew = not grown <= family
+        family |= grown
+    return {uid for member in family if (uid := uid_claimed_by(member)) is not None}
+
+
 def processes_left(uids: set[int], *, wait_s: float = 0.0) -> list[str]:
     """Processes named like fork_many's sleepers or owned by ``uids``, once none remain or
     ``wait_s`` has passed (processes of a stopped run take a moment to be reaped)."""

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('submissions', '0005_training_jobs'),
+        ('submissions', '0006_result_staff_notes'),
     ]
 
     operations = [
