@@ -40,6 +40,7 @@ from courseportal.reports.services import (
     regrade_request_file,
     report_claim,
     report_grades_submit,
+    report_locks_release,
     report_locks_renew,
     rubric_item_create,
     rubric_item_delete,
@@ -172,9 +173,13 @@ def grading_split_view(request: HttpRequest, course_slug: str, assignment_slug: 
 def next_ungraded(request: HttpRequest, course_slug: str, assignment_slug: str) -> HttpResponse:
     """The grader's next (or previous) ungraded report after ``?after=<id>``, or the overview if none is left."""
     assignment = _graders_assignment(request, course_slug, assignment_slug)
+    after = int(request.GET["after"]) if request.GET.get("after", "").isdigit() else None
+    if after is not None:
+        # The grader moves on from that report (saved, or passed over): others may take it at once,
+        # even when no report is left for this grader to claim instead.
+        report_locks_release(submission_id=after, grader=request.user)
     rows = selectors.assignment_reports(assignment=assignment)
-    after = request.GET.get("after", "")
-    row = selectors.next_report(rows=rows, grader=request.user, after=int(after) if after.isdigit() else None,
+    row = selectors.next_report(rows=rows, grader=request.user, after=after,
                                 backwards=request.GET.get("back") == "1", problem=request.GET.get("problem", ""))
     if row is None:
         messages.info(request, _("No ungraded report is left for you. Thank you!"))
@@ -223,6 +228,7 @@ def grading_page(request: HttpRequest, pk: int) -> HttpResponse:
         "my_remaining": selectors.my_remaining(rows=rows, grader=request.user),
         "released": scores_released(assignment=assignment),
         "newer_upload": row is None or row.submission.pk != submission.pk,
+        "anything_to_save": any(view.editable for view in views),
     }
     return render(request, "reports/grade.html", context, status=400 if form.errors or refusal else 200)
 
@@ -254,11 +260,20 @@ def report_document(request: HttpRequest, pk: int) -> FileResponse:
         handle = blob_path(submission.blob_id).open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type="application/pdf", filename=submission.filename)
+    response = FileResponse(handle, content_type="application/pdf", filename=_report_filename(submission))
     response["Content-Disposition"] = response["Content-Disposition"].replace("attachment", "inline", 1)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _report_filename(submission: Submission) -> str:
+    """The name a grader's copy of the report is saved under: under anonymous grading its number,
+    since students name their uploads after their account."""
+    if not GradingSetup.objects.filter(assignment_id=submission.assignment_id, anonymous=True).exists():
+        return submission.filename
+    number = selectors.report_numbers(assignment=submission.assignment).get(submission.student_id, 0)
+    return f"report-{number}.pdf"
 
 
 # --- The rubric -----------------------------------------------------------------------------------------
@@ -377,6 +392,5 @@ def similarity_page(request: HttpRequest, course_slug: str, assignment_slug: str
     context = {"assignment": assignment, "course": assignment.course, "setup": setup, "run": run,
                "pairs": selectors.similar_pairs_of(run=run, threshold=setup.similarity_threshold) if run else [],
                "not_compared": list(Submission.objects.filter(pk__in=run.not_compared).select_related("student"))
-               if run else [],
-               "numbers": selectors.report_numbers(assignment=assignment)}
+               if run else []}
     return render(request, "reports/similarity.html", context)

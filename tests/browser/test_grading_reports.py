@@ -250,3 +250,13 @@ def test_two_tas_split_a_class_grade_with_the_keyboard_and_the_student_sees_it_a
     assert "75 / 75" in text and "自動檢查看到的內容" in text
     fits_the_phone(chinese.page, "report-released-zh-phone")
     chinese.check("the Chinese student's report")
+
+    # A TA on a phone: the staff pages fit 390 px too (the report above the rubric).
+    ta_phone = Watched(chromium, **PHONE)
+    sign_in(ta_phone.page, base, "ta_chen")
+    for name, url in (("grading-page-phone", reverse("reports:grade", args=[reports["310510999"].pk])),
+                      ("grading-overview-phone", reverse("reports:overview", args=[course.slug, assignment.slug])),
+                      ("rubric-phone", reverse("reports:rubric", args=[course.slug, assignment.slug]))):
+        ta_phone.page.goto(base + url)
+        fits_the_phone(ta_phone.page, name)
+        ta_phone.check(name)

@@ -103,6 +103,8 @@ def test_anonymous_grading_shows_a_number_not_the_name(student, report_assignmen
                 reverse("reports:overview", args=["ai-training-2", "lec2_hw2"])):
         html = page(ta, url)
         assert "310510123" not in html.replace("Signed in as", "") and re.search(r"Report \d+", html), url
+    saved_as = signed_in(ta).get(reverse("reports:document", args=[report.pk]))["Content-Disposition"]
+    assert "310510123" not in saved_as and re.search(r'filename="report-\d+\.pdf"', saved_as)
     grading_setup_update(assignment=report_assignment, anonymous=False, regrade_requests_until=None,
                          similarity_threshold="0.4")
     assert "310510123" in page(ta, reverse("reports:grade", args=[report.pk]))

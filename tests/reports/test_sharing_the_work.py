@@ -132,6 +132,23 @@ def test_next_and_previous_ungraded_pass_over_graded_reports_both_ways(class_rep
         assert client.get(url + query).url == reverse("reports:grade", args=[row.submission.pk]), query
 
 
+def test_moving_on_gives_the_reports_locks_back_even_with_nothing_left_to_claim(class_reports, ta, second_ta):
+    report = class_reports[0]
+    signed_in(ta).get(reverse("reports:grade", args=[report.pk]))
+    response = signed_in(ta).get(reverse("reports:next", args=["ai-training-2", "lec2_hw2"]) + f"?after={report.pk}")
+    assert response.status_code == 302 and not GradingLock.objects.exists()
+    html = signed_in(second_ta).get(reverse("reports:grade", args=[report.pk])).content.decode()
+    assert "is grading this problem" not in html and 'id="save-and-next"' in html
+
+
+def test_a_report_with_nothing_for_this_grader_offers_no_save(class_reports, ta, second_ta):
+    report = class_reports[0]
+    signed_in(ta).get(reverse("reports:grade", args=[report.pk]))
+    html = signed_in(second_ta).get(reverse("reports:grade", args=[report.pk])).content.decode()
+    assert "ta_chen is grading this problem" in html and 'id="save-and-next"' not in html
+    assert 'id="next-ungraded"' in html
+
+
 def test_saving_a_partly_graded_report_keeps_it_awaiting(class_reports, report_assignment, ta):
     report = class_reports[0]
     client = signed_in(ta)

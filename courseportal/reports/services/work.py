@@ -78,9 +78,9 @@ def _claimed(*, submission: Submission, problem: str, grader: User, now: datetim
     return True
 
 
-def report_locks_release(*, submission: Submission, grader: User) -> int:
+def report_locks_release(*, submission_id: int, grader: User) -> int:
     """Give back ``grader``'s locks on the report (they moved on); returns how many."""
-    deleted, _by_model = GradingLock.objects.filter(submission=submission, holder=grader).delete()
+    deleted, _by_model = GradingLock.objects.filter(submission_id=submission_id, holder=grader).delete()
     return deleted
 
 
