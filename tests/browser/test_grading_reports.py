@@ -254,8 +254,10 @@ def test_two_tas_split_a_class_grade_with_the_keyboard_and_the_student_sees_it_a
     # A TA on a phone: the staff pages fit 390 px too (the report above the rubric).
     ta_phone = Watched(chromium, **PHONE)
     sign_in(ta_phone.page, base, "ta_chen")
-    for name, url in (("grading-page-phone", reverse("reports:grade", args=[reports["310510999"].pk])),
-                      ("grading-overview-phone", reverse("reports:overview", args=[course.slug, assignment.slug])),
+    ta_phone.page.goto(base + reverse("reports:grade", args=[reports["310510999"].pk]))
+    report_is_drawn(ta_phone)
+    fits_the_phone(ta_phone.page, "grading-page-phone")
+    for name, url in (("grading-overview-phone", reverse("reports:overview", args=[course.slug, assignment.slug])),
                       ("rubric-phone", reverse("reports:rubric", args=[course.slug, assignment.slug]))):
         ta_phone.page.goto(base + url)
         fits_the_phone(ta_phone.page, name)
