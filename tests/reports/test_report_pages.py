@@ -95,6 +95,15 @@ def test_the_grading_page_shows_the_report_viewer_and_the_numbered_rubric(studen
     assert "Save and next" in html and "310510123" in html
 
 
+def test_a_chinese_ta_grades_in_chinese(student, report_assignment, ta, compiled_translations):
+    profile_language_set(user=ta, language="zh-hant")
+    report = upload_report(student, report_assignment)
+    text = visible_text(page(ta, reverse("reports:grade", args=[report.pk])))
+    assert "這份作業你還有 3 題要評" in text and "儲存並前往下一份" in text and "下一份未評分" in text
+    assert "分數調整" in text and "鍵盤快速鍵" in text
+    assert not any(english in text for english in ("Save and next", "Next ungraded", "left for you", "Point adjustment"))
+
+
 def test_anonymous_grading_shows_a_number_not_the_name(student, report_assignment, ta, instructor):
     report = upload_report(student, report_assignment)
     grading_setup_update(assignment=report_assignment, anonymous=True, regrade_requests_until=None,
