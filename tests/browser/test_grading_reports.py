@@ -18,6 +18,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from courseportal.accounts.services import profile_language_set
 from courseportal.courses.models import Membership
@@ -224,6 +225,10 @@ def test_two_tas_split_a_class_grade_with_the_keyboard_and_the_student_sees_it_a
     chen.page.click("#regrade-requests a")
     report_is_drawn(chen)
     assert "The code is in the appendix on page 3." in chen.page.locator("main").inner_text()
+    zoom_before = chen.page.locator("#zoom-level").inner_text()
+    chen.press("ArrowRight", "ArrowRight", "+")  # to page 3, where the student says the code is; zoom in
+    expect(chen.page.locator("#page-canvas")).to_have_attribute("data-drawn-page", "3")
+    expect(chen.page.locator("#zoom-level")).not_to_have_text(zoom_before)
     chen.press("]", "]", "3", "1")  # problem 3: "No code is given." off, "Correct and complete." on
     chen.page.fill(f"#id_answer_{request.pk}", "Right, the appendix has it.")
     with chen.page.expect_navigation():
