@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Refresh the vendored PDF.js (the grading page's report viewer) from npm: `make vendor-pdfjs`.
+# Refresh the vendored PDF.js (the grading page's report viewer) from npm: `bash scripts/vendor_pdfjs.sh`.
 #
 # Only this script needs npm; `make dev` and `make test` use the copy committed under
 # courseportal/static/vendor/pdfjs/. It fetches the pdfjs-dist tarball of PDFJS_VERSION with

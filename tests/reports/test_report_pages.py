@@ -11,9 +11,12 @@ import pytest
 from django.urls import reverse
 
 from courseportal.accounts.services import profile_language_set
-from courseportal.reports.services import grading_setup_update, grading_split
+from courseportal.courses.models import Membership
+from courseportal.courses.services import membership_set
+from courseportal.reports.services import grading_setup_update, grading_split, report_grade_save
 from courseportal.submissions.services import assignment_scores_release
 from grader.testing import cjk_text_pdf, text_pdf
+from tests.conftest import make_user
 from tests.portal.conftest import signed_in
 from tests.reports.grading import PROBLEMS, grade_report, item, upload_report, with_items
 
@@ -71,7 +74,6 @@ def test_after_release_the_student_sees_points_items_and_comments_per_problem(st
                                                                               instructor):
     report = upload_report(student, report_assignment)
     grade_report(report, ta, [25, 25, 25])
-    from courseportal.reports.services import report_grade_save
 
     report_grade_save(submission=report, grader=ta, grades={
         PROBLEMS[2]: with_items(item(report_assignment, PROBLEMS[2], "No code"), adjustment="1",
@@ -132,10 +134,6 @@ def test_the_overview_shows_progress_per_problem_and_per_grader(student, other_s
 
 def test_the_overview_reads_a_constant_number_of_queries(course, report_assignment, ta, classmates,
                                                         django_assert_max_num_queries):
-    from courseportal.courses.models import Membership
-    from courseportal.courses.services import membership_set
-    from tests.conftest import make_user
-
     client = signed_in(ta)
     url = reverse("reports:overview", args=["ai-training-2", "lec2_hw2"])
     client.get(url)

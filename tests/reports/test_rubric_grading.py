@@ -17,6 +17,7 @@ from courseportal.reports.services import (
     RubricRefused,
     grading_setup_ensure,
     problem_points,
+    report_claim,
     report_grade_save,
     rubric_item_create,
     rubric_item_delete,
@@ -132,8 +133,6 @@ def test_impossible_grades_are_refused_and_nothing_changes(problem_input, compla
 
 
 def test_a_problem_another_grader_holds_cannot_be_saved(report, report_assignment, ta, second_ta):
-    from courseportal.reports.services import report_claim
-
     assert report_claim(submission=report, grader=second_ta, problems=[PROBLEMS[0]]).held == {PROBLEMS[0]}
     with pytest.raises(GradeRefused, match="ta_wang is grading this problem"):
         report_grade_save(submission=report, grader=ta, grades={
@@ -169,8 +168,6 @@ def test_a_graded_report_is_never_regraded_automatically_and_a_late_check_keeps_
     with pytest.raises(RegradeRefused, match="graded this report by hand"):
         submission_regrade(submission=report)
     Submission.objects.filter(pk=report.pk).update(status=Submission.Status.QUEUED)  # queued just before
-    from courseportal.submissions.services import submission_grade
-
     kept = submission_grade(submission_id=report.pk)
     assert kept.score == 60 and kept.is_manually_graded and not kept.awaits_manual_grading
 
@@ -235,8 +232,6 @@ def test_a_new_item_goes_to_the_end_of_its_problem(report_assignment):
 
 
 def test_saving_keeps_the_graders_lock_and_nobody_elses(report, report_assignment, ta):
-    from courseportal.reports.services import report_claim
-
     report_claim(submission=report, grader=ta, problems=PROBLEMS)
     grade_report(report, ta, [20, 20, 20])
     assert set(GradingLock.objects.values_list("holder", flat=True)) == {ta.pk}

@@ -16,6 +16,7 @@ from courseportal.reports.services import (
     SetupRefused,
     grading_split,
     report_claim,
+    report_grade_save,
     report_locks_renew,
 )
 from tests.portal.conftest import signed_in
@@ -186,7 +187,6 @@ def test_a_problem_given_to_someone_else_is_still_gradable_by_a_helper(class_rep
     report = class_reports[0]
     signed_in(ta).get(reverse("reports:grade", args=[report.pk]))
     assert set(GradingLock.objects.filter(holder=ta).values_list("problem", flat=True)) == set(PROBLEMS)
-    from courseportal.reports.services import report_grade_save
 
     report_grade_save(submission=report, grader=ta, grades={
         PROBLEMS[0]: with_items(item(report_assignment, PROBLEMS[0], "Correct"))})

@@ -13,7 +13,12 @@ from django.urls import reverse
 
 from assignments.lec2_hw2.checker import STATEMENTS
 from courseportal.reports.models import SimilarityRun
-from courseportal.reports.services import grading_setup_update, similarity_run_execute, similarity_run_start
+from courseportal.reports.services import (
+    RunRefused,
+    grading_setup_update,
+    similarity_run_execute,
+    similarity_run_start,
+)
 from courseportal.reports.similarity import MAX_CHARACTERS, normalized, similar_pairs
 from grader.testing import cjk_text_pdf, text_pdf
 from tests.portal.conftest import signed_in
@@ -135,7 +140,6 @@ def test_a_run_in_the_background_lists_the_copies_side_by_side_and_the_scan_as_n
 def test_a_second_run_waits_for_the_first(class_reports, report_assignment, instructor, monkeypatch):
     monkeypatch.setattr("courseportal.reports.services.similarity_runs.maintenance_task_send", lambda **kw: True)
     similarity_run_start(assignment=report_assignment, started_by=instructor)
-    from courseportal.reports.services import RunRefused
 
     with pytest.raises(RunRefused, match="already running"):
         similarity_run_start(assignment=report_assignment, started_by=instructor)

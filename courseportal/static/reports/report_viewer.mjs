@@ -1,7 +1,7 @@
 /* The grading page's report viewer: one page of the PDF at a time on a canvas, drawn by PDF.js.
  *
  * Everything it loads comes from this site: the library and its worker from our static files
- * (vendor/pdfjs, refreshed with `make vendor-pdfjs`), the report from its authenticated view. No
+ * (vendor/pdfjs, refreshed with `bash scripts/vendor_pdfjs.sh`), the report from its authenticated view. No
  * WebAssembly (the site's Content-Security-Policy forbids compiling it; PDF.js's JavaScript image
  * decoders are used instead), no scripting, no XFA: a hostile PDF gets no more than a drawing.
  *
