@@ -19,6 +19,11 @@ APT_PACKAGES := python3.11 python3.11-venv bubblewrap chromium gettext ca-certif
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Two test processes (pytest-xdist), a test file each at a time so a file's module-scoped worker
+# or browser starts once: one pytest process leaves the second core idle while it waits on
+# subprocesses. `make test TEST_PROCESSES=0` runs everything in one process.
+TEST_PROCESSES ?= 2
+PYTEST_PARALLEL = $(if $(filter 0,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadfile)
 # The second pass: what must also hold on PostgreSQL, production's database.
 POSTGRES_MARKERS := integration or postgres
 RUNSTACK_ARGS ?=
@@ -72,11 +77,11 @@ dev: install
 test: system-packages python-packages messages
 	@status=0; \
 	echo "== pass 1 of 2: the whole suite on SQLite"; \
-	SECONDS=0; $(PYTHON) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	SECONDS=0; $(PYTHON) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS) || status=$$?; \
 	echo "== pass 1 took $$SECONDS s"; \
 	echo "== pass 2 of 2: -m '$(POSTGRES_MARKERS)' on a throwaway PostgreSQL"; \
 	SECONDS=0; $(PYTHON) -m tests.postgres_server -- \
-		$(PYTHON) -m pytest -m "$(POSTGRES_MARKERS)" $(PYTEST_ARGS) || { failed=$$?; [ $$status != 0 ] || status=$$failed; }; \
+		$(PYTHON) -m pytest -m "$(POSTGRES_MARKERS)" $(PYTEST_PARALLEL) $(PYTEST_ARGS) || { failed=$$?; [ $$status != 0 ] || status=$$failed; }; \
 	echo "== pass 2 took $$SECONDS s"; \
 	exit $$status
 

@@ -82,7 +82,7 @@ def grade_file(
     if grading_sandbox.staff_notes:
         result = replace(result, staff_notes=(*result.staff_notes, *grading_sandbox.staff_notes))
     logger.info(
-        "graded %s with %s: %s %.2f/%.2f in %.3fs",
+        "graded %s with %s: %s %g/%g in %.3fs",
         filename, checker.slug, result.status, result.score, result.max_score, time.monotonic() - started,
     )
     return result

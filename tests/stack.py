@@ -174,14 +174,15 @@ def share_test_database() -> SharedState:
         # The connection handler holds this very dict, so the change reaches the test database setup.
         database = settings.DATABASES["default"]
         test_name = _name_test_database(database, root)
+        # Under pytest-xdist, pytest-django suffixes each test database with the xdist worker's name
+        # (after this runs), so that workers never share one; the grading processes must follow it.
+        xdist_worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if xdist_worker:
+            test_name = f"{test_name}_{xdist_worker}"
         _shared_state = SharedState(root=root, database_url=database_url_for(test_name))
         for folder in (_shared_state.media_root, _shared_state.cache_dir, _shared_state.mail_dir):
             folder.mkdir()
     return _shared_state
-
-
-# Other branches in flight still call the name this function had while only SQLite was shared.
-use_file_test_database = share_test_database
 
 
 def _name_test_database(database: dict, root: Path) -> str:

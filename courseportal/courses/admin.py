@@ -40,12 +40,14 @@ def course_local_time(moment: datetime | None, course: Course) -> str:
     return f"{date_format(moment.astimezone(zone), 'DATETIME_FORMAT')} ({zone.key})"
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(admin.StackedInline):
+    # Stacked, paired fields: as a table row, two date-and-time pickers with the course's zone beside
+    # slug, title and checker made the course page 1,728 px wide on a 1,280 px screen.
     model = Assignment
     form = AssignmentAdminForm
     formset = CourseAssignmentFormSet
     extra = 0
-    fields = ["slug", "title", "checker_slug", "opens_at", "due_at", "weight_percent", "is_published"]
+    fields = [("slug", "title"), "checker_slug", ("opens_at", "due_at"), ("weight_percent", "is_published")]
     show_change_link = True
 
 

@@ -54,10 +54,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from courseportal.courses.models import Assignment, Extension
+from courseportal.points import SCORE_QUANTUM
 
 LatePolicy = Assignment.LatePolicy
 HUNDRED = Decimal(100)
-CENTS = Decimal("0.01")
 
 
 class _LookUp:
@@ -105,7 +105,7 @@ class Lateness:
 
     def points_off(self, max_score: Decimal | float) -> Decimal:
         """The most this lateness can cost, in points of ``max_score``."""
-        return (Decimal(str(max_score)) * self.penalty_percent / HUNDRED).quantize(CENTS, ROUND_HALF_UP)
+        return (Decimal(str(max_score)) * self.penalty_percent / HUNDRED).quantize(SCORE_QUANTUM, ROUND_HALF_UP)
 
 
 def late_text(*, periods: int, per_hour: bool) -> str:
@@ -129,11 +129,11 @@ def late_description(*, periods: int, per_hour: bool, percent_per_period: Decima
 
 
 def penalized_score(*, score: Decimal, max_score: Decimal, penalty_percent: Decimal) -> Decimal:
-    """``score`` less ``penalty_percent`` of ``max_score``, never below zero, to two places."""
+    """``score`` less ``penalty_percent`` of ``max_score``, never below zero, at the score fields' precision."""
     if not penalty_percent:
         return score
     penalty = Decimal(str(max_score)) * Decimal(str(penalty_percent)) / HUNDRED
-    return max(Decimal(0), Decimal(str(score)) - penalty).quantize(CENTS, ROUND_HALF_UP)
+    return max(Decimal(0), Decimal(str(score)) - penalty).quantize(SCORE_QUANTUM, ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from courseportal.courses.deadlines import UploadWindow, upload_window
@@ -24,14 +24,18 @@ STAFF_ROLE_CACHE = "_courseportal_staff_roles"
 def staff_role(*, user: User | AnonymousUser, course: Course) -> str | None:
     """``user``'s staff role in ``course`` (TA or instructor) if their group grants viewing
     submissions, else None. One query per user object and course, like Django's permission cache:
-    a page that asks several times (teaches? may regrade? instructor?) asks the database once."""
-    if not user.is_authenticated or not user.has_perm("submissions.view_course_submissions"):
+    a page that asks several times (teaches? may regrade? instructor?) asks the database once.
+    The membership is asked first: a student, who asks on every page and poll, then costs one
+    query instead of loading every permission of theirs."""
+    if not user.is_authenticated:
         return None
     roles = user.__dict__.setdefault(STAFF_ROLE_CACHE, {})
     if course.pk not in roles:
         roles[course.pk] = Membership.objects.filter(
             user=user, course=course, role__in=[Membership.Role.TA, Membership.Role.INSTRUCTOR]
         ).values_list("role", flat=True).first()
+    if roles[course.pk] is None or not user.has_perm("submissions.view_course_submissions"):
+        return None
     return roles[course.pk]
 
 
@@ -105,6 +109,14 @@ class CourseOverview:
     assignments: tuple[AssignmentOverview, ...]
 
 
+def courses_for_site_admin(*, user: User) -> list[Course] | None:
+    """Every course with its number of members, for a site administrator's home (``is_staff``: they
+    run the site in the admin, enrolled or not); None for anyone else."""
+    if not user.is_staff:
+        return None
+    return list(Course.objects.annotate(member_count=Count("memberships")).order_by("title"))
+
+
 def course_overviews_for(*, user: User) -> list[CourseOverview]:
     """Every course ``user`` is enrolled in, with the assignments they may see, their own latest
     submission of each and the one that counts; a constant number of queries however many courses
@@ -163,6 +175,7 @@ class AssignmentRules:
     window: UploadWindow
     extensions: int
     hand_graded: bool = False  # reports TAs grade on the grading page
+    reading_checks: int = 0  # graded submissions whose answers a TA must check the reading of
 
     @property
     def held(self) -> bool:
@@ -170,13 +183,18 @@ class AssignmentRules:
 
 
 def course_assignments_for_staff(*, course: Course) -> list[AssignmentRules]:
-    """Every assignment of ``course`` with its class-wide time rules now; two queries."""
+    """Every assignment of ``course`` with its class-wide time rules now and what waits for its staff; two queries."""
+    from courseportal.submissions.models import Submission
+
     now = timezone.now()
     rows = []
-    for assignment in Assignment.objects.filter(course=course).annotate(extension_count=Count("extensions")) \
-            .order_by("due_at", "slug"):
+    to_check = Q(submissions__status=Submission.Status.GRADED, submissions__result__awaits_reading_check=True)
+    for assignment in Assignment.objects.filter(course=course).annotate(
+            extension_count=Count("extensions", distinct=True),
+            reading_check_count=Count("submissions", filter=to_check, distinct=True)).order_by("due_at", "slug"):
         assignment.course = course
         rows.append(AssignmentRules(assignment=assignment, extensions=assignment.extension_count,
+                                    reading_checks=assignment.reading_check_count,
                                     window=upload_window(assignment=assignment, at=now, extension=None),
                                     hand_graded=graded_by_hand(checker_slug=assignment.checker_slug)))
     return rows

@@ -25,6 +25,7 @@ from courseportal.courses.selectors import (
     course_for_staff,
     course_overviews_for,
     course_students,
+    courses_for_site_admin,
     user_is_course_student,
     user_is_instructor,
 )
@@ -43,7 +44,8 @@ from courseportal.submissions.services import assignment_scores_release
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "courses/home.html", {"overviews": course_overviews_for(user=request.user)})
+    return render(request, "courses/home.html", {"overviews": course_overviews_for(user=request.user),
+                                                 "site_courses": courses_for_site_admin(user=request.user)})
 
 
 @file_download_policy

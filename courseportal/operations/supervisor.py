@@ -2,8 +2,9 @@
 
 Each child runs in its own session, so the terminal's Ctrl-C reaches only the supervisor, which
 then stops the children in reverse order of start (web first, broker last). Children are also
-asked to die with the supervisor (``PR_SET_PDEATHSIG``), so even ``kill -9`` of the supervisor
-leaves no orphans behind.
+asked to die with the supervisor (``PR_SET_PDEATHSIG``), and a guard process outlives it to stop
+whatever of their groups is left (``orphan_guard.py``), so even ``kill -9`` of the supervisor leaves
+no orphans behind.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 PR_SET_PDEATHSIG = 1
+ORPHAN_GUARD = Path(__file__).with_name("orphan_guard.py")
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
 
@@ -70,6 +73,7 @@ class Supervisor:
         self._write_lock = threading.Lock()
         self._relays: list[threading.Thread] = []
         self._label_width = max((len(spec.name) for spec in specs), default=6)
+        self._guard: subprocess.Popen | None = None
 
     def say(self, name: str, line: str) -> None:
         with self._write_lock:
@@ -82,6 +86,7 @@ class Supervisor:
     def run(self, *, on_ready: Callable[[], None] | None = None) -> int:
         """Start everything, supervise until SIGINT/SIGTERM/SIGHUP, stop everything; return an exit code."""
         previous = {sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        self._start_guard()
         try:
             try:
                 for spec in self.specs:
@@ -98,6 +103,7 @@ class Supervisor:
             return self._watch()
         finally:
             self.stop_all()
+            self._stop_guard()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
@@ -109,6 +115,7 @@ class Supervisor:
             start_new_session=True, preexec_fn=_die_with_parent,
         )
         self.processes[spec.name] = process
+        self._tell_guard(f"watch {process.pid}")
         relay = threading.Thread(target=self._relay, args=(spec.name, process), daemon=True)
         relay.start()
         self._relays.append(relay)
@@ -162,8 +169,30 @@ class Supervisor:
         for relay in self._relays:
             relay.join(timeout=2)
 
-    @staticmethod
-    def _kill_group(process: subprocess.Popen) -> None:
+    def _kill_group(self, process: subprocess.Popen) -> None:
         # Children of the child (Celery's pool, gunicorn's workers, a sandboxed run) share its group.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
+        self._tell_guard(f"forget {process.pid}")
+
+    def _start_guard(self) -> None:
+        self._guard = subprocess.Popen(
+            [sys.executable, str(ORPHAN_GUARD), str(self.stop_timeout_s)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True, text=True,
+        )
+
+    def _tell_guard(self, line: str) -> None:
+        if self._guard is None:
+            return
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            self._guard.stdin.write(line + "\n")
+            self._guard.stdin.flush()
+
+    def _stop_guard(self) -> None:
+        if self._guard is None:
+            return
+        self._tell_guard("done")
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            self._guard.stdin.close()
+        self._guard.wait()
+        self._guard = None

@@ -6,6 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courseportal.courses.models import Assignment
+from courseportal.points import SCORE_DECIMAL_PLACES, SCORE_MAX_DIGITS
+
+
+def score_field(**options) -> models.DecimalField:
+    """A column holding a score or points, at the portal's one precision (``courseportal.points``)."""
+    return models.DecimalField(max_digits=SCORE_MAX_DIGITS, decimal_places=SCORE_DECIMAL_PLACES, **options)
 
 
 class Blob(models.Model):
@@ -109,8 +115,8 @@ class Result(models.Model):
 
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, primary_key=True, related_name="result")
     status = models.CharField(max_length=16, choices=Status.choices)
-    score = models.DecimalField(max_digits=7, decimal_places=2, default=0)
-    max_score = models.DecimalField(max_digits=7, decimal_places=2, default=0)
+    score = score_field(default=0)
+    max_score = score_field(default=0)
     message = models.TextField(blank=True)
     checks = models.JSONField(default=list)
     # What the student's code printed, truncated to its tail by the sandbox.
@@ -126,16 +132,23 @@ class Result(models.Model):
     manually_graded_at = models.DateTimeField(null=True, blank=True)
     graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="manual_grades")
+    # The grader could not read some answers with confidence (checks marked ``uncertain``, each with
+    # its ``readings``): the submission is on the TA's "check how it was read" list until a TA
+    # confirms or corrects the reading (``services.reading_checks``); then who and when is kept.
+    awaits_reading_check = models.BooleanField(default=False)
+    reading_checked_at = models.DateTimeField(null=True, blank=True)
+    reading_checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                           blank=True, related_name="+")
     # A TA's or instructor's score that counts instead of ``score`` and any late penalty; a regrade
     # changes ``score`` underneath it but never the override.
-    override_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    override_score = score_field(null=True, blank=True)
     # Late by this many started days or hours (0: on time), and the share of the maximum it costs.
     late_periods = models.PositiveIntegerField(default=0)
     late_penalty_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     # What this submission is worth in the gradebook: the override, else ``score`` less the late
     # penalty (never below zero); None while it is worth nothing yet (a grader error, a report
     # awaiting its TA). Written only by ``services.scores.result_change``, with the history.
-    counted_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    counted_score = score_field(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"result of {self.submission_id}: {self.score}/{self.max_score}"
@@ -151,6 +164,11 @@ class Result(models.Model):
     @property
     def is_late(self) -> bool:
         return self.late_periods > 0
+
+    @property
+    def uncertain_checks(self) -> list[dict]:
+        """The stored checks a TA must confirm or correct (``grader.results.CheckOutcome.uncertain``)."""
+        return [check for check in self.checks if isinstance(check, dict) and check.get("uncertain")]
 
 
 class UploadRefusal(models.Model):
@@ -192,6 +210,7 @@ class GradeChange(models.Model):
         OVERRIDE_REMOVED = "override_removed", _("Override removed by staff")
         LATE_PENALTY = "late_penalty", _("Late penalty")
         EXTENSION = "extension", _("Extension")
+        READING_CHECK = "reading_check", _("Reading checked by a TA")
         RUBRIC_CHANGE = "rubric_change", _("Rubric item changed")
         REGRADE_REQUEST = "regrade_request", _("Regrade request answered")
 
@@ -201,9 +220,9 @@ class GradeChange(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     reason = models.CharField(max_length=40)
-    old_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    new_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    max_score = models.DecimalField(max_digits=7, decimal_places=2, default=0)
+    old_score = score_field(null=True, blank=True)
+    new_score = score_field(null=True, blank=True)
+    max_score = score_field(default=0)
     note = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
 
@@ -255,8 +274,8 @@ class RegradeItem(models.Model):
 
     regrade = models.ForeignKey(Regrade, on_delete=models.CASCADE, related_name="items")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="regrade_items")
-    old_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    new_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    old_score = score_field(null=True, blank=True)
+    new_score = score_field(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.QUEUED)
     finished_at = models.DateTimeField(null=True, blank=True)
 

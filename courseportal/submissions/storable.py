@@ -1,7 +1,7 @@
 """A grade as every database we run on can store it, whatever the checker or the student's code produced.
 
 What a run prints and what a checker writes can hold anything: PostgreSQL refuses a NUL character
-in text and in jsonb strings, and a score of 100,000 or more in ``numeric(7, 2)``; UTF-8 has no lone
+in text and in jsonb strings, and a score of 100,000 or more in ``numeric(8, 3)``; UTF-8 has no lone
 surrogates; JSON has no NaN or infinity; Python refuses to print an integer of over 4,300 digits.
 ``result_fields`` is the storage boundary: it replaces what cannot be stored (NUL becomes U+FFFD,
 a number that cannot be stored becomes 0, overlong text is cut), and a score the score fields
@@ -31,9 +31,13 @@ CUT_NOTE = " […]"
 
 
 def largest_storable_score() -> Decimal:
-    """The largest score ``Result.score`` holds (99999.99 for ``DecimalField(7, 2)``)."""
+    """The largest score ``Result.score`` holds (99999.999 for ``DecimalField(8, 3)``)."""
     field = Result._meta.get_field("score")
     return Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(10) ** -field.decimal_places
+
+
+def _score_places() -> int:
+    return Result._meta.get_field("score").decimal_places
 
 
 def result_fields(grade: GradeResult) -> dict[str, Any]:
@@ -47,10 +51,12 @@ def result_fields(grade: GradeResult) -> dict[str, Any]:
         )
     return {
         "status": grade.status,
-        "score": round(grade.score, 2),
-        "max_score": round(grade.max_score, 2),
+        "score": round(grade.score, _score_places()),
+        "max_score": round(grade.max_score, _score_places()),
         "message": storable_text(grade.message),
         "checks": [storable_json(check.to_dict()) for check in grade.checks[:MAX_ITEMS]],
+        # Some answer could not be read with confidence: a TA checks how it was read.
+        "awaits_reading_check": grade.needs_review,
         "output": storable_text(grade.output),
         "staff_notes": [storable_text(note, limit=MAX_KEY_CHARACTERS * 10) for note in grade.staff_notes[:MAX_ITEMS]],
     }
@@ -62,7 +68,7 @@ def _storable_score(value: object) -> bool:
     if isinstance(value, float) and not math.isfinite(value):
         return False
     try:
-        return abs(Decimal(str(round(value, 2)))) <= largest_storable_score()
+        return abs(Decimal(str(round(value, _score_places())))) <= largest_storable_score()
     except ValueError:  # an integer of over 4,300 digits
         return False
 

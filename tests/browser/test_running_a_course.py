@@ -38,6 +38,15 @@ def fits_the_phone(page, name: str) -> None:
     assert width <= 390, f"{name} is {width} px wide on a 390 px phone"
 
 
+def stays_in_its_cards(page, name: str) -> None:
+    """No card, and no table's box, is wider inside than it is: nothing runs out of its card or hides
+    behind a sideways scroll."""
+    wider = page.evaluate("""[...document.querySelectorAll('main .card, main .table-scroll')]
+        .filter(box => box.scrollWidth > box.clientWidth)
+        .map(box => `${box.className}: ${box.scrollWidth} > ${box.clientWidth}`)""")
+    assert wider == [], f"{name}: {wider}"
+
+
 def upload(page, account: str, slug: str = "hw1") -> None:
     page.set_input_files("input[type=file]", files=[
         {"name": f"{account}_{slug}.py", "mimeType": "text/x-python", "buffer": b"answer = 42\n"}])
@@ -135,12 +144,58 @@ def test_a_release_makes_held_scores_visible(chromium, live_server, broker, brow
         wait_until(lambda: Submission.objects.get().result.notified_at, timeout_s=30, what="the release e-mail")
 
 
-def test_staff_pages_fit_a_phone_in_chinese(chromium, live_server, course, student, instructor):
+def test_pages_fit_a_phone_in_chinese_and_the_admin_a_laptop(chromium, live_server, course, student, instructor,
+                                                              settings, monkeypatch):
+    from django.contrib.auth import get_user_model
+
     from courseportal.accounts.services import profile_language_set
+    from courseportal.courses.services import extension_grant
+    from courseportal.submissions.services import submission_create, submission_grade
+    from tests.conftest import PASSWORD, checkers_registered
+    from tests.portal.conftest import upload_file
 
     make_assignment(course, "portal_echo", slug="hw1", title="Homework 1")
     profile_language_set(user=instructor, language="zh-hant")
+    profile_language_set(user=student, language="zh-hant")
     base = live_server.url
+
+    # A student's home and result at their longest: a long title, an extension, a counted score and a
+    # newer upload waiting, and feedback with sizes that do not break. Graded here: the checker runs
+    # nothing, so neither a worker nor a sandbox is needed.
+    monkeypatch.setattr("courseportal.submissions.services.pipeline.grading_task_send", lambda **kwargs: None)
+    monkeypatch.setattr("courseportal.submissions.services.pipeline.get_sandbox", lambda: None)
+    with checkers_registered(settings, "tests.portal.checkers", "tests.submissions.checkers"):
+        layers = make_assignment(course, "unit_layers", slug="lec2_hw1",
+                                 title="Lecture 2-1 HW1: tensor shapes through a CNN",
+                                 due_at=timezone.now() + timedelta(days=1))
+        extension_grant(assignment=layers, student=student, due_at=timezone.now() + timedelta(days=3),
+                        reason="Hospital stay", granted_by=instructor)
+        graded = submission_create(student=student, assignment=layers,
+                                   upload=upload_file("310510123_lec2_hw1.py", b"wrong 3\nunsure\n"))
+        submission_grade(submission_id=graded.pk)
+        submission_create(student=student, assignment=layers,
+                          upload=upload_file("310510123_lec2_hw1.py", b"wrong 3\n"))
+        student_phone = chromium.new_context(**PHONE).new_page()
+        sign_in(student_phone, base, "310510123")
+        for name, url in [("home", reverse("home")), ("result", reverse("submissions:detail", args=[graded.pk]))]:
+            student_phone.goto(base + url)
+            assert student_phone.locator("html").get_attribute("lang") == "zh-hant"
+            assert "23.125 / 25" in student_phone.locator("main").inner_text()
+            if SCREENSHOTS:
+                student_phone.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-zh-phone-first-screen.png"))
+            fits_the_phone(student_phone, f"{name}-zh-phone")
+            stays_in_its_cards(student_phone, f"{name}-zh-phone")
+
+    # The site administrator's course page on a 1,280 px laptop.
+    get_user_model().objects.create_superuser("site_admin", "admin@example.edu", PASSWORD)
+    laptop = chromium.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    laptop.goto(base + reverse("admin:login"))
+    laptop.fill("#id_username", "site_admin")
+    laptop.fill("#id_password", PASSWORD)
+    laptop.click("input[type=submit]")
+    laptop.goto(base + reverse("admin:courses_course_change", args=[course.pk]))
+    width = laptop.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"the admin's course page is {width} px wide on a 1,280 px screen"
     phone = chromium.new_context(**PHONE).new_page()
     sign_in(phone, base, "prof_lin")
     for name, url in [("course", reverse("courses:course", args=[course.slug])),

@@ -79,3 +79,19 @@ def test_a_result_that_needs_review_says_so_and_shows_each_reading(references_ca
     printed = stdout.getvalue()
     assert "needs review" in printed.splitlines()[0]
     assert "[TA?] pool1.output" in printed and "reading: “(1, 32, 16, 16)”" in printed
+
+
+def test_several_files_are_graded_in_turn_one_json_line_each_and_the_exit_status_is_the_worst(
+        references_cached_once, tmp_path):
+    right, empty = tmp_path / "right.py", tmp_path / "empty.py"
+    right.write_text(full_marks_text(), encoding="utf-8")
+    empty.write_bytes(b"")
+    stdout = StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("grade", "lec2_hw1", str(right), str(empty), "--json", stdout=stdout)
+
+    lines = [json.loads(line) for line in stdout.getvalue().splitlines()]
+    assert exit_.value.code == 1
+    assert [line["file"] for line in lines] == [str(right), str(empty)]
+    assert [line["result"]["status"] for line in lines] == ["graded", "rejected"]
+    assert lines[0]["result"]["score"] == 25.0 and all(line["elapsed_s"] >= 0 for line in lines)

@@ -107,3 +107,12 @@ def test_a_report_assignment_added_in_the_admin_holds_its_scores(course, admin_c
         "max_upload_bytes": "", "weight_percent": "75", "is_published": "on"})
     assert response.status_code == 302
     assert Assignment.objects.get(slug="report").holds_scores is True
+
+
+def test_the_course_pages_assignments_are_stacked_so_the_page_fits_a_laptop(course, admin_client, assignment):
+    """As table columns, two date-and-time pickers beside slug, title and checker made the page 1,728 px
+    wide at 1,280 (tests/browser/test_running_a_course.py measures it)."""
+    page = admin_client.get(reverse("admin:courses_course_change", args=[course.pk])).content.decode()
+    assert 'id="assignments-group"' in page
+    group = page[page.index('id="assignments-group"'):]
+    assert 'data-inline-type="stacked"' in group[:400]

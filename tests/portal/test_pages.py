@@ -152,3 +152,15 @@ def test_sign_in_with_the_form_lands_on_home(student, client):
     assert response.redirect_chain[-1][0] == reverse("home")
     assert "AI Training Course Series 2" in response.content.decode()
 
+
+
+def test_the_site_administrators_home_leads_to_the_courses_not_to_their_tas(course, admin_client):
+    page = admin_client.get(reverse("home")).content.decode()
+    assert "Site administration" in page and reverse("admin:courses_course_changelist") in page
+    assert reverse("admin:courses_course_change", args=[course.pk]) in page and course.title in page
+    assert "You are not enrolled" not in page and "tell your teaching assistants" not in page
+
+
+def test_a_student_without_courses_is_still_told_to_ask_their_tas(outsider):
+    page = signed_in(outsider).get(reverse("home")).content.decode()
+    assert "You are not enrolled in any course yet" in page and "Site administration" not in page

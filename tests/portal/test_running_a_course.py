@@ -181,7 +181,11 @@ def test_before_a_late_upload_the_student_sees_the_penalty_and_a_stale_page_cost
     assert 'name="accepted_penalty" value="10"' in page and "Upload late (−10%) and grade" in page
     url = reverse("submissions:upload", args=[COURSE, HW])
     stale = client.post(url, {"file": upload_file("310510123_hw1.py"), "accepted_penalty": "0"})
-    assert stale.status_code == 400 and "Uploads are now late." in stale.content.decode()
+    said = stale.content.decode()
+    assert stale.status_code == 400 and "The late penalty changed while this page was open." in said
+    # One message, said once: not a refusal beside a late warning repeating its notice.
+    assert said.count("Uploading now is 1 day late") == 1 and said.count('role="alert"') == 1
+    assert "This upload will be late." not in said and "Upload late (−10%) and grade" in said
     assert not Submission.objects.exists()
     accepted = client.post(url, {"file": upload_file("310510123_hw1.py"), "accepted_penalty": "10"})
     assert accepted.status_code == 302

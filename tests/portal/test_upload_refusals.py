@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from courseportal.submissions.models import Blob, Submission
+from courseportal.submissions.models import Blob, Submission, UploadRefusal
 from tests.portal.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +113,21 @@ def test_outsider_cannot_upload_to_a_course_they_are_not_in(outsider, assignment
     response = post_file(signed_in(outsider), "visitor_hw1.py", b"answer = 42\n")
     assert response.status_code == 404
     assert not Submission.objects.exists()
+
+
+def test_the_upload_address_in_the_address_bar_leads_back_to_the_assignment(student, assignment):
+    """After a refused upload the address bar shows …/upload/: Enter there, or switching the language,
+    lands on the assignment's page, not on a blank 405."""
+    client = signed_in(student)
+    assignment_url = reverse("submissions:assignment", args=["ai-training-2", "hw1"])
+    response = client.get(UPLOAD_URL)
+    assert response.status_code == 302 and response.url == assignment_url
+    switched = client.post(reverse("accounts:language"), {"language": "zh-hant", "next": UPLOAD_URL}, follow=True)
+    assert switched.status_code == 200 and switched.redirect_chain[-1][0] == assignment_url
+    assert 'lang="zh-hant"' in switched.content.decode()
+    assert not Submission.objects.exists()
+
+
+def test_a_refusal_by_the_upload_service_is_recorded_once(student, assignment, settings):
+    assert post_file(signed_in(student), "hw1.py", b"answer = 42\n").status_code == 400
+    assert UploadRefusal.objects.count() == 1

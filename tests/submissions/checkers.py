@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grader.checker import Checker
-from grader.results import CheckOutcome, GradeResult
+from grader.results import CheckOutcome, GradeResult, Reading
 
 
 class WordChecker(Checker):
@@ -64,3 +64,32 @@ class StallingChecker(Checker):
         if "stall" in submission.all_text():
             raise SoftTimeLimitExceeded()
         return GradeResult.from_checks([CheckOutcome("ran", True, 10.0, 10.0)], max_score=self.points)
+
+
+# As long as lec2_hw1's feedback, with sizes that do not break: what a phone must show whole.
+WRONG_SIZE = ("Your answer torch.Size([1,32,32,32]) for conv2's output is not right: its stride of 2 halves the "
+              "height and width, so it is torch.Size([1,64,16,16]).")
+
+
+class LayerReaderChecker(Checker):
+    """Forty checks of 0.625 points, as lec2_hw1's; a line "wrong N" fails the first N, and a line
+    "unsure" leaves the last one uncertain between "(1, 10)" (full points) and no answer."""
+
+    slug = "unit_layers"
+    title = "Unit-test checker of forty 0.625-point checks"
+    points = 25
+    accepted_extensions = (".py",)
+
+    def check(self, submission, sandbox) -> GradeResult:
+        text = submission.all_text()
+        wrong = next((int(line.split()[1]) for line in text.splitlines() if line.startswith("wrong ")), 0)
+        checks = [CheckOutcome(f"layer{index}", index >= wrong, 0.625 if index >= wrong else 0.0, 0.625,
+                               "" if index >= wrong else WRONG_SIZE) for index in range(39)]
+        if "unsure" in text:
+            checks.append(CheckOutcome(
+                "fc2 output", True, 0.625, 0.625, "Could not be read with confidence; a TA will look.", uncertain=True,
+                readings=(Reading("(1, 10)", "line 3", 0.625, "a size not attributed to any layer"),
+                          Reading("", "", 0.0, "no answer written for it"))))
+        else:
+            checks.append(CheckOutcome("fc2 output", True, 0.625, 0.625))
+        return GradeResult.from_checks(checks, max_score=self.points)

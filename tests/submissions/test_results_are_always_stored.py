@@ -92,6 +92,6 @@ def test_json_numbers_become_storable():
 
 
 def test_largest_storable_score_follows_the_field():
-    assert str(largest_storable_score()) == "99999.99"
+    assert str(largest_storable_score()) == "99999.999"
     assert result_fields(GradeResult("graded", score=99_999.99, max_score=99_999.99))["status"] == "graded"
     assert result_fields(GradeResult("graded", score=100_000.0, max_score=100_000.0))["status"] == "error"

@@ -48,6 +48,16 @@ FIGURE_LABELS: dict[str, str] = {
     "flood_others_p95_s": "flood: other students' upload -> result, 95th percentile, s",
     "flood_slowdown": "flood: flood_others_p50_s / upload_to_result_p50_s",
     "flood_errors": "flood: HTTP errors (must be 0)",
+    "saturation_students": "saturation: the class uploading again and again (one in flight each, the rate limit kept)",
+    "saturation_step_seconds": "saturation: seconds each step's uploads arrive (then it waits for every result)",
+    "saturation_sign_in_s": "saturation: signing the class in and opening the assignment page (not measured), s",
+    "saturation_sustained_uploads_per_s": "saturation: highest arrival rate kept up with (every step up to it), uploads/s",
+    "saturation_sustained_results_per_s": "saturation: results per second at that rate",
+    "saturation_sustained_cpu_ms_per_upload": "saturation: the stack's CPU per upload at that rate, ms",
+    "saturation_peak_results_per_s": "saturation: most results per second of any step (capacity once saturated)",
+    "saturation_stopped_at": "saturation: the step it stopped at, and why",
+    "saturation_lost": "saturation: accepted uploads without a result, all steps (must be 0)",
+    "saturation_errors": "saturation: HTTP errors, refusals, results other than graded, all steps (must be 0)",
     "gradebook_students": "gradebook: students x assignments (x submissions each)",
     "gradebook_ms": "gradebook page render, median, ms",
     "gradebook_queries": "gradebook page SQL queries",
@@ -102,9 +112,11 @@ def rounded(value: float, digits: int = 3) -> float | None:
 
 
 def report_text(figures: Mapping[str, object]) -> str:
-    """One ``name = value  # meaning`` line per figure, in ``FIGURE_LABELS`` order, then any others."""
-    names = [name for name in FIGURE_LABELS if name in figures]
-    names += [name for name in figures if name not in FIGURE_LABELS]
+    """One ``name = value  # meaning`` line per figure, in ``FIGURE_LABELS`` order, then any others
+    (lists and tables, such as the saturation's steps, are left to their own report)."""
+    shown = {name: value for name, value in figures.items() if not isinstance(value, list | dict)}
+    names = [name for name in FIGURE_LABELS if name in shown]
+    names += [name for name in shown if name not in FIGURE_LABELS]
     width = max(len(name) for name in names)
     lines = []
     for name in names:

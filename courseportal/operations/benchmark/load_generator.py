@@ -1,12 +1,13 @@
 """The students: a separate process that signs in and uploads through the portal's real forms.
 
-Standard library only (urllib with a cookie jar), no Django: it must load the web server the way
+Standard library only (``http.client``, cookies kept by name), no Django: it must load the web server the way
 browsers do, not share its process or shortcuts. Run as::
 
     python -m courseportal.operations.benchmark.load_generator < plan.json > outcome.json
 
 The plan names the server, the students and a scenario (``idle``, ``burst``, ``flood``, and for
-training homework ``training_idle`` and ``training_burst``); the outcome has one record per upload. Students sign in (login form, CSRF token) and open the
+training homework ``training_idle`` and ``training_burst``); the outcome has one record per upload.
+``saturate`` runs step after step as told on stdin (``saturation_load``). Students sign in (login form, CSRF token) and open the
 assignment page before the scenario's clock starts, as they would with the page open before a
 deadline; signing in is deliberately slow (password hashing) and is not what is measured.
 """
@@ -14,16 +15,14 @@ deadline; signing in is deliberately slow (password hashing) and is not what is 
 from __future__ import annotations
 
 import http.client
-import http.cookiejar
+import http.cookies
 import json
 import random
 import re
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -60,35 +59,50 @@ class UploadRecord:
     result: str | None = None  # graded | rejected | error, as the page shows it
     score: str | None = None
     error: str = ""
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # the caller reads Location itself
-        return None
+    # Saturation: when the upload was due (it went out at ``started_s``), and how long each look at
+    # the result page took (the page after the redirect, then each status poll).
+    scheduled_s: float | None = None
+    page_seconds: list[float] = field(default_factory=list)
 
 
 @dataclass
 class Student:
-    """One signed-in browser: a cookie jar and the upload form's CSRF token."""
+    """One signed-in browser: its cookies and the upload form's CSRF token.
+
+    Plain ``http.client``, one connection per request, cookies kept by name: the load generator
+    shares the machine's cores with the stack it measures, so each request must cost it little.
+    """
 
     username: str
     password: str
     base_url: str
     csrf_token: str = ""
-    jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
-
-    def __post_init__(self) -> None:
-        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+    cookies: dict[str, str] = field(default_factory=dict)
 
     def request(self, path: str, *, data: bytes | None = None, headers: dict[str, str] | None = None):
-        """(status, headers, body) of one request; HTTP error statuses are returned, not raised."""
-        request = urllib.request.Request(self.base_url + path, data=data, headers=headers or {})
+        """(status, headers, body) of one request; redirects are not followed (the caller reads
+        Location); raises OSError or ``http.client.HTTPException`` when no answer came."""
+        address = urllib.parse.urlsplit(self.base_url)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=REQUEST_TIMEOUT_S)
+        sent = {**(headers or {}), "Connection": "close"}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         try:
-            with self._opener.open(request, timeout=REQUEST_TIMEOUT_S) as response:
-                return response.status, response.headers, response.read()
-        except urllib.error.HTTPError as error:
-            with error:
-                return error.code, error.headers, error.read()
+            connection.request("GET" if data is None else "POST", path, body=data, headers=sent)
+            response = connection.getresponse()
+            body = response.read()
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or ():
+            self._keep_cookies(header)
+        return response.status, response.headers, body
+
+    def _keep_cookies(self, header: str) -> None:
+        for name, morsel in http.cookies.SimpleCookie(header).items():
+            if morsel["max-age"] == "0":  # Django deletes a cookie this way (and by a past expiry)
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = morsel.value
 
     def sign_in(self, *, assignment_path: str) -> None:
         """Log in through the login form, then open the assignment page for its upload form's token."""
@@ -102,6 +116,10 @@ class Student:
             "Content-Type": "application/x-www-form-urlencoded", "Referer": self.base_url + "/accounts/login/"})
         if status != 302:
             raise SignInFailed(f"{self.username}: signing in answered {status}, not a redirect")
+        self.open_assignment(assignment_path=assignment_path)
+
+    def open_assignment(self, *, assignment_path: str) -> None:
+        """Open the assignment page (signed in already) for its upload form's CSRF token."""
         status, _, body = self.request(assignment_path)
         self.csrf_token = _csrf_token(body) or ""
         if status != 200 or not self.csrf_token:
@@ -133,27 +151,35 @@ class Student:
     def wait_for_result(self, *, record: UploadRecord, posted_at: float, clock, interval_s: float,
                         give_up_at: float, page: str, feedback_marker: str = "") -> None:
         """Poll the result page (or its status block) until it shows a result, or ``give_up_at``."""
-        path = f"/submissions/{record.submission_id}/" + ("status/" if page == "status" else "")
         while clock() < give_up_at:
             time.sleep(interval_s)
-            try:
-                status, _, body = self.request(path)
-            except (OSError, http.client.HTTPException) as error:
-                record.error = f"poll: {type(error).__name__}: {error}"
-                continue
-            if status != 200:
-                record.error = f"the result page answered {status}"
-                record.outcome = "error"
+            if self.look_for_result(record=record, posted_at=posted_at, clock=clock, page=page,
+                                    feedback_marker=feedback_marker):
                 return
-            finished = b'data-pending="false"' in body
-            if record.feedback_s is None and (finished or (feedback_marker and feedback_marker.encode() in body)):
-                record.feedback_s = clock() - posted_at
-            if finished:
-                record.visible_s = clock() - posted_at
-                record.result = _shown_result(body)
-                score = SCORE.search(body.decode("utf-8", "replace"))
-                record.score = score.group(1).strip() if score else None
-                return
+
+    def look_for_result(self, *, record: UploadRecord, posted_at: float, clock, page: str,
+                        feedback_marker: str = "") -> bool:
+        """Ask the result page (or its status block) once; True when it answered for good: it
+        shows the result (``record`` filled) or an error status."""
+        path = f"/submissions/{record.submission_id}/" + ("status/" if page == "status" else "")
+        try:
+            status, _, body = self.request(path)
+        except (OSError, http.client.HTTPException) as error:
+            record.error = f"poll: {type(error).__name__}: {error}"
+            return False
+        if status != 200:
+            record.error = f"the result page answered {status}"
+            record.outcome = "error"
+            return True
+        finished = b'data-pending="false"' in body
+        if record.feedback_s is None and (finished or (feedback_marker and feedback_marker.encode() in body)):
+            record.feedback_s = clock() - posted_at
+        if finished:
+            record.visible_s = clock() - posted_at
+            record.result = _shown_result(body)
+            score = SCORE.search(body.decode("utf-8", "replace"))
+            record.score = score.group(1).strip() if score else None
+        return finished
 
 
 def _csrf_token(body: bytes) -> str | None:
@@ -189,7 +215,7 @@ class Plan:
     base_url: str
     course: str
     assignment: str
-    scenario: str  # idle | burst | flood | training_idle | training_burst
+    scenario: str  # idle | burst | flood | training_idle | training_burst | saturate
     students: list[dict[str, str]]  # username, password
     file_text: str
     seconds: float = 60.0  # burst: the window uploads are spread over
@@ -203,6 +229,11 @@ class Plan:
     # burst: these students upload ``poison_file_text`` instead of ``file_text``
     poisoners: list[str] = field(default_factory=list)
     poison_file_text: str = ""
+    # Students already signed in (username -> session key, in the cookie ``session_cookie``): they
+    # open the assignment page without the login form (see ``saturation``).
+    sessions: dict[str, str] = field(default_factory=dict)
+    session_cookie: str = "sessionid"
+    uploads_per_minute: int = 0  # saturate: the portal's UPLOADS_PER_MINUTE_PER_STUDENT (0: none)
 
     def file_of(self, username: str) -> bytes:
         return (self.poison_file_text if username in self.poisoners else self.file_text).encode()
@@ -217,15 +248,30 @@ class Plan:
 
 
 def run_plan(plan: Plan) -> dict:
-    students = [Student(s["username"], s["password"], plan.base_url) for s in plan.students]
-    sign_in_started = time.monotonic()
-    with ThreadPoolExecutor(SIGN_IN_CONCURRENCY) as pool:
-        list(pool.map(lambda student: student.sign_in(assignment_path=plan.assignment_path), students))
-    signed_in_s = time.monotonic() - sign_in_started
+    students, signed_in_s = signed_in_students(plan)
     scenario = {"idle": _idle, "burst": _burst, "flood": _flood, "training_idle": _idle,
                 "training_burst": _burst}[plan.scenario]
     records = scenario(plan, students)
     return {"scenario": plan.scenario, "sign_in_s": signed_in_s, "records": [asdict(r) for r in records]}
+
+
+def signed_in_students(plan: Plan) -> tuple[list[Student], float]:
+    """The plan's students, each signed in with the assignment page open, and how long that took.
+
+    Students with a session in the plan only open the assignment page; the others sign in
+    through the login form. Raises ``SignInFailed``.
+    """
+    students = [Student(s["username"], s["password"], plan.base_url) for s in plan.students]
+    started = time.monotonic()
+    by_form = [student for student in students if student.username not in plan.sessions]
+    with ThreadPoolExecutor(SIGN_IN_CONCURRENCY) as pool:
+        list(pool.map(lambda student: student.sign_in(assignment_path=plan.assignment_path), by_form))
+    by_session = [student for student in students if student.username in plan.sessions]
+    for student in by_session:
+        student.cookies[plan.session_cookie] = plan.sessions[student.username]
+    with ThreadPoolExecutor(SIGN_IN_CONCURRENCY) as pool:
+        list(pool.map(lambda student: student.open_assignment(assignment_path=plan.assignment_path), by_session))
+    return students, time.monotonic() - started
 
 
 def _upload_and_wait(plan: Plan, student: Student, *, clock, interval_s: float, page: str,
@@ -316,12 +362,30 @@ def _clock():
 
 
 def main() -> None:
-    plan = Plan(**json.load(sys.stdin))
+    # One line: the saturation mode reads its steps from the lines after it.
+    plan = Plan(**json.loads(sys.stdin.readline()))
+    if plan.scenario == "saturate":
+        _saturate(plan)
+        return
     try:
         outcome = run_plan(plan)
     except SignInFailed as error:
         outcome = {"scenario": plan.scenario, "sign_in_error": str(error), "records": []}
     json.dump(outcome, sys.stdout)
+
+
+def _saturate(plan: Plan) -> None:
+    from courseportal.operations.benchmark.saturation_load import SaturationRun, serve_steps
+
+    try:
+        students, signed_in_s = signed_in_students(plan)
+    except SignInFailed as error:
+        print(json.dumps({"sign_in_error": str(error)}), flush=True)
+        return
+    print(json.dumps({"ready": True, "sign_in_s": signed_in_s, "students": len(students),
+                      "by_login_form": len(students) - len(plan.sessions)}), flush=True)
+    run = SaturationRun(plan, students, clock=_clock(), record_type=UploadRecord)
+    serve_steps(run, commands=sys.stdin, answers=sys.stdout)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
 3. The stack starts (broker, worker with ``concurrency`` slots, beat, gunicorn), then the load
    generator, a separate process, signs students in and runs, one after the other: the idle
    uploads, the deadline burst, (with ``poison``) the burst again with poisoned uploads mixed in,
-   and (with ``flood``) one student flooding while others upload.
+   and (with ``flood``) one student flooding while others upload. With ``saturate`` the stack runs
+   only the saturation mode instead: the arrival rate raised step by step until the service cannot
+   keep up (``saturation``).
 4. The database is audited for uploads left without a result; everything is stopped and removed.
 
 With ``training``: before the stack starts, lec2_hw3's pre-check and one whole grading of its
@@ -27,6 +29,7 @@ from pathlib import Path
 from django.conf import settings
 
 from courseportal.operations.benchmark.figures import median, percentile, rounded
+from courseportal.operations.benchmark.saturation import SaturationOptions, saturation_run
 from courseportal.operations.benchmark.stack import SANDBOX_UID_SHIFT, BenchmarkStack
 
 # In the result page's status block once a training file passed its pre-check (its badge).
@@ -62,6 +65,9 @@ class BenchmarkOptions:
     # many students fits in a CPU-only run; the idle figures use the starter as given.
     training_epochs: int = 2
     training_result_timeout_s: float = 3600.0
+    # --saturate: the arrival rate raised step by step (see ``saturation``).
+    saturate: bool = False
+    saturation: SaturationOptions = SaturationOptions()
 
 
 def benchmark_run(options: BenchmarkOptions, *, say: Callable[[str], None] = print) -> dict:
@@ -78,13 +84,20 @@ def benchmark_run(options: BenchmarkOptions, *, say: Callable[[str], None] = pri
     try:
         say(f"state in {root}; creating the database")
         stack.prepare()
-        population = stack.run_task("prepare", {"groups": {
+        groups = {"saturate": options.saturation.students} if options.saturate else {
             "idle": options.idle_uploads + IDLE_WARM_UP_UPLOADS, "burst": options.students,
             "poisoned_burst": options.students if options.poison else 0, "poisoner": options.poison,
             "flood": (options.flood_others + 1) if options.flood else 0,
             "tidle": 1 if options.training else 0,
             "tburst": options.training_students if options.training else 0,
-        }, "training_epochs": options.training_epochs})
+        }
+        population = stack.run_task("prepare", {"groups": groups, "training_epochs": options.training_epochs})
+        if options.saturate:  # a mode of its own, bounded in time: the other measurements are left out
+            say(f"starting the stack (worker concurrency {options.concurrency}) at {stack.base_url}")
+            stack.start()
+            figures.pop("runs")  # no medians over runs in this mode
+            figures.update(saturation_run(stack, population, options.saturation, say))
+            return figures
         say("measuring the sandbox and grading one lec2_hw1 file against plain python")
         figures.update(stack.run_task("grading-cost", {"runs": options.runs}))
         if options.training:

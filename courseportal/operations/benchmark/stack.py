@@ -14,9 +14,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from courseportal.celery import ALL_QUEUES
 from courseportal.operations.broker import EmbeddedBroker, free_port, port_is_listening
@@ -101,6 +103,25 @@ class BenchmarkStack:
         argv = [sys.executable, "-m", "courseportal.operations.benchmark.load_generator"]
         return json.loads(self._run_to_end(f"load-{plan['scenario']}", argv, stdin=json.dumps(plan)))
 
+    def start_load_session(self, plan: dict) -> LoadSession:
+        """The load generator left running, for a scenario that takes its steps one line at a time
+        (the saturation mode); the caller closes it."""
+        plan = {"base_url": self.base_url, **plan}
+        argv = [sys.executable, "-m", "courseportal.operations.benchmark.load_generator"]
+        log = open(self.logs / f"load-{plan['scenario']}.log", "ab")  # noqa: SIM115 - closed with the session
+        process = subprocess.Popen(argv, cwd=self.repository, env=self.environment(), stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=log, text=True, preexec_fn=_die_with_parent)
+        session = LoadSession(process=process, log=log, log_tail=lambda: self.log_tail(f"load-{plan['scenario']}"))
+        session.send(plan)
+        return session
+
+    def process_ids(self) -> dict[str, int]:
+        """The main process of each running part of the stack: part -> pid."""
+        found = {name: process.pid for name, process in self.processes.items() if process.poll() is None}
+        if self.broker is not None and self.broker.process is not None:
+            found["broker"] = self.broker.process.pid
+        return found
+
     def start(self) -> None:
         """Start broker, worker, beat and web server; return once each serves."""
         self.broker = EmbeddedBroker(data_dir=self.root / "broker").start()
@@ -160,3 +181,38 @@ class BenchmarkStack:
         if finished.returncode != 0:
             raise StackFailed(f"{name} failed with exit code {finished.returncode}:\n{self.log_tail(name)}")
         return finished.stdout.decode("utf-8", "replace")
+
+
+@dataclass
+class LoadSession:
+    """A running load generator spoken to in lines of JSON (see ``saturation_load``)."""
+
+    process: subprocess.Popen
+    log: IO[bytes]
+    log_tail: Callable[[], str]
+
+    def send(self, message: dict) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+
+    def receive(self) -> dict:
+        """The next answer; raises ``StackFailed`` if the load generator ended instead."""
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait()
+            raise StackFailed(f"the load generator ended with {self.process.returncode}:\n{self.log_tail()}")
+        return json.loads(line)
+
+    def close(self) -> None:
+        with suppress(OSError, ValueError):
+            self.send({"stop": True})
+        with suppress(OSError):
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()

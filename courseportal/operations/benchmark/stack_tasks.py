@@ -215,6 +215,65 @@ def training_audit(*, accounts: list[str], assignment: str) -> dict:
     }
 
 
+def sessions(*, accounts: list[str]) -> dict:
+    """A signed-in session for each account, made by ``django.contrib.auth.login`` as the login view
+    does once the password is checked (the saturation's class skips only the password hashing)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    made = {}
+    for user in get_user_model().objects.filter(username__in=accounts):
+        client = Client()
+        client.force_login(user)
+        made[user.username] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"cookie": settings.SESSION_COOKIE_NAME, "sessions": made}
+
+
+def database_server() -> dict:
+    """The pid of the database server's main process on this machine (PostgreSQL: the parent of
+    this connection's backend); None on SQLite, which runs inside each process that uses it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {"pid": None}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{backend}/stat").read_text().rpartition(")")[2].split()
+    except OSError:  # the server runs elsewhere: its CPU cannot be read here
+        return {"pid": None}
+    return {"pid": int(fields[1])}
+
+
+def submission_times(*, submission_ids: list[int], accounts: list[str], since: float) -> dict:
+    """Each submission's moments as the database stored them (seconds since the epoch): uploaded
+    (created), claimed by a worker, result stored (graded) and e-mailed (notified, just after the
+    result's transaction committed), with the grading's own seconds; and the ids of the accounts'
+    submissions stored since ``since`` (an upload stored although its student got no answer shows there)."""
+    from datetime import UTC, datetime
+
+    from courseportal.submissions.models import Submission
+
+    def epoch(moment) -> float | None:
+        return moment.timestamp() if moment is not None else None
+
+    rows = Submission.objects.filter(pk__in=submission_ids).values_list(
+        "pk", "created_at", "claimed_at", "attempts", "result__status", "result__grading_seconds",
+        "result__graded_at", "result__notified_at")
+    stored = Submission.objects.filter(student__username__in=accounts,
+                                       created_at__gte=datetime.fromtimestamp(since, tz=UTC))
+    return {
+        "submissions": {
+            str(pk): {"created": epoch(created), "claimed": epoch(claimed), "attempts": attempts, "status": status,
+                      "grading_s": grading_s, "graded": epoch(graded), "notified": epoch(notified)}
+            for pk, created, claimed, attempts, status, grading_s, graded, notified in rows
+        },
+        "stored_since": list(stored.values_list("pk", flat=True)),
+    }
+
+
 def _seconds(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
@@ -228,7 +287,8 @@ def _python(*argv: str, cwd: str) -> None:
 
 TASKS: dict[str, Callable[..., dict]] = {
     "prepare": prepare, "grading-cost": grading_cost, "gradebook": gradebook, "audit": audit,
-    "training-cost": training_cost, "training-audit": training_audit,
+    "training-cost": training_cost, "training-audit": training_audit, "sessions": sessions,
+    "database-server": database_server, "submission-times": submission_times,
 }
 
 

@@ -16,6 +16,7 @@ from courseportal.submissions.selectors.access import (
     submission_for_viewer,
     submission_history,
     submissions_awaiting_grading,
+    submissions_awaiting_reading_check,
     submissions_visible_to,
     upload_limit,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "submission_for_viewer",
     "submission_history",
     "submissions_awaiting_grading",
+    "submissions_awaiting_reading_check",
     "submissions_visible_to",
     "upload_limit",
 ]

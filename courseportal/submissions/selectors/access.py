@@ -26,13 +26,17 @@ def submissions_visible_to(*, user: User | AnonymousUser) -> QuerySet[Submission
 
 
 def submission_for_viewer(*, user: User | AnonymousUser, submission_id: int) -> Submission | None:
-    """The submission if ``user`` may see it, else None (callers answer 404, never 403)."""
-    return (
-        submissions_visible_to(user=user)
-        .select_related("assignment__course", "student", "blob")
-        .filter(pk=submission_id)
-        .first()
-    )
+    """The submission if ``user`` may see it, else None (callers answer 404, never 403).
+
+    A student's own is looked up first: the poll of a waiting student's result page asks every
+    few seconds, and needs no permission of theirs loaded for it."""
+    if not user.is_authenticated:
+        return None
+    related = ("assignment__course", "student", "blob")
+    own = Submission.objects.filter(student=user, pk=submission_id).select_related(*related).first()
+    if own is not None:
+        return own
+    return submissions_visible_to(user=user).select_related(*related).filter(pk=submission_id).first()
 
 
 def submission_history(*, student: User, assignment: Assignment) -> QuerySet[Submission]:
@@ -55,6 +59,14 @@ def assignment_submissions(*, assignment: Assignment) -> QuerySet[Submission]:
 def submissions_awaiting_grading(*, submissions: QuerySet[Submission]) -> QuerySet[Submission]:
     """Those of ``submissions`` whose report was checked and awaits a TA's grade."""
     return submissions.filter(status=Submission.Status.GRADED, result__awaits_manual_grading=True)
+
+
+def submissions_awaiting_reading_check(*, assignment: Assignment) -> QuerySet[Submission]:
+    """The TA's "check how it was read" list of ``assignment``: graded submissions with answers the
+    grader could not read with confidence, oldest first (callers check permission first)."""
+    return (Submission.objects.filter(assignment=assignment, status=Submission.Status.GRADED,
+                                      result__awaits_reading_check=True)
+            .select_related("student", "result").order_by("received_at", "id"))
 
 
 def result_of(*, submission: Submission) -> Result | None:

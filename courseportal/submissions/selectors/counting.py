@@ -17,6 +17,7 @@ from django.db.models.functions import Cast, NullIf, RowNumber
 from django.utils.translation import gettext_lazy
 
 from courseportal.courses.models import Assignment
+from courseportal.points import points_text
 from courseportal.submissions.models import GradeChange, Result, Submission
 
 # --- Release: who may see scores --------------------------------------------------------------
@@ -84,8 +85,8 @@ class CountedResult(NamedTuple):
 
     @property
     def display(self) -> str:
-        """The score without trailing zeros: 8.5, 10; "pending" while a TA has not graded it."""
-        return str(PENDING_LABEL) if self.awaiting_grading else f"{self.score:g}"
+        """The score as every page writes it (8.5, 0.625, 10); "pending" while a TA has not graded it."""
+        return str(PENDING_LABEL) if self.awaiting_grading else points_text(self.score)
 
     @property
     def fraction(self) -> float:

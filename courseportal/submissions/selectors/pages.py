@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from courseportal.courses.deadlines import Lateness, UploadWindow, late_description, time_rules, upload_window
 from courseportal.courses.models import Assignment, Extension, Membership
+from courseportal.points import points_text
 from courseportal.submissions.models import GradeChange, Regrade, RegradeItem, Result, Submission
 from courseportal.submissions.selectors.counting import (
     RULE_SHORT_LABELS,
@@ -75,12 +76,26 @@ class ChangeRow:
 
 
 @dataclass(frozen=True)
-class SubmissionFacts:
-    """What the result page says around the result: counted or not, late or not, its grade history."""
+class StatusFacts:
+    """What the result's status block says around the result: late or not, its score shown or
+    withheld. The page's poller asks for that block every few seconds while a file is graded, so
+    it reads only what the block shows."""
 
     result: Result | None
     show_scores: bool
     lateness: Lateness
+
+    @property
+    def withheld(self) -> bool:
+        """The result has a score this viewer may not see yet: say "graded, not yet released"."""
+        return result_has_score(self.result) and not self.show_scores
+
+
+@dataclass(frozen=True)
+class SubmissionFacts(StatusFacts):
+    """What the result page says around the result: the status block's facts, and counted or not,
+    its grade history."""
+
     counted: CountedResult | None  # the student's submission that counts for the assignment
     rule_summary: str
     rule_label: str  # "best", "latest", "latest on time"
@@ -91,20 +106,22 @@ class SubmissionFacts:
     def is_counted(self) -> bool:
         return self.counted is not None and self.result is not None and self.counted.submission_id == self.result.pk
 
-    @property
-    def withheld(self) -> bool:
-        """The result has a score this viewer may not see yet: say "graded, not yet released"."""
-        return result_has_score(self.result) and not self.show_scores
+
+def status_facts(*, submission: Submission, result: Result | None, teaches: bool) -> StatusFacts:
+    assignment = submission.assignment
+    return StatusFacts(
+        result=result, show_scores=scores_visible(assignment=assignment, teaches=teaches),
+        lateness=time_rules(assignment=assignment, student=submission.student).lateness(submission.received_at),
+    )
 
 
 def submission_facts(*, submission: Submission, result: Result | None, teaches: bool) -> SubmissionFacts:
     assignment = submission.assignment
-    show = scores_visible(assignment=assignment, teaches=teaches)
+    status = status_facts(submission=submission, result=result, teaches=teaches)
     changes = tuple(ChangeRow(change=change, explanation=change_explanation(change))
-                    for change in grade_changes(submissions=[submission])) if show else ()
+                    for change in grade_changes(submissions=[submission])) if status.show_scores else ()
     return SubmissionFacts(
-        result=result, show_scores=show, changes=changes,
-        lateness=time_rules(assignment=assignment, student=submission.student).lateness(submission.received_at),
+        result=result, show_scores=status.show_scores, lateness=status.lateness, changes=changes,
         counted=counted_result_of(assignment=assignment, student=submission.student),
         rule_summary=str(RULE_SUMMARIES[assignment.counted_submission]),
         rule_label=str(RULE_SHORT_LABELS[assignment.counted_submission]), for_staff=teaches,
@@ -129,16 +146,28 @@ def change_explanation(change: GradeChange) -> str:
         parts.append(_("the deadline or late policy changed"))
     if details.get("extension_withdrawn"):
         parts.append(_("extension withdrawn"))
+    checked = details.get("reading_check")
+    if isinstance(checked, dict):
+        parts.extend(_reading_explanation(name, decided) for name, decided in checked.items()
+                     if isinstance(decided, dict))
     if "override" in details and change.reason != GradeChange.Reason.OVERRIDE:
         before, after = details.get("score", [None, None])
         if before != after:
             parts.append(_("score underneath the override: %(old)s → %(new)s; the override still counts")
-                         % {"old": _points(before), "new": _points(after)})
+                         % {"old": points_text(before), "new": points_text(after)})
     return "; ".join(part for part in parts if part)
 
 
-def _points(value: float | None) -> str:
-    return "–" if value is None else f"{value:g}"
+def _reading_explanation(check: str, decided: dict) -> str:
+    """ "conv2 output: read as “(1, 64, 8, 8)”, 0.625 points", or the points a TA entered instead."""
+    points = points_text(decided.get("points"))
+    reading = decided.get("reading")
+    if reading is None:
+        return _("%(check)s: %(points)s points, entered by the TA") % {"check": check, "points": points}
+    if reading == "":
+        return _("%(check)s: read as no answer, %(points)s points") % {"check": check, "points": points}
+    return _("%(check)s: read as “%(reading)s”, %(points)s points") % {"check": check, "reading": reading,
+                                                                        "points": points}
 
 
 # --- Staff: one row per student ------------------------------------------------------------------

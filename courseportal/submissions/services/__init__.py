@@ -12,6 +12,7 @@ from courseportal.submissions.services.pipeline import (
     submission_grade,
     submission_sweep,
 )
+from courseportal.submissions.services.reading_checks import ReadingCheckRefused, result_reading_check
 from courseportal.submissions.services.regrades import (
     RegradeRefused,
     assignment_regrade,
@@ -25,6 +26,7 @@ from courseportal.submissions.services.scores import (
 )
 from courseportal.submissions.services.uploads import (
     UploadRefused,
+    UploadWindowRefused,
     expected_filename,
     submission_create,
     upload_refusal_record,
@@ -33,8 +35,10 @@ from courseportal.submissions.services.uploads import (
 __all__ = [
     "GRADE_TASK",
     "OverrideRefused",
+    "ReadingCheckRefused",
     "RegradeRefused",
     "UploadRefused",
+    "UploadWindowRefused",
     "assignment_lateness_apply",
     "assignment_regrade",
     "assignment_scores_release",
@@ -45,6 +49,7 @@ __all__ = [
     "result_lateness_apply",
     "result_notify",
     "result_override",
+    "result_reading_check",
     "submission_create",
     "submission_enqueue",
     "submission_grade",

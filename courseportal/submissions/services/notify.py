@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from courseportal.courses.deadlines import late_description, local_time_text
 from courseportal.courses.models import Assignment
+from courseportal.points import points_text
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.selectors import counted_results, result_has_score, scores_visible
 from courseportal.submissions.services.publishing import maintenance_task_send
@@ -51,15 +52,22 @@ def result_notify(*, submission_id: int) -> bool:
     if claimed != 1 or not submission.student.email:
         return False
     url = settings.SITE_URL.rstrip("/") + reverse("submissions:detail", args=[submission.pk])
-    score = score_text(result)
-    # A report awaiting its TA was received, not graded: say only that ("Graded received" reads oddly).
-    status = "" if result.awaits_manual_grading else f"{result.get_status_display()} "
     if result.awaits_manual_grading:
-        score = _("received, awaiting TA grading")
-    subject = f"[{submission.assignment.title}] {score}"
-    body = f"{submission.filename}: {status}{score}\n\n"
+        # Not "Graded": the automatic check only found the report readable; no score yet.
+        subject = _("Received, awaiting TA grading")
+        headline = _("%(file)s was received and is awaiting TA grading. You are e-mailed again with your "
+                     "points once a TA has graded it.") % {"file": submission.filename}
+    else:
+        subject = score_text(result)
+        headline = f"{submission.filename}: {result.get_status_display()} {subject}"
+    subject = f"[{submission.assignment.title}] {subject}"
+    body = headline + "\n\n"
     body += _penalty_line(result, submission.assignment)
     body += (result.message + "\n\n" if result.message else "")
+    if result.awaits_reading_check:
+        body += _("Some answers could not be read with confidence: %(checks)s. They are not marked wrong; a TA "
+                  "will check how they were read.") % {
+            "checks": ", ".join(check["name"] for check in result.uncertain_checks)} + "\n\n"
     if result.is_manually_graded:
         body += problem_lines(result)
     body += url + "\n"
@@ -76,7 +84,7 @@ def problem_lines(result: Result) -> str:
         return ""
     lines = []
     for check in result.checks:
-        lines.append(f"{check.get('title') or check['name']}: {check['points']:g}/{check['max_points']:g}")
+        lines.append(f"{check.get('title') or check['name']}: {points_text(check['points'])}/{points_text(check['max_points'])}")
         lines.extend(f"  {line}" for line in str(check.get("feedback", "")).splitlines() if line.strip())
     return "\n".join(lines) + "\n\n"
 
@@ -87,13 +95,13 @@ def _penalty_line(result: Result, assignment: Assignment) -> str:
         return ""
     why = late_description(periods=result.late_periods, per_hour=assignment.late_policy == Assignment.LatePolicy.PER_HOUR,
                            percent_per_period=assignment.late_penalty_percent)
-    return f"{float(result.score):g} -> {float(result.counted_score):g} ({why})\n\n"
+    return f"{points_text(result.score)} -> {points_text(result.counted_score)} ({why})\n\n"
 
 
 def score_text(result: Result) -> str:
     """ "22.5/25": what the submission counts for, out of its maximum."""
     counted = result.counted_score if result.counted_score is not None else result.score
-    return f"{float(counted):g}/{float(result.max_score):g}"
+    return f"{points_text(counted)}/{points_text(result.max_score)}"
 
 
 @transaction.atomic
@@ -155,7 +163,7 @@ def _release_mail(*, assignment: Assignment, student: User, submission_ids: list
     body = _("The scores of %(assignment)s are released.") % {"assignment": assignment.title} + "\n\n"
     if counted is not None and not counted.awaiting_grading:
         body += _("Your score that counts: %(score)s/%(max)s (the submission received %(when)s).") % {
-            "score": f"{counted.score:g}", "max": f"{counted.max_score:g}",
+            "score": counted.display, "max": points_text(counted.max_score),
             "when": local_time_text(counted.received_at, assignment.course.zone)} + "\n\n"
         body += problem_lines(Result.objects.get(submission_id=counted.submission_id))
     body += url + "\n"

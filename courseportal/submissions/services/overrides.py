@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from courseportal.points import points_text, score_quantized
 from courseportal.submissions.models import GradeChange, Result, Submission
 from courseportal.submissions.services.notify import result_notify
 from courseportal.submissions.services.refusals import Refused
@@ -51,9 +52,9 @@ def result_override(*, submission: Submission, changed_by: User, score: Decimal 
 
 def _within(score: Decimal | float, *, maximum: Decimal) -> Decimal:
     try:
-        value = Decimal(str(score)).quantize(Decimal("0.01"))
+        value = score_quantized(score)
     except (InvalidOperation, ValueError):
         value = None
     if value is None or not value.is_finite() or not 0 <= value <= maximum:
-        raise OverrideRefused(_("Enter a score from 0 to %(max)s.") % {"max": f"{float(maximum):g}"})
+        raise OverrideRefused(_("Enter a score from 0 to %(max)s.") % {"max": points_text(maximum)})
     return value

@@ -31,6 +31,7 @@ from courseportal.submissions.models import GradeChange, Regrade, RegradeItem, R
 from courseportal.submissions.selectors import grading_size_limit
 from courseportal.submissions.services.documents import document_reading_store
 from courseportal.submissions.services.notify import released_scores_sweep, result_notify
+from courseportal.submissions.services.reading_checks import reading_checks_carried
 from courseportal.submissions.services.scores import result_change, result_lateness_apply
 from courseportal.submissions.services.training_queue import TRAINING_QUEUE, training_job_wait
 from courseportal.submissions.storable import result_fields
@@ -275,7 +276,11 @@ def _result_write(
         "graded_at": now,
         # The automatic check of a hand-graded report only validates the file: no grade yet.
         "awaits_manual_grading": manual_grading and fields["status"] == "graded",
+        # New checks, read anew: a TA's check of the previous reading applies only where it still fits.
+        "reading_checked_at": None,
+        "reading_checked_by": None,
     }
+    fields = reading_checks_carried(previous=previous, fields=fields)
     result = result_change(
         submission_id=submission_id, fields=fields,
         reason=GradeChange.Reason.REGRADE if previous is not None else GradeChange.Reason.AUTOGRADER,
@@ -288,10 +293,10 @@ def _result_write(
     _regrade_item_finish(submission=submission, result=result, outcome=outcome)
     # A background regrade that changed nothing is not worth an e-mail to the whole class.
     unchanged = previous is not None and is_background(submission) and previous.counted_score == result.counted_score
-    if not unchanged:
+    if previous is not None and not unchanged:  # a first result was just made, not yet e-mailed
         Result.objects.filter(pk=submission_id).update(notified_at=None)
     # The next waiting upload first: a failing email must not hold back the student's next grading.
-    transaction.on_commit(lambda: submission_send_next_waiting(submission_id=submission_id))
+    transaction.on_commit(lambda: _next_waiting_send(finished=submission))
     transaction.on_commit(lambda: result_notify(submission_id=submission_id))
     return result
 
@@ -310,7 +315,12 @@ def _regrade_item_finish(*, submission: Submission, result: Result, outcome: str
 
 def submission_send_next_waiting(*, submission_id: int) -> None:
     """Send the student's next upload of the same assignment that waited for this one."""
-    finished = Submission.objects.select_related("assignment").get(pk=submission_id)
+    _next_waiting_send(finished=Submission.objects.select_related("assignment").get(pk=submission_id))
+
+
+def _next_waiting_send(*, finished: Submission) -> None:
+    # ``finished`` as loaded (its student and assignment never change): storing a result, which
+    # has it at hand, does not read it again.
     waiting = (
         Submission.objects.filter(student_id=finished.student_id, assignment_id=finished.assignment_id,
                                   status=Status.QUEUED, enqueued_at__isnull=True)

@@ -25,6 +25,7 @@ from django.db import transaction
 from courseportal.courses.deadlines import Lateness, TimeRules, penalized_score, time_rules
 from courseportal.courses.deadlines import lateness as lateness_of
 from courseportal.courses.models import Assignment, Extension
+from courseportal.points import score_quantized
 from courseportal.submissions.models import GradeChange, Result, Submission
 
 Reason = GradeChange.Reason
@@ -51,13 +52,15 @@ def result_change(
     changed_by: User | None = None,
     note: str = "",
     details: Mapping[str, Any] | None = None,
+    record_unchanged: bool = False,
 ) -> Result:
     """Write ``fields`` to the submission's result (created if it has none) and record the change.
 
     ``fields`` are ``Result`` field names; a new result needs at least ``status`` and ``graded_at``.
     ``counted_score`` is always recomputed here, never given. A ``GradeChange`` with ``reason``,
     ``changed_by`` (None: the system), ``note`` and ``details`` is recorded when the counted score,
-    the score underneath it or the override changed; a write that changes no score records nothing.
+    the score underneath it or the override changed; a write that changes no score records nothing,
+    unless ``record_unchanged`` (a TA's judgement that leaves the score as it was is on the record too).
     Returns the saved result.
     """
     if "counted_score" in fields:
@@ -71,7 +74,7 @@ def result_change(
     result.counted_score = counted_score(result)
     result.save()
     after = _scores(result)
-    if after != before:
+    if after != before or record_unchanged:
         GradeChange.objects.create(
             submission_id=submission_id, changed_by=changed_by, reason=str(reason), old_score=before[0],
             new_score=after[0], max_score=result.max_score, note=note.strip(),
@@ -138,7 +141,7 @@ def _lateness_store(*, submission_id: int, late: Lateness, reason: str, changed_
 
 
 def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+    return score_quantized(value)
 
 
 def _scores(result: Result | None) -> tuple[Decimal | None, Decimal | None, Decimal | None]:

@@ -36,6 +36,11 @@ class UploadRefused(Refused):
     """The upload was not stored; ``message`` tells the student why and what to do."""
 
 
+class UploadWindowRefused(UploadRefused):
+    """Refused by the time rules as they stand on arrival (closed, not open yet, or later than the page
+    said): ``message`` says all the page should say about the upload window, late notice included."""
+
+
 def expected_filename(*, user: User, assignment: Assignment, extension: str) -> str:
     return f"{user.username}_{assignment.slug}{extension}"
 
@@ -99,10 +104,11 @@ def _accepted_file(
     filename = os.path.basename((upload.name or "").replace("\\", "/"))
     window = upload_window(assignment=assignment, student=student, at=received_at)
     if not window.may_upload:
-        raise UploadRefused(window.refusal)
+        raise UploadWindowRefused(window.refusal)
     if accepted_penalty_percent is not None and window.lateness_now.penalty_percent > accepted_penalty_percent:
-        raise UploadRefused(_("Uploads are now late. %(notice)s Upload again to accept this penalty.")
-                            % {"notice": window.late_notice(max_score=checker.points)})
+        raise UploadWindowRefused(
+            _("The late penalty changed while this page was open. %(notice)s Upload again to accept this penalty.")
+            % {"notice": window.late_notice(max_score=checker.points)})
     _refuse_unless_named(student=student, assignment=assignment, filename=filename,
                          accepted=checker.accepted_extensions)
     limit = upload_limit(assignment=assignment, checker=checker, filename=filename)

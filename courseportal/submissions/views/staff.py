@@ -19,9 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courseportal.courses.models import Assignment, Membership
 from courseportal.courses.selectors import user_can_regrade, user_teaches
-from courseportal.submissions.forms import OverrideForm
-from courseportal.submissions.models import Regrade
-from courseportal.submissions.selectors import checker_for
+from courseportal.submissions.forms import OverrideForm, ReadingCheckForm
+from courseportal.submissions.models import Regrade, Submission
+from courseportal.submissions.selectors import (
+    checker_for,
+    result_of,
+    submissions_awaiting_reading_check,
+)
 from courseportal.submissions.selectors.pages import (
     assignment_students,
     regrade_progress,
@@ -30,12 +34,19 @@ from courseportal.submissions.selectors.pages import (
 )
 from courseportal.submissions.services import (
     OverrideRefused,
+    ReadingCheckRefused,
     RegradeRefused,
     assignment_regrade,
     result_override,
+    result_reading_check,
     submission_regrade,
 )
-from courseportal.submissions.views.student import assignment_or_404, submission_or_404, submission_page
+from courseportal.submissions.views.student import (
+    assignment_or_404,
+    form_action,
+    submission_or_404,
+    submission_page,
+)
 
 
 def _taught_assignment_or_404(request: HttpRequest, course_slug: str, assignment_slug: str) -> Assignment:
@@ -43,6 +54,14 @@ def _taught_assignment_or_404(request: HttpRequest, course_slug: str, assignment
     if not user_teaches(user=request.user, course=assignment.course):
         raise Http404
     return assignment
+
+
+def _gradable_submission_or_404(request: HttpRequest, pk: int) -> Submission:
+    """The submission, for a TA or instructor of its course who may grade it; 404 for anyone else."""
+    submission = submission_or_404(request, pk)
+    if not user_can_regrade(user=request.user, course=submission.assignment.course):
+        raise Http404
+    return submission
 
 
 @login_required
@@ -64,12 +83,10 @@ def submission_regrade_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@form_action("submissions:detail")
 def submission_override_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff set (or remove) the score that counts for a submission, with a reason."""
-    submission = submission_or_404(request, pk)
-    if not user_can_regrade(user=request.user, course=submission.assignment.course):
-        raise Http404
+    submission = _gradable_submission_or_404(request, pk)
     form = OverrideForm(request.POST)
     if not form.is_valid():
         return submission_page(request, submission, override_form=form, status=400)
@@ -86,6 +103,35 @@ def submission_override_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@form_action("submissions:detail")
+def submission_reading_check_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A TA confirms or corrects how the grader read uncertain answers; 404 for anyone who may not grade."""
+    submission = _gradable_submission_or_404(request, pk)
+    result = result_of(submission=submission)
+    form = ReadingCheckForm(request.POST, checks=result.uncertain_checks if result else [])
+    if not form.is_valid():
+        return submission_page(request, submission, reading_form=form, status=400)
+    try:
+        result_reading_check(submission=submission, checked_by=request.user, points=form.points(),
+                             chosen=form.chosen_readings(), note=form.cleaned_data["note"])
+    except ReadingCheckRefused as refusal:
+        return submission_page(request, submission, reading_form=form, reading_refusal=refusal.message, status=400)
+    messages.success(request, _("The check is saved and in the grade history; the submission has left the "
+                                "list of answers to check."))
+    return redirect("submissions:reading_checks", submission.assignment.course.slug, submission.assignment.slug)
+
+
+@login_required
+@require_GET
+def assignment_reading_checks_view(request: HttpRequest, course_slug: str, assignment_slug: str) -> HttpResponse:
+    """The "check how it was read" list: submissions with answers the grader could not read with confidence."""
+    assignment = _taught_assignment_or_404(request, course_slug, assignment_slug)
+    context = {"assignment": assignment, "course": assignment.course,
+               "submissions": submissions_awaiting_reading_check(assignment=assignment)}
+    return render(request, "submissions/reading_checks.html", context)
+
+
+@login_required
 @require_GET
 def assignment_submission_list(request: HttpRequest, course_slug: str, assignment_slug: str) -> HttpResponse:
     """Every student of the course on one assignment, one row each, those who submitted nothing too."""
@@ -99,7 +145,8 @@ def assignment_submission_list(request: HttpRequest, course_slug: str, assignmen
     context = {"assignment": assignment, "course": assignment.course, "page": page, "rows": rows,
                "account": account, "hand_graded": hand_graded, "to_grade": to_grade,
                "can_regrade": user_can_regrade(user=request.user, course=assignment.course),
-               "regrades": regrades_of(assignment=assignment)}
+               "regrades": regrades_of(assignment=assignment),
+               "reading_checks": submissions_awaiting_reading_check(assignment=assignment).count()}
     return render(request, "submissions/assignment_submissions.html", context)
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from courseportal.courses.models import Assignment
 from courseportal.courses.selectors import (
@@ -24,7 +26,7 @@ from courseportal.courses.selectors import (
 )
 from courseportal.reports.selectors import StudentReport, student_report
 from courseportal.security_headers import file_download_policy
-from courseportal.submissions.forms import OverrideForm, UploadForm
+from courseportal.submissions.forms import OverrideForm, ReadingCheckForm, UploadForm
 from courseportal.submissions.models import Submission
 from courseportal.submissions.selectors import (
     checker_for,
@@ -32,9 +34,10 @@ from courseportal.submissions.selectors import (
     result_of,
     submission_for_viewer,
 )
-from courseportal.submissions.selectors.pages import student_assignment, submission_facts
+from courseportal.submissions.selectors.pages import status_facts, student_assignment, submission_facts
 from courseportal.submissions.services import (
     UploadRefused,
+    UploadWindowRefused,
     expected_filename,
     submission_create,
     upload_refusal_record,
@@ -67,7 +70,7 @@ def submission_or_404(request: HttpRequest, pk: int) -> Submission:
 
 def _assignment_page(
     request: HttpRequest, assignment: Assignment, *, form: UploadForm | None = None, refusal: str = "",
-    status: int = 200,
+    window_refusal: bool = False, status: int = 200,
 ) -> HttpResponse:
     checker = checker_for(assignment=assignment)
     teaches = user_teaches(user=request.user, course=assignment.course)
@@ -79,6 +82,8 @@ def _assignment_page(
         "window": standing.window,
         "checker": checker,
         "refusal": refusal,
+        # The refusal says what the page would say about the deadline: it alone is shown (one message).
+        "window_refusal": window_refusal,
         "teaches": teaches,
         "is_instructor": teaches and user_is_instructor(user=request.user, course=assignment.course),
         "can_regrade": teaches and user_can_regrade(user=request.user, course=assignment.course),
@@ -103,9 +108,29 @@ def assignment_detail(request: HttpRequest, course_slug: str, assignment_slug: s
     return _assignment_page(request, assignment_or_404(request, course_slug, assignment_slug))
 
 
+def form_action(page: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A POST-only action whose address GET sends to the page of its form (``page``, a URL name taking
+    the same arguments). A refused form is shown again at the action's address, so the address bar
+    keeps it: Enter there, a reload without resending or a language switch lands on the page, never
+    on a blank "405 Method Not Allowed"."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def action(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method in ("GET", "HEAD"):
+                return redirect(page, *args, **kwargs)
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+
+        return action
+
+    return decorate
+
+
 @csrf_exempt  # CSRF is checked inside, once the size guard is in place (see upload_guard)
 @login_required
-@require_POST
+@form_action("submissions:assignment")
 def submission_upload(request: HttpRequest, course_slug: str, assignment_slug: str) -> HttpResponse:
     # First, before anything reads the body: the deadline judges when the request arrived, not
     # when a large file finished arriving (courseportal.courses.deadlines).
@@ -136,7 +161,9 @@ def _submission_upload_checked(request: HttpRequest, *, assignment: Assignment, 
                                        received_at=received_at,
                                        accepted_penalty_percent=form.accepted_penalty_percent())
     except UploadRefused as refusal:
-        return _refused(request, assignment, refusal.message)
+        # Recorded by the service already (or, for a flood, deliberately not): shown, not recorded again.
+        return _assignment_page(request, assignment, refusal=refusal.message,
+                                window_refusal=isinstance(refusal, UploadWindowRefused), status=400)
     return redirect("submissions:detail", submission.pk)
 
 
@@ -155,12 +182,16 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def submission_page(
     request: HttpRequest, submission: Submission, *, override_form: OverrideForm | None = None,
-    override_refusal: str = "", status: int = 200,
+    override_refusal: str = "", reading_form: ReadingCheckForm | None = None, reading_refusal: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     course = submission.assignment.course
     result = result_of(submission=submission)
     teaches = user_teaches(user=request.user, course=course)
     can_regrade = teaches and user_can_regrade(user=request.user, course=course)
+    if reading_form is None and can_regrade and result is not None and result.awaits_reading_check \
+            and not submission.is_pending:
+        reading_form = ReadingCheckForm(checks=result.uncertain_checks)
     if override_form is None and can_regrade and result is not None:
         override_form = OverrideForm(initial={"score": result.override_score})
     facts = submission_facts(submission=submission, result=result, teaches=teaches)
@@ -174,6 +205,8 @@ def submission_page(
         "can_regrade": can_regrade,
         "override_form": override_form,
         "override_refusal": override_refusal,
+        "reading_form": reading_form,
+        "reading_refusal": reading_refusal,
         "training": training_status(submission=submission),
         "report": _report_of(submission, result, facts),
     }
@@ -197,9 +230,9 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
     submission = submission_or_404(request, pk)
     result = result_of(submission=submission)
     teaches = user_teaches(user=request.user, course=submission.assignment.course)
-    facts = submission_facts(submission=submission, result=result, teaches=teaches)
+    facts = status_facts(submission=submission, result=result, teaches=teaches)
     context = {"submission": submission, "result": result, "course": submission.assignment.course,
-               "facts": facts, "training": training_status(submission=submission),
+               "facts": facts, "teaches": teaches, "training": training_status(submission=submission),
                "report": _report_of(submission, result, facts)}
     return render(request, "submissions/_status.html", context)
 

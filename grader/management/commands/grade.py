@@ -1,9 +1,14 @@
-"""``manage.py grade <slug> <file> [--json]``: grade a local file exactly as the worker does."""
+"""``manage.py grade <slug> <file>... [--json]``: grade local files exactly as the worker does.
+
+Several files are graded one after another by the same warm sandbox, as a worker grades a queue;
+with ``--json`` each then prints as one line: ``{"file", "elapsed_s", "result"}``.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -20,30 +25,43 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="the assignment's checker slug, e.g. lec2_hw1")
-        parser.add_argument("file", help="path of the file to grade")
+        parser.add_argument("files", nargs="+", metavar="file", help="path of a file to grade")
         parser.add_argument("--json", action="store_true", help="print the result object as JSON")
 
-    def handle(self, *args, slug: str, file: str, json: bool = False, **options):
+    def handle(self, *args, slug: str, files: list[str], json: bool = False, **options):
         try:
             checker = get_checker(slug)
         except UnknownChecker as error:
             raise CommandError(str(error)) from None
-        path = Path(file)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            result = GradeResult.rejected(f"Cannot read {file}: {error.strerror}.", max_score=checker.points)
-        else:
-            try:
-                result = grade_file(checker, filename=path.name, data=data, sandbox=_SandboxOnFirstRun())
-            except SandboxFailure as failure:
-                result = GradeResult.error(f"The sandbox could not run this file: {failure}", max_score=checker.points)
-        if json:
-            self.stdout.write(_json_dumps(result.to_dict()))
-        else:
-            self.stdout.write(_human(result))
-        if result.status != "graded":
-            sys.exit(1 if result.status == "rejected" else 2)
+        sandbox = _SandboxOnFirstRun()
+        worst = 0
+        for file in files:
+            started = time.monotonic()
+            result = _grade_one(checker, Path(file), sandbox)
+            elapsed_s = time.monotonic() - started
+            if len(files) == 1:
+                self.stdout.write(_json_dumps(result.to_dict()) if json else _human(result))
+            elif json:
+                self.stdout.write(_json_line({"file": file, "elapsed_s": round(elapsed_s, 3), "result": result.to_dict()}))
+            else:
+                self.stdout.write(f"== {file} ({elapsed_s:.2f} s)\n{_human(result)}\n")
+            worst = max(worst, _EXIT_STATUS[result.status])
+        if worst:
+            sys.exit(worst)
+
+
+_EXIT_STATUS = {"graded": 0, "rejected": 1, "error": 2}
+
+
+def _grade_one(checker, path: Path, sandbox) -> GradeResult:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return GradeResult.rejected(f"Cannot read {path}: {error.strerror}.", max_score=checker.points)
+    try:
+        return grade_file(checker, filename=path.name, data=data, sandbox=sandbox)
+    except SandboxFailure as failure:
+        return GradeResult.error(f"The sandbox could not run this file: {failure}", max_score=checker.points)
 
 
 class _SandboxOnFirstRun:
@@ -56,6 +74,10 @@ class _SandboxOnFirstRun:
 
 def _json_dumps(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _json_line(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False)
 
 
 def _human(result: GradeResult) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
 from courseportal.operations.benchmark.figures import report_json, report_text
 from courseportal.operations.benchmark.run import BenchmarkOptions, benchmark_run
+from courseportal.operations.benchmark.saturation import QUICK, SaturationOptions, step_line
 from courseportal.operations.benchmark.stack import StackFailed
 
 
@@ -34,6 +36,23 @@ class Command(BaseCommand):
                                  "result next to the burst's")
         parser.add_argument("--flood", action="store_true",
                             help="also measure fairness: one student floods uploads while others upload")
+        saturation = defaults.saturation
+        parser.add_argument("--saturate", action="store_true",
+                            help="instead of the other measurements, raise the arrival rate step by step until the "
+                                 "service cannot keep up: per step results/s, time to result, where the time went "
+                                 "and CPU per upload by part")
+        parser.add_argument("--quick", action="store_true",
+                            help=f"with --saturate: a small run to prove the mode works ({QUICK.students} students, "
+                                 f"{','.join(f'{rate:g}' for rate in QUICK.rates)} uploads/s for "
+                                 f"{QUICK.step_seconds:g} s each); its figures mean little")
+        parser.add_argument("--saturate-rates", type=_rates, default=saturation.rates, metavar="R,R,...",
+                            help="uploads per second of each step, in order (default "
+                                 f"{','.join(f'{rate:g}' for rate in saturation.rates)})")
+        parser.add_argument("--step-seconds", type=float, default=saturation.step_seconds,
+                            help="how long each step's uploads arrive (default %(default)s)")
+        parser.add_argument("--saturate-students", type=int, default=saturation.students,
+                            help="the class that uploads again and again within the portal's rules "
+                                 "(default %(default)s)")
         parser.add_argument("--gradebook-students", type=int, default=defaults.gradebook_students,
                             help="students in the generated gradebook (also measured at half the size)")
         parser.add_argument("--gradebook-assignments", type=int, default=defaults.gradebook_assignments)
@@ -57,6 +76,13 @@ class Command(BaseCommand):
                             help="epochs the burst's file trains; 0 for the starter as given (default %(default)s)")
 
     def handle(self, *args, **options):
+        if options["quick"] and not options["saturate"]:
+            raise CommandError("--quick is a small saturation run: give it with --saturate.")
+        if options["quick"]:
+            options.update(saturate_rates=QUICK.rates, step_seconds=QUICK.step_seconds,
+                           saturate_students=QUICK.students)
+        if options["saturate"] and (options["step_seconds"] <= 0 or options["saturate_students"] < 1):
+            raise CommandError("--step-seconds must be above 0 and --saturate-students at least 1.")
         if options["students"] < 1 or options["seconds"] <= 0 or options["runs"] < 1 or options["poison"] < 0:
             raise CommandError("--students and --runs must be at least 1, --seconds above 0, --poison 0 or more.")
         chosen = BenchmarkOptions(
@@ -68,12 +94,29 @@ class Command(BaseCommand):
             result_timeout_s=options["result_timeout"], database_url=options["database_url"], keep=options["keep"],
             training=options["training"], training_students=options["training_students"],
             training_window_s=options["training_seconds"], training_epochs=options["training_epochs"],
+            saturate=options["saturate"],
+            saturation=SaturationOptions(rates=options["saturate_rates"], step_seconds=options["step_seconds"],
+                                         students=options["saturate_students"],
+                                         result_timeout_s=options["result_timeout"]),
         )
         try:
             figures = benchmark_run(chosen, say=lambda line: self.stderr.write(f"benchmark: {line}"))
         except (StackFailed, RuntimeError) as error:
             raise CommandError(f"the benchmark could not finish: {error}") from None
         self.stdout.write(report_json(figures) if options["json"] else report_text(figures))
+        if not options["json"] and figures.get("saturation_steps"):
+            self.stdout.write("\nsaturation steps, one by one:\n" + "\n".join(map(step_line, figures["saturation_steps"])))
         if any(figures.get(name) for name in ("burst_lost", "burst_errors", "poison_others_lost", "poison_unfinished",
-                                              "training_burst_lost", "training_burst_errors")):
+                                              "training_burst_lost", "training_burst_errors", "saturation_lost",
+                                              "saturation_errors")):
             sys.exit(3)
+
+
+def _rates(text: str) -> tuple[float, ...]:
+    try:
+        rates = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give uploads per second separated by commas, e.g. 5,10,20") from None
+    if not rates or any(rate <= 0 for rate in rates):
+        raise argparse.ArgumentTypeError(f"{text!r}: every rate must be above 0")
+    return rates

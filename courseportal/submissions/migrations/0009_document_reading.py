@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('submissions', '0006_result_staff_notes'),
+        ('submissions', '0008_result_reading_check'),
     ]
 
     operations = [
