@@ -76,14 +76,15 @@ def test_after_release_the_student_sees_points_items_and_comments_per_problem(st
     grade_report(report, ta, [25, 25, 25])
 
     report_grade_save(submission=report, grader=ta, grades={
-        PROBLEMS[2]: with_items(item(report_assignment, PROBLEMS[2], "No code"), adjustment="1",
+        PROBLEMS[2]: with_items(item(report_assignment, PROBLEMS[2], "No code"), adjustment="1.5",
                                 comment="The images are good; show the code next time.")})
     held = visible_text(result_page(student, report))
     assert "Graded, not yet released" in held and "No code" not in held and "68" not in held
     assignment_scores_release(assignment=report_assignment)
     text = visible_text(result_page(student, report))
-    assert "68 / 75" in text and "Problem 3: feature-map upsampling 18 / 25" in text
-    assert "-8 No code is given." in text and "1 adjusted by the TA" in text
+    assert "68.5 / 75" in text and "Problem 3: feature-map upsampling 18.5 / 25" in text
+    assert "-8 No code is given." in text and "1.5 adjusted by the TA" in text
+    assert ".50" not in text and ".00" not in text  # points written one way (courseportal.points)
     assert "The images are good; show the code next time." in text
     assert "Graded at" not in text and "problem_3_upsampling" not in text
 
