@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "courseportal.courses",
     "courseportal.submissions",
     "courseportal.gradebook",
+    "courseportal.reports",
     "courseportal.operations",
     "grader",
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("courses/", include("courseportal.courses.urls")),
     path("", include("courseportal.submissions.urls")),
     path("", include("courseportal.gradebook.urls")),
+    path("", include("courseportal.reports.urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's, files); one answer, no 404s.
     path("favicon.ico", RedirectView.as_view(url=static("courseportal/favicon.svg"), permanent=True)),

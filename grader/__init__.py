@@ -6,18 +6,18 @@ decides where the file comes from and where the result goes.
 
 A checker (``assignments/<slug>/checker.py``) needs only the names exported here: the ``Checker``
 base class, the answers it asks for (``LayerSpec`` with ``INPUT_SIZE``, ``OUTPUT_SIZE``,
-``PARAMETER_COUNT``), ``count_check`` for counts, and for reports ``ManualProblem``. A training
-homework subclasses ``grader.training.TrainingChecker`` instead.
+``PARAMETER_COUNT``), ``count_check`` for counts, and for reports ``ManualProblem`` and
+``RubricItem``. A training homework subclasses ``grader.training.TrainingChecker`` instead.
 """
 
 from grader.answers import INPUT_SIZE, OUTPUT_SIZE, PARAMETER_COUNT, FieldSpec, LayerSpec, count_check
-from grader.checker import CHECKER_QUEUES, CHECKS_QUEUE, GPU_QUEUE, Checker, ManualProblem
+from grader.checker import CHECKER_QUEUES, CHECKS_QUEUE, GPU_QUEUE, Checker, ManualProblem, RubricItem
 from grader.grading import grade_file, precheck_file
 from grader.results import CheckOutcome, GradeResult
 from grader.sandbox.types import SandboxLimits
 
 __all__ = [
     "CHECKER_QUEUES", "CHECKS_QUEUE", "GPU_QUEUE", "INPUT_SIZE", "OUTPUT_SIZE", "PARAMETER_COUNT", "CheckOutcome",
-    "Checker", "FieldSpec", "GradeResult", "LayerSpec", "ManualProblem", "SandboxLimits", "count_check", "grade_file",
-    "precheck_file",
+    "Checker", "FieldSpec", "GradeResult", "LayerSpec", "ManualProblem", "RubricItem", "SandboxLimits", "count_check",
+    "grade_file", "precheck_file",
 ]

@@ -38,15 +38,37 @@ CHECKER_QUEUES = (CHECKS_QUEUE, GPU_QUEUE)
 # Every upload is graded on this queue first: a ``gpu`` checker's pre-check runs there in seconds,
 # and only a file that passes it is handed on to wait for a GPU.
 UPLOAD_QUEUE = CHECKS_QUEUE
+# A rubric item's comment is a line the student reads beside the points, not an essay.
+RUBRIC_COMMENT_MAX_CHARACTERS = 300
 
 
 @dataclass(frozen=True)
 class ManualProblem:
-    """One part of a report that TAs grade by hand: the check it is stored as, its title, its points."""
+    """One part of a report that TAs grade by hand: the check it is stored as, its title, its points.
+
+    ``keywords`` (any language; matched case- and space-insensitively) show that a report appears to
+    address the problem: a hint for the TA and the student (``Checker.problems_addressed``), never points.
+    """
 
     name: str
     title: str
     points: float
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RubricItem:
+    """A reusable rubric item of a hand-graded problem, like Gradescope's: a point adjustment and the
+    short comment the student sees when a TA applies it.
+
+    A problem's score starts at its full points; the items applied and the TA's own adjustment are
+    added (most items take points off), and the sum is kept within 0..the problem's points. The
+    items declared here seed an assignment's rubric in the portal, where its staff edit it.
+    """
+
+    problem: str
+    points: float
+    comment: str
 
 
 class Sandbox(Protocol):
@@ -99,6 +121,11 @@ class Checker:
     # What TAs grade, one points field each; their points add up to ``points``. Empty: one grade
     # for the whole file.
     manual_problems: ClassVar[tuple[ManualProblem, ...]] = ()
+    # The rubric a course starts from for a hand-graded checker (``RubricItem``s of its problems).
+    rubric: ClassVar[tuple[RubricItem, ...]] = ()
+    # The problems as handed out, for a report checker: text every report may quote, which the
+    # portal's similarity check ignores.
+    problem_statements: ClassVar[tuple[str, ...]] = ()
     # Share of the lecture's homework grade, copied to new assignments (staff may change it there).
     weight_percent: ClassVar[int] = 100
     description: ClassVar[str] = ""
@@ -210,10 +237,14 @@ class Checker:
         return sandbox.run(request) if on_report is None else sandbox.run(request, on_report=on_report)
 
     def result(self, checks: Iterable[CheckOutcome], *, message: str = "", output: str = "",
-               training: TrainingSummary | None = None) -> GradeResult:
-        """The graded result: the checks, scored as the sum of their points (at most ``points``)."""
+               training: TrainingSummary | None = None, document: PdfReading | None = None) -> GradeResult:
+        """The graded result: the checks, scored as the sum of their points (at most ``points``).
+
+        ``document``: what ``read_pdf`` found in an uploaded report; the portal keeps it with the
+        stored file (page count, text), so that nothing reads the file again.
+        """
         return GradeResult.from_checks(checks, max_score=self.points, message=message, output=output,
-                                       training=training)
+                                       training=training, document=document)
 
     def starter_without_answers(self) -> GradeResult:
         """The result for a file that holds nothing but the starter's own text: not graded, since
@@ -226,6 +257,14 @@ class Checker:
     def hand_graded_problems(cls) -> tuple[ManualProblem, ...]:
         """The parts a TA enters points for (``manual_problems``, or the whole file as one)."""
         return cls.manual_problems or (ManualProblem("grade", cls.title, float(cls.points)),)
+
+    @classmethod
+    def problems_addressed(cls, text: str) -> tuple[str, ...]:
+        """The names of the hand-graded problems whose keywords occur in ``text``: a hint of what a
+        report covers (English and Chinese alike: case and spaces are ignored), never points."""
+        squeezed = "".join(text.lower().split())
+        return tuple(problem.name for problem in cls.hand_graded_problems()
+                     if any("".join(keyword.lower().split()) in squeezed for keyword in problem.keywords))
 
     @classmethod
     def folder(cls) -> Path:
@@ -277,6 +316,22 @@ def validate_checker_class(cls: type[Checker]) -> None:
             raise CheckerDefinitionError(f"{cls.__qualname__}.manual_problems need distinct names and positive points")
         if abs(sum(problem.points for problem in cls.manual_problems) - cls.points) > 1e-9:
             raise CheckerDefinitionError(f"{cls.__qualname__}.manual_problems must add up to points ({cls.points})")
+    _validate_rubric(cls)
     for name in cls.starter_files:
         if not (cls.folder() / name).is_file():
             raise CheckerDefinitionError(f"{cls.__qualname__}: starter file {name} is missing")
+
+
+def _validate_rubric(cls: type[Checker]) -> None:
+    if cls.rubric and not cls.manual_grading:
+        raise CheckerDefinitionError(f"{cls.__qualname__} declares a rubric without manual_grading")
+    maximum = {problem.name: problem.points for problem in cls.hand_graded_problems()}
+    for item in cls.rubric:
+        if item.problem not in maximum:
+            raise CheckerDefinitionError(f"{cls.__qualname__}.rubric: no problem named {item.problem!r}")
+        if not isinstance(item.points, int | float) or not abs(item.points) <= maximum[item.problem]:
+            raise CheckerDefinitionError(
+                f"{cls.__qualname__}.rubric: {item.comment!r} must adjust by at most the problem's points")
+        if not item.comment.strip() or len(item.comment) > RUBRIC_COMMENT_MAX_CHARACTERS:
+            raise CheckerDefinitionError(
+                f"{cls.__qualname__}.rubric: each item needs a comment of 1 to {RUBRIC_COMMENT_MAX_CHARACTERS} characters")

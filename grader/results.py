@@ -10,8 +10,11 @@ Shape (``GradeResult.to_dict``)::
                  "i18n": {"msgid", "params"}, "detail": {...}}, ...],
      "output": "tail of what the student's code printed"}
 
-plus ``"i18n"`` (``message`` as a message id and values, see below), ``"staff_notes"`` when there is something only course staff should see (a run that tampered
-with the sandbox, say), and, for training checkers only, ``"training"``: what the run came to (``TrainingSummary``: data
+plus ``"i18n"`` (``message`` as a message id and values, see below), ``"staff_notes"`` when there
+is something only course staff should see (a run that tampered with the sandbox, say), ``"document"``
+for a report checker (what ``grader.documents.read_pdf`` found: pages, has_text_layer, encrypted,
+cut_short, problem; never the text), and, for training checkers only, ``"training"``: what the run
+came to (``TrainingSummary``: data
 set, device, test accuracy and confusion matrix computed by trusted code, epochs, times, why it
 stopped, and the validation curve the run reported, which is display only).
 
@@ -38,6 +41,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from grader.documents import MAX_CHARACTERS_PER_PAGE, MAX_PAGES_READ, PdfReading
 from grader.messages import Message, message_or_text
 
 ResultStatus = Literal["graded", "rejected", "error"]
@@ -239,6 +243,9 @@ class GradeResult:
     checks: tuple[CheckOutcome, ...] = field(default_factory=tuple)
     output: str = ""
     training: TrainingSummary | None = None
+    # A report's reading (``grader.documents.read_pdf``): its texts stay in the process (the portal
+    # keeps them with the stored file); ``to_dict`` gives what was found, without the text.
+    document: PdfReading | None = None
     # For course staff only, never the student: what the grading noticed about the run itself.
     staff_notes: tuple[str, ...] = ()
     # ``message`` as a message id and values, rendered in the reader's language (optional).
@@ -256,13 +263,13 @@ class GradeResult:
     @classmethod
     def from_checks(
         cls, checks: Iterable[CheckOutcome], *, max_score: float, message: str = "", output: str = "",
-        training: TrainingSummary | None = None,
+        training: TrainingSummary | None = None, document: PdfReading | None = None,
     ) -> GradeResult:
         """A graded result whose score is the sum of its checks' points."""
         checks = tuple(checks)
-        score = round(sum(check.points for check in checks), 4)
+        score = round(sum((check.points for check in checks), 0.0), 4)
         return cls("graded", score=min(score, max_score), max_score=max_score, message=message,
-                   checks=checks, output=output, training=training)
+                   checks=checks, output=output, training=training, document=document)
 
     @classmethod
     def rejected(cls, message: str, *, max_score: float = 0.0) -> GradeResult:
@@ -288,6 +295,12 @@ class GradeResult:
             document["i18n"] = self.i18n.to_dict()
         if self.training is not None:
             document["training"] = self.training.to_dict()
+        if self.document is not None:
+            document["document"] = {
+                "pages": self.document.pages, "has_text_layer": self.document.has_text_layer,
+                "encrypted": self.document.encrypted, "cut_short": self.document.cut_short,
+                "problem": self.document.problem,
+            }
         return document
 
     @classmethod
@@ -306,6 +319,7 @@ class GradeResult:
             checks=tuple(CheckOutcome.from_dict(check) for check in checks),
             output=str(raw.get("output", "")),
             training=TrainingSummary.from_dict(raw["training"]) if raw.get("training") is not None else None,
+            document=_document_from_dict(raw["document"]) if raw.get("document") is not None else None,
             staff_notes=tuple(str(note) for note in raw.get("staff_notes", ()) if isinstance(raw.get("staff_notes"), list)),
             i18n=_message_or_none(raw.get("i18n")),
         )
@@ -327,6 +341,15 @@ def _detail(raw: Any) -> dict[str, Any] | None:
             for key, value in raw.items()):
         raise ResultFormatError("detail must be an object of plain values")
     return dict(raw)
+def _document_from_dict(raw: Any) -> PdfReading:
+    """What ``to_dict`` wrote of a reading (no text), validated as a reading from the sandbox is."""
+    if not isinstance(raw, Mapping):
+        raise ResultFormatError("document must be an object")
+    try:
+        return PdfReading.from_sandbox({**raw, "texts": []}, max_pages=MAX_PAGES_READ,
+                                       max_characters_per_page=MAX_CHARACTERS_PER_PAGE)
+    except ValueError as error:
+        raise ResultFormatError(f"document: {error}") from None
 
 
 def _finite(value: Any) -> float:

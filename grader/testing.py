@@ -115,3 +115,65 @@ def pdf_of_objects(objects: list[bytes]) -> bytes:
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def cjk_text_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF with one page per item of ``pages`` whose lines may hold any text of the Basic Multilingual
+    Plane (Chinese included), as a word processor writes it: a Type0 font with two-byte codes
+    (Identity-H) and a ToUnicode map, so that text extraction reads the characters back. The font is
+    not embedded: a viewer draws the glyphs with a font of its own."""
+    characters = sorted({character for lines in pages for line in lines for character in line})
+    if any(ord(character) > 0xFFFF for character in characters):
+        raise ValueError("cjk_text_pdf writes characters of the Basic Multilingual Plane only")
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
+                            b"<< /Type /Font /Subtype /Type0 /BaseFont /MSung-Light /Encoding /Identity-H "
+                            b"/DescendantFonts [4 0 R] /ToUnicode 5 0 R >>",
+                            b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /MSung-Light "
+                            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
+                            b"/FontDescriptor 6 0 R /DW 1000 /CIDToGIDMap /Identity >>",
+                            _stream(_to_unicode_cmap(characters)),
+                            b"<< /Type /FontDescriptor /FontName /MSung-Light /Flags 6 /FontBBox [0 -200 1000 900] "
+                            b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>"]
+    kids = []
+    for lines in pages:
+        page_number = len(objects) + 1
+        kids.append(f"{page_number} 0 R")
+        shown = " ".join(f"<{''.join(f'{ord(c):04X}' for c in line)}> Tj T*" for line in lines)
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {page_number + 1} 0 R "
+            "/Resources << /Font << /F1 3 0 R >> >> >>".encode()
+        )
+        objects.append(_stream(f"BT /F1 14 Tf 72 720 Td 18 TL {shown} ET".encode()))
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
+    return pdf_of_objects(objects)
+
+
+def encrypted_pdf(pdf: bytes, *, password: str) -> bytes:
+    """``pdf`` encrypted (RC4, 128 bits) with the user password ``password`` ("" opens without asking,
+    as for PDFs encrypted only to restrict printing)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password=password, owner_password="owner-" + password, algorithm="RC4-128")
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def _stream(data: bytes) -> bytes:
+    return f"<< /Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"
+
+
+def _to_unicode_cmap(characters: list[str]) -> bytes:
+    entries = []
+    for start in range(0, len(characters), 100):  # at most 100 entries a block
+        block = characters[start:start + 100]
+        entries.append(f"{len(block)} beginbfchar\n"
+                       + "".join(f"<{ord(c):04X}> <{ord(c):04X}>\n" for c in block) + "endbfchar\n")
+    return ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+            + "".join(entries) + "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n").encode()

@@ -1,40 +1,64 @@
 """lec2_hw2: the PDF report (residual blocks, receptive fields, feature-map upsampling).
 
-TAs grade it by hand (``manual_grading``). The checker tells the student what it could see in the
-PDF (read in the sandbox): how many pages, and which of the three problems it found a heading for,
-so a wrong or incomplete upload is noticed before the deadline. A PDF that cannot be read
-automatically is kept for the TAs all the same, with a note saying why. The result says plainly
-that the score is pending: 0 of 75 until a TA grades it.
+TAs grade it by hand (``manual_grading``) in the portal, problem by problem, with the rubric below as
+the course's starting point. The checker only tells the student (and the TA) what it could see in the
+PDF, read in the sandbox: how many pages, whether it has a text layer, and which of the three problems
+it appears to address. That is information, never points: the score stays pending until TAs grade it
+and the instructor releases the grades. A PDF that cannot be read automatically is kept for the TAs all
+the same; the reading says why, and the portal tells the TA.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
-from grader.checker import Checker, ManualProblem, Sandbox
+from grader.checker import Checker, ManualProblem, RubricItem, Sandbox
 from grader.content import SubmissionFile
 from grader.documents import PdfReading
-from grader.results import CheckOutcome, GradeResult
-
-
-@dataclass(frozen=True)
-class Problem:
-    check_name: str
-    title: str
-    points: float
-    # Lower-case words that mark the problem's heading or its answer, English and Chinese.
-    markers: tuple[str, ...]
-
+from grader.results import GradeResult
 
 PROBLEMS = (
-    Problem("problem_1_residual_blocks", "Problem 1: residual blocks", 25.0,
-            ("residual", "resnet", "skip connection", "shortcut", "殘差", "残差")),
-    Problem("problem_2_receptive_fields", "Problem 2: receptive fields", 25.0,
-            ("receptive field", "感受野", "感受區", "感受区")),
-    Problem("problem_3_upsampling", "Problem 3: feature-map upsampling", 25.0,
-            ("upsampl", "up-sampl", "transposed conv", "deconvolution", "interpolat", "上採樣", "上取樣",
-             "上采样", "反卷積", "轉置卷積", "转置卷积")),
+    ManualProblem("problem_1_residual_blocks", "Problem 1: residual blocks", 25.0,
+                  keywords=("residual", "resnet", "skip connection", "shortcut", "殘差", "残差", "跳躍連接")),
+    ManualProblem("problem_2_receptive_fields", "Problem 2: receptive fields", 25.0,
+                  keywords=("receptive field", "感受野", "感受區", "感受区", "感受範圍")),
+    ManualProblem("problem_3_upsampling", "Problem 3: feature-map upsampling", 25.0,
+                  keywords=("upsampl", "up-sampl", "transposed conv", "deconvolution", "interpolat", "上採樣",
+                            "上取樣", "上采样", "反卷積", "轉置卷積", "转置卷积", "插值")),
+)
+RESIDUAL, RECEPTIVE, UPSAMPLING = (problem.name for problem in PROBLEMS)
+
+# Where a course's rubric starts: each problem starts at its 25 points and items take points off.
+# Staff edit it in the portal; an item's points changed there change every report it was applied to.
+RUBRIC = (
+    RubricItem(RESIDUAL, 0, "Correct and complete."),
+    RubricItem(RESIDUAL, -10, "Only one kind of residual block is described."),
+    RubricItem(RESIDUAL, -8, "Pros and cons are missing or wrong."),
+    RubricItem(RESIDUAL, -3, "No diagram or equation of the shortcut path."),
+    RubricItem(RESIDUAL, -25, "Not answered."),
+    RubricItem(RECEPTIVE, 0, "Correct and complete."),
+    RubricItem(RECEPTIVE, -8, "The receptive field is computed wrongly."),
+    RubricItem(RECEPTIVE, -8, "No way to adjust it is given (kernel size, stride, dilation, depth)."),
+    RubricItem(RECEPTIVE, -4, "The calculation steps are missing."),
+    RubricItem(RECEPTIVE, -25, "Not answered."),
+    RubricItem(UPSAMPLING, 0, "Correct and complete."),
+    RubricItem(UPSAMPLING, -8, "Fewer than two upsampling methods are compared."),
+    RubricItem(UPSAMPLING, -8, "No code is given."),
+    RubricItem(UPSAMPLING, -5, "No images of the results."),
+    RubricItem(UPSAMPLING, -2, "The checkerboard artefacts of transposed convolution are not discussed."),
+    RubricItem(UPSAMPLING, -25, "Not answered."),
+)
+
+# The problems as handed out: text every report may quote, which says nothing about who wrote what
+# (the portal's similarity check ignores it).
+STATEMENTS = (
+    "Problem 1: residual blocks. Describe two kinds of residual block (the basic block and the "
+    "bottleneck block) with a diagram, and compare their pros and cons.",
+    "Problem 2: receptive fields. Compute the receptive field of the network of lecture 2-2 layer by layer, "
+    "and explain how it can be adjusted.",
+    "Problem 3: feature-map upsampling. Compare upsampling methods (nearest neighbour, bilinear "
+    "interpolation, transposed convolution) with code and images of the results.",
+    "問題一：殘差區塊。說明兩種殘差區塊（基本區塊與瓶頸區塊）並畫出示意圖，比較其優缺點。",
+    "問題二：感受野。逐層計算第 2-2 講網路的感受野，並說明如何調整感受野。",
+    "問題三：特徵圖上採樣。以程式碼與結果圖片比較上採樣方法（最近鄰、雙線性插值、轉置卷積）。",
 )
 
 
@@ -48,71 +72,42 @@ class ReportChecker(Checker):
     accepted_extensions = (".pdf",)
     manual_grading = True
     points = sum(problem.points for problem in PROBLEMS)
-    # TAs enter points per problem, stored under the same check names this checker reports.
-    manual_problems = tuple(ManualProblem(problem.check_name, problem.title, problem.points) for problem in PROBLEMS)
+    manual_problems = PROBLEMS
+    rubric = RUBRIC
+    problem_statements = STATEMENTS
     weight_percent = 75
 
     def check(self, submission: SubmissionFile, sandbox: Sandbox) -> GradeResult:
         # Read in the sandbox, never here: a crafted PDF costs pypdf minutes (grader/documents.py).
         reading = self.read_pdf(submission, sandbox)
-        text = re.sub(r"\s+", " ", reading.text()).lower()
-        found = [problem for problem in PROBLEMS if any(marker in text for marker in problem.markers)]
-        checks = [CheckOutcome("pdf_readable", passed=reading.pages is not None, points=0.0, max_points=0.0,
-                               feedback=_readability_feedback(reading, text))]
-        for problem in PROBLEMS:
-            seen = problem in found
-            checks.append(CheckOutcome(
-                problem.check_name, passed=seen, points=0.0, max_points=0.0,
-                feedback=(f"Found {problem.title}." if seen else
-                          f"Not checked: no text could be read to look for {problem.title}." if not text.strip() else
-                          f"Could not find {problem.title} (looked for: {', '.join(problem.markers[:3])}). "
-                          "If it is there, the TAs will still see it; if not, add it before the deadline."),
-            ))
-        return GradeResult.from_checks(checks, max_score=self.points, message=_message(reading, found, text))
+        addressed = self.problems_addressed(reading.text())
+        return self.result([], message=_message(reading, addressed), document=reading)
 
 
-# What the student (and the TA, who sees the same result) is told when the PDF could not be read.
-# The upload is kept either way: a TA opens the file itself.
-UNREADABLE_FEEDBACK = {
-    "damaged": ("This PDF could not be opened here; it may be damaged. The TAs will try to open it "
-                "themselves: check that it opens on your computer, and if it does not, export it again and "
-                "upload it before the deadline."),
-    "password": ("This PDF asks for a password to open, so the TAs cannot read it. Export or save it again "
+# What ``manage.py grade`` and the receipt e-mail say. The portal's pages say the same from the
+# stored reading, in the reader's language.
+UNREADABLE = {
+    "damaged": ("It could not be opened here; it may be damaged. The TAs will try to open it themselves: "
+                "check that it opens on your computer, and if it does not, export it again and upload it "
+                "before the deadline."),
+    "password": ("It asks for a password to open, so the TAs cannot read it. Export or save it again "
                  "without a password and upload it before the deadline."),
-    "over_limits": ("This PDF is too complex to read automatically in the time the grader allows, so its "
-                    "pages and text were not checked. It is kept, and the TAs will read it themselves; check "
-                    "that this is the file you meant."),
+    "over_limits": ("It is too complex to read automatically in the time the grader allows, so its pages "
+                    "and text were not checked. It is kept, and the TAs will read it themselves; check that "
+                    "this is the file you meant."),
 }
 
 
-def _readability_feedback(reading: PdfReading, text: str) -> str:
-    if reading.problem is not None and reading.pages is None:
-        return UNREADABLE_FEEDBACK[reading.problem]
-    pages = f"A PDF of {_pages(reading.pages)}."
-    if not text.strip():
-        return pages + (" No text could be read from it (a scanned report?): the TAs will read the pages "
-                        "themselves, but check that this is the file you meant.")
-    if reading.cut_short:
-        return pages + " Only the text of its first pages was read in the time allowed."
-    return pages
-
-
-def _pages(count: int | None) -> str:
-    return f"{count} page{'s' if count != 1 else ''}"
-
-
-def _message(reading: PdfReading, found: list[Problem], text: str) -> str:
+def _message(reading: PdfReading, addressed: tuple[str, ...]) -> str:
+    next_step = " TAs grade it by hand; your points appear once the instructor releases the grades."
     if reading.pages is None:
-        return ("Your report was received, but it could not be read automatically (see below). "
-                "It is kept and awaits grading by a TA; your score will appear here once it is graded.")
-    if not text.strip():
-        seen = "No text could be read, so the problems could not be recognised."
-    elif len(found) == len(PROBLEMS):
-        seen = "All three problems were found."
+        return "Your report was received. " + UNREADABLE[reading.problem or "damaged"] + next_step
+    pages = f"{reading.pages} page{'s' if reading.pages != 1 else ''}"
+    if not reading.has_text_layer:
+        seen = ("No text could be read from it (a scan?), so the problems it covers were not looked for; "
+                "the TAs read the pages themselves.")
     else:
-        missing = [problem.title for problem in PROBLEMS if problem not in found]
-        seen = f"Not found: {'; '.join(missing)}."
-    return (
-        f"Your report was received ({_pages(reading.pages)}). {seen} "
-        "It awaits grading by a TA; your score will appear here once it is graded."
-    )
+        missing = [problem.title for problem in PROBLEMS if problem.name not in addressed]
+        seen = ("It appears to address all three problems." if not missing
+                else f"No sign of: {'; '.join(missing)}. If it is there, the TAs will still see it.")
+    return f"Your report was received ({pages}). {seen}" + next_step

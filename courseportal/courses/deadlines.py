@@ -396,3 +396,11 @@ def extension_problem(*, assignment: Assignment, due_at: datetime) -> str:
         return _("An extension must end after the class deadline (%(when)s).") % {
             "when": local_time_text(assignment.due_at, assignment.course.zone)}
     return ""
+
+
+# --- After release: regrade requests -------------------------------------------------------------
+
+def regrade_requests_open(*, until: datetime | None, at: datetime | None = None) -> bool:
+    """May a student ask for a regrade of a released report at ``at`` (now)? Until the moment the
+    instructor set (``GradingSetup.regrade_requests_until``) inclusive; never while none is set."""
+    return until is not None and (at or timezone.now()) <= until

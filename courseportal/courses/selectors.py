@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from courseportal.courses.deadlines import UploadWindow, upload_window
 from courseportal.courses.models import Assignment, Course, Extension, Membership
+from grader.registry import UnknownChecker, get_checker
 
 if TYPE_CHECKING:
     from courseportal.submissions.models import Submission
@@ -173,6 +174,7 @@ class AssignmentRules:
     assignment: Assignment
     window: UploadWindow
     extensions: int
+    hand_graded: bool = False  # reports TAs grade on the grading page
     reading_checks: int = 0  # graded submissions whose answers a TA must check the reading of
 
     @property
@@ -193,8 +195,17 @@ def course_assignments_for_staff(*, course: Course) -> list[AssignmentRules]:
         assignment.course = course
         rows.append(AssignmentRules(assignment=assignment, extensions=assignment.extension_count,
                                     reading_checks=assignment.reading_check_count,
-                                    window=upload_window(assignment=assignment, at=now, extension=None)))
+                                    window=upload_window(assignment=assignment, at=now, extension=None),
+                                    hand_graded=graded_by_hand(checker_slug=assignment.checker_slug)))
     return rows
+
+
+def graded_by_hand(*, checker_slug: str) -> bool:
+    """Whether ``checker_slug``'s files are reports TAs grade by hand (False for an unknown checker)."""
+    try:
+        return get_checker(checker_slug).manual_grading
+    except UnknownChecker:
+        return False
 
 
 def course_students(*, course: Course) -> QuerySet[User]:

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from courseportal.courses.deadlines import extension_problem
 from courseportal.courses.models import Assignment, Course, Extension, Membership
-from courseportal.courses.selectors import STAFF_ROLE_CACHE
-from grader.registry import UnknownChecker, all_checkers, get_checker
+from courseportal.courses.selectors import STAFF_ROLE_CACHE, graded_by_hand
+from grader.registry import all_checkers, get_checker
 
 STAFF_GROUPS = {Membership.Role.TA: "Teaching assistants", Membership.Role.INSTRUCTOR: "Instructors"}
 
@@ -167,10 +167,7 @@ def _row_problems(row: RosterRow) -> list[str]:
 def holds_scores_by_default(*, checker_slug: str) -> bool:
     """Whether a new assignment graded by ``checker_slug`` holds its scores until released: reports
     TAs grade by hand do (a class's grades go out together), automatic checks do not."""
-    try:
-        return get_checker(checker_slug).manual_grading
-    except UnknownChecker:
-        return False
+    return graded_by_hand(checker_slug=checker_slug)
 
 
 def assignment_sync(*, course: Course, due_at: datetime, opens_at: datetime | None = None) -> list[Assignment]:

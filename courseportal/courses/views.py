@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -119,6 +120,10 @@ def assignment_release(request: HttpRequest, course_slug: str, assignment_slug: 
         messages.success(request, _("Scores released: students see them now, and each is e-mailed once."))
     else:
         messages.info(request, _("These scores were released already."))
+    # Released from the rules page or from the grading page: back to where it was asked.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
     return redirect("courses:assignment_rules", course_slug, assignment_slug)
 
 

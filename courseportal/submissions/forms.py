@@ -7,7 +7,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from courseportal.points import SCORE_DECIMAL_PLACES, SCORE_MAX_DIGITS, points_text
-from grader.checker import ManualProblem
 
 
 def points_field(*, label: str, maximum: float | Decimal | None = None, **options) -> forms.DecimalField:
@@ -29,52 +28,6 @@ class UploadForm(forms.Form):
 
     def accepted_penalty_percent(self) -> Decimal:
         return self.cleaned_data.get("accepted_penalty") or Decimal(0)
-
-
-class ManualGradeForm(forms.Form):
-    """A TA's grade of a hand-graded report: points and feedback per problem, and an overall comment."""
-
-    comment = forms.CharField(label=_("Comment to the student"), required=False, max_length=5000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, problems: Sequence[ManualProblem], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.problems = tuple(problems)
-        for problem in self.problems:
-            self.fields[self.points_key(problem)] = points_field(
-                label=_("%(problem)s (points, at most %(max)s)") % {"problem": problem.title, "max": points_text(problem.points)},
-                maximum=problem.points, error_messages={"required": _("Enter the points for this problem.")},
-            )
-            self.fields[self.feedback_key(problem)] = forms.CharField(
-                label=_("Feedback on %(problem)s") % {"problem": problem.title}, required=False, max_length=5000,
-                widget=forms.Textarea(attrs={"rows": 3}),
-            )
-
-    @staticmethod
-    def points_key(problem: ManualProblem) -> str:
-        return f"points_{problem.name}"
-
-    @staticmethod
-    def feedback_key(problem: ManualProblem) -> str:
-        return f"feedback_{problem.name}"
-
-    @classmethod
-    def initial_from(cls, *, checks: list[dict], comment: str) -> dict[str, object]:
-        """The form's initial values from a stored hand grade, so a TA corrects rather than retypes."""
-        initial: dict[str, object] = {"comment": comment}
-        for check in checks:
-            initial[f"points_{check['name']}"] = points_text(check["points"])
-            initial[f"feedback_{check['name']}"] = check["feedback"]
-        return initial
-
-    def problem_fields(self) -> list[tuple[ManualProblem, forms.BoundField, forms.BoundField]]:
-        return [(problem, self[self.points_key(problem)], self[self.feedback_key(problem)]) for problem in self.problems]
-
-    def points(self) -> dict[str, Decimal]:
-        return {problem.name: self.cleaned_data[self.points_key(problem)] for problem in self.problems}
-
-    def feedback(self) -> dict[str, str]:
-        return {problem.name: self.cleaned_data[self.feedback_key(problem)] for problem in self.problems}
 
 
 class OverrideForm(forms.Form):

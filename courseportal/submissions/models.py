@@ -25,6 +25,34 @@ class Blob(models.Model):
         return self.sha256
 
 
+class DocumentReading(models.Model):
+    """What was read of one stored PDF (``grader.documents.read_pdf``, in the sandbox within its bounds):
+    page count, the text of its first pages, why it could not be read. Read once per stored file,
+    when its upload is checked (or, for a file stored before, once by the first task that needs it),
+    and never again: page hints and the similarity check read the text from here.
+    """
+
+    blob = models.OneToOneField(Blob, on_delete=models.CASCADE, primary_key=True, related_name="reading")
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    texts = models.JSONField(default=list, blank=True)
+    encrypted = models.BooleanField(default=False)
+    cut_short = models.BooleanField(default=False)
+    # grader.documents.PROBLEMS: "damaged", "password", "over_limits"; empty when it was read.
+    problem = models.CharField(max_length=20, blank=True)
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"reading of {self.blob_id}"
+
+    @property
+    def has_text_layer(self) -> bool:
+        return any(text.strip() for text in self.texts)
+
+    def text(self) -> str:
+        """The text of the pages read, one space between pages."""
+        return " ".join(self.texts)
+
+
 class Submission(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -186,6 +214,8 @@ class GradeChange(models.Model):
         LATE_PENALTY = "late_penalty", _("Late penalty")
         EXTENSION = "extension", _("Extension")
         READING_CHECK = "reading_check", _("Reading checked by a TA")
+        RUBRIC_CHANGE = "rubric_change", _("Rubric item changed")
+        REGRADE_REQUEST = "regrade_request", _("Regrade request answered")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="grade_changes")
     changed_at = models.DateTimeField(default=timezone.now)

@@ -20,7 +20,6 @@ urlpatterns = [
     path("submissions/<int:pk>/status/", views.submission_status, name="status"),
     path("submissions/<int:pk>/download/", views.submission_download, name="download"),
     path("submissions/<int:pk>/regrade/", views.submission_regrade_view, name="regrade"),
-    path("submissions/<int:pk>/grade/", views.submission_grade_manually_view, name="grade"),
     path("submissions/<int:pk>/override/", views.submission_override_view, name="override"),
     path("submissions/<int:pk>/reading-check/", views.submission_reading_check_view, name="reading_check"),
 ]

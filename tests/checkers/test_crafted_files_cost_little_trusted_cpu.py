@@ -57,8 +57,8 @@ def test_crafted_pdf_is_graded_for_a_ta_with_little_worker_cpu(crafted_pdfs, san
     with trusted_cpu() as used:
         result = grade_file(ReportChecker(), filename=REPORT_NAME, data=crafted_pdfs[name], sandbox=sandbox)
     assert used.seconds < TRUSTED_CPU_BUDGET_S, f"{name}: {used.seconds:.2f} s of worker CPU"
-    assert result.status == "graded" and "awaits grading by a TA" in result.message
-    assert result.checks[0].name == "pdf_readable" and result.checks[0].feedback
+    assert result.status == "graded" and "TAs grade it by hand" in result.message
+    assert result.checks == () and result.document is not None  # a hint for the TA, never 0/0 checks
 
 
 def test_pdf_whose_text_takes_too_long_keeps_the_pages_read_so_far(crafted_pdfs, sandbox):
@@ -72,8 +72,8 @@ def test_pdf_too_costly_to_open_is_kept_for_a_ta_with_a_note(crafted_pdfs, sandb
     reading = read_pdf(crafted_pdfs["99,000 pages"], sandbox=sandbox)
     assert (reading.pages, reading.texts, reading.problem) == (None, (), "over_limits")
     result = grade_file(ReportChecker(), filename=REPORT_NAME, data=crafted_pdfs["99,000 pages"], sandbox=sandbox)
-    assert result.status == "graded" and not result.checks[0].passed
-    assert "the TAs will read it themselves" in result.checks[0].feedback
+    assert result.status == "graded" and result.document.problem == "over_limits"
+    assert "the TAs will read it themselves" in result.message
 
 
 def test_an_ordinary_report_is_read_in_the_sandbox_with_its_pages_and_text(sandbox):
@@ -85,8 +85,8 @@ def test_an_ordinary_report_is_read_in_the_sandbox_with_its_pages_and_text(sandb
 def test_damaged_pdf_is_kept_for_a_ta_and_the_student_is_told_to_check_it(sandbox):
     data = b"%PDF-1.7\nthis is not really a pdf\n%%EOF\n"
     result = grade_file(ReportChecker(), filename=REPORT_NAME, data=data, sandbox=sandbox)
-    assert result.status == "graded" and not result.checks[0].passed
-    assert "could not be opened" in result.checks[0].feedback and "export it again" in result.checks[0].feedback
+    assert result.status == "graded" and result.document is not None and result.document.problem == "damaged"
+    assert "could not be opened" in result.message and "export it again" in result.message
 
 
 def test_what_the_sandbox_returns_is_validated_before_use():

@@ -1,11 +1,12 @@
-"""TAs grade PDF reports by hand: the form, who may use it, what students and the gradebook show."""
+"""Reports TAs grade by hand in the portal: what students and the gradebook show while a report awaits
+its TA and once it is graded (through the rubric, on the grading page: ``tests/reports``)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,16 +18,17 @@ from courseportal.courses.models import Assignment, Membership
 from courseportal.courses.services import assignment_rules_update, membership_set
 from courseportal.gradebook.selectors import gradebook_for
 from courseportal.submissions.models import Result, Submission
-from courseportal.submissions.services import result_grade_manually, submission_create, submission_grade
+from courseportal.submissions.services import submission_create, submission_grade
 from tests.conftest import make_assignment, make_user
 from tests.portal.conftest import signed_in, submit_and_grade
 from tests.portal.test_csrf import csrf_token_of
+from tests.reports.grading import grade_report
 
 pytestmark = pytest.mark.django_db
 
 REPORT = (Path(__file__).resolve().parents[2] / "assignments" / "lec2_hw2" / "tests" / "golden"
           / "complete_report.pdf").read_bytes()
-NAMES = [problem.check_name for problem in PROBLEMS]
+NAMES = [problem.name for problem in PROBLEMS]
 
 
 @pytest.fixture
@@ -49,17 +51,9 @@ def submit_report(student, assignment) -> Submission:
     return submission
 
 
-def grade_form(points: list, feedback: list | None = None, comment: str = "") -> dict[str, object]:
-    data: dict[str, object] = {"comment": comment}
-    for name, earned, said in zip(NAMES, points, feedback or [""] * len(NAMES), strict=True):
-        data[f"points_{name}"] = earned
-        data[f"feedback_{name}"] = said
-    return data
-
-
 def grade_by_hand(submission, grader, points: list) -> None:
-    result_grade_manually(submission=submission, grader=grader, points=dict(zip(NAMES, points, strict=True)),
-                          feedback={}, comment="")
+    """A TA's grade of every problem, through the rubric (tests.reports.grading)."""
+    grade_report(submission, grader, points)
 
 
 def page_of(user, submission) -> str:
@@ -84,88 +78,30 @@ def test_chinese_student_sees_awaiting_ta_grading_in_chinese(student, report, co
     assert "等待助教評分" in page_of(student, report)
 
 
-def test_ta_grades_through_the_form_and_the_student_sees_points_and_feedback(
-        student, ta, report, django_capture_on_commit_callbacks):
-    form_page = page_of(ta, report)
-    assert "Grade this report" in form_page
-    for problem in PROBLEMS:
-        assert f'name="points_{problem.check_name}"' in form_page and problem.title in form_page
-    with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in(ta).post(reverse("submissions:grade", args=[report.pk]), grade_form(
-            [20, "22.5", 18], ["Explain the identity shortcut.", "", "Compare with nearest neighbour."],
-            comment="Solid report."))
-    assert response.status_code == 302 and response.url == reverse("submissions:detail", args=[report.pk])
-
-    student_page = page_of(student, report)
-    assert "60.5 / 75" in student_page and "60.50" not in student_page and "Awaiting TA grading" not in student_page
-    # 22.5 of 25 is points a TA gave, not a pass: hand-graded problems show points, never "Passed: yes".
-    assert "22.5 / 25" in student_page and ">Passed<" not in student_page and 'data-label="Passed"' not in student_page
-    assert "Explain the identity shortcut." in student_page and "Solid report." in student_page
-    assert "graded by a TA" in student_page and "Grade this report" not in student_page
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == [student.email]
-    assert mail.outbox[0].subject == "[Lecture 2-2 HW2] 60.5/75"
-    assert "Change the grade" in page_of(ta, report) and "ta_chen" in page_of(ta, report)
-
-
-def test_grade_form_is_prefilled_with_the_stored_grade(ta, report):
-    grade_by_hand(report, ta, [20, 21, 22])
-    page = page_of(ta, report)
-    assert f'name="points_{NAMES[1]}" value="21"' in page
-
-
-@pytest.mark.parametrize("who", ["student", "other_student", "ta_of_another_course", "outsider"])
-def test_only_staff_of_the_course_may_grade_everyone_else_gets_404(who, request, report):
-    user = request.getfixturevalue(who)
-    response = signed_in(user).post(reverse("submissions:grade", args=[report.pk]), grade_form([25, 25, 25]))
-    assert response.status_code == 404
-    result = Result.objects.get(pk=report.pk)
-    assert result.awaits_manual_grading and result.score == 0 and mail.outbox == []
-
-
-def test_anonymous_visitor_is_sent_to_sign_in(report, client):
-    response = client.post(reverse("submissions:grade", args=[report.pk]), grade_form([25, 25, 25]))
-    assert response.status_code == 302 and response.url.startswith(reverse("login"))
-
-
-def test_a_get_of_the_grade_forms_address_lands_on_the_submission_page_and_grades_nothing(ta, report):
-    response = signed_in(ta).get(reverse("submissions:grade", args=[report.pk]))
-    assert response.status_code == 302 and response.url == reverse("submissions:detail", args=[report.pk])
-    report.result.refresh_from_db()
-    assert report.result.awaits_manual_grading and not report.result.is_manually_graded
-
-
-def test_grade_form_needs_the_csrf_token(ta, instructor, report):
+def test_the_grading_page_posts_only_with_the_csrf_token(ta, instructor, report):
     client = signed_in(instructor, enforce_csrf_checks=True)
-    url = reverse("submissions:grade", args=[report.pk])
-    assert client.post(url, grade_form([25, 25, 25])).status_code == 403
+    url = reverse("reports:grade", args=[report.pk])
+    page = client.get(url).content.decode()
+    correct = re.findall(r'name="items_(problem_\w+)" value="(\d+)" data-points="0"', page)
+    form = {f"items_{problem}": pk for problem, pk in correct} | {"then": "stay"}
+    assert len(correct) == 3 and client.post(url, form).status_code == 403
     assert Result.objects.get(pk=report.pk).awaits_manual_grading
-    token = csrf_token_of(client, reverse("submissions:detail", args=[report.pk]))
-    assert client.post(url, {**grade_form([25, 25, 25]), "csrfmiddlewaretoken": token}).status_code == 302
+    token = csrf_token_of(client, url)
+    assert client.post(url, {**form, "csrfmiddlewaretoken": token}).status_code == 302
     assert Result.objects.get(pk=report.pk).score == 75
 
 
-@pytest.mark.parametrize("points", [[26, 10, 10], [10, -0.5, 10], [10, 10, ""], [10, "ten", 10]])
-def test_points_out_of_range_are_refused_with_a_message_and_nothing_is_saved(points, ta, report):
-    before = Result.objects.filter(pk=report.pk).values().get()
-    response = signed_in(ta).post(reverse("submissions:grade", args=[report.pk]),
-                                  grade_form(points, ["kept in the form", "", ""]))
-    page = response.content.decode()
-    assert response.status_code == 400
-    assert "The grade was not saved; nothing was changed." in page and "kept in the form" in page
-    assert Result.objects.filter(pk=report.pk).values().get() == before and mail.outbox == []
-
-
-def test_points_above_the_maximum_say_what_the_maximum_is(ta, report):
-    response = signed_in(ta).post(reverse("submissions:grade", args=[report.pk]), grade_form([10, 30, 10]))
-    assert "Ensure this value is less than or equal to 25" in response.content.decode()
-
-
-def test_automatically_graded_assignments_have_no_grade_form(student, ta, assignment):
+def test_automatically_graded_assignments_have_no_grading_page(student, ta, assignment):
     submission = submit_and_grade(student, assignment)
-    assert "Grade this report" not in page_of(ta, submission)
-    response = signed_in(ta).post(reverse("submissions:grade", args=[submission.pk]), {"points_grade": 5})
-    assert response.status_code == 404
+    page = page_of(ta, submission)
+    assert "grading page" not in page
+    assert signed_in(ta).get(reverse("reports:grade", args=[submission.pk])).status_code == 404
+    assert signed_in(ta).post(reverse("reports:grade", args=[submission.pk]), {"then": "stay"}).status_code == 404
     assert Result.objects.get(pk=submission.pk).score == 10
+
+
+def test_the_submission_page_sends_staff_to_the_grading_page(ta, report):
+    assert reverse("reports:grade", args=[report.pk]) in page_of(ta, report)
 
 
 def test_regrade_of_a_hand_graded_report_is_refused_with_a_message(ta, report):
@@ -187,7 +123,7 @@ def test_staff_list_filters_the_reports_to_grade(student, other_student, ta, rep
     assert "310510123" in everything and "310510999" in everything and "?to_grade=1" in everything
     to_grade = client.get(url, {"to_grade": "1"}).content.decode()
     assert "310510999" in to_grade and "310510123" not in to_grade
-    assert reverse("submissions:detail", args=[waiting.pk]) + "#grade" in to_grade
+    assert reverse("reports:grade", args=[waiting.pk]) in to_grade
 
 
 def test_automatic_assignments_offer_no_to_grade_filter(ta, assignment):

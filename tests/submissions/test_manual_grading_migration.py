@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from courseportal.submissions.models import Result
 from courseportal.submissions.services import submission_create, submission_grade
 from tests.conftest import make_assignment
+from tests.reports.grading import REPORT
 from tests.submissions.conftest import upload
-from tests.submissions.test_manual_grading_service import REPORT
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ Split by concern; import from here. Every score change goes through ``scores.res
 which records it in the grade history.
 """
 
-from courseportal.submissions.services.manual import GradeRefused, result_grade_manually
 from courseportal.submissions.services.notify import assignment_scores_release, release_notify, result_notify
 from courseportal.submissions.services.overrides import OverrideRefused, result_override
 from courseportal.submissions.services.pipeline import (
@@ -35,7 +34,6 @@ from courseportal.submissions.services.uploads import (
 
 __all__ = [
     "GRADE_TASK",
-    "GradeRefused",
     "OverrideRefused",
     "ReadingCheckRefused",
     "RegradeRefused",
@@ -48,7 +46,6 @@ __all__ = [
     "regrade_publish",
     "release_notify",
     "result_change",
-    "result_grade_manually",
     "result_lateness_apply",
     "result_notify",
     "result_override",

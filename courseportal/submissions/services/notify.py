@@ -76,14 +76,24 @@ def result_notify(*, submission_id: int) -> bool:
                       "will check how they were read.") % {
                 "checks": ", ".join(check["name"] for check in result.uncertain_checks)} + "\n\n"
         if result.is_manually_graded:
-            body += "".join(f"{check['name']}: {points_text(check['points'])}/{points_text(check['max_points'])}"
-                            + (f"\n  {check['feedback']}" if check["feedback"] else "") + "\n"
-                            for check in result.checks) + "\n"
+            body += problem_lines(result)
         body += url + "\n"
-    if not _send(subject=subject, body=body, to=submission.student.email, what=f"submission {submission_id}"):
+    if not email_send(subject=subject, body=body, to=submission.student.email, what=f"submission {submission_id}"):
         Result.objects.filter(pk=submission_id).update(notified_at=None)
         return False
     return True
+
+
+def problem_lines(result: Result) -> str:
+    """A hand-graded report's points per problem, each with its feedback (the rubric items applied
+    and the grader's comment) indented below it; empty for any other result."""
+    if not result.is_manually_graded:
+        return ""
+    lines = []
+    for check in result.checks:
+        lines.append(f"{check.get('title') or check['name']}: {points_text(check['points'])}/{points_text(check['max_points'])}")
+        lines.extend(f"  {line}" for line in str(check.get("feedback", "")).splitlines() if line.strip())
+    return "\n".join(lines) + "\n\n"
 
 
 def _penalty_line(result: Result, assignment: Assignment) -> str:
@@ -163,14 +173,16 @@ def _release_mail(*, assignment: Assignment, student: User, submission_ids: list
             body += _("Your score that counts: %(score)s/%(max)s (the submission received %(when)s).") % {
                 "score": counted.display, "max": points_text(counted.max_score),
                 "when": local_time_text(counted.received_at, assignment.course.zone)} + "\n\n"
+            body += problem_lines(Result.objects.get(submission_id=counted.submission_id))
         body += url + "\n"
-    if not _send(subject=subject, body=body, to=student.email, what=f"release of assignment {assignment.pk}"):
+    if not email_send(subject=subject, body=body, to=student.email, what=f"release of assignment {assignment.pk}"):
         Result.objects.filter(submission_id__in=submission_ids).update(notified_at=None)
         return 0
     return 1
 
 
-def _send(*, subject: str, body: str, to: str, what: str) -> bool:
+def email_send(*, subject: str, body: str, to: str, what: str) -> bool:
+    """Send one e-mail; a mail server that fails is logged (naming ``what``) and False returned."""
     try:
         send_mail(subject, body, None, [to])
     except OSError as error:

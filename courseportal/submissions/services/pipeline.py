@@ -29,6 +29,7 @@ from courseportal.celery import BACKGROUND_PRIORITY, FOREGROUND_PRIORITY
 from courseportal.celery import app as celery_app
 from courseportal.submissions.models import GradeChange, Regrade, RegradeItem, Result, Submission
 from courseportal.submissions.selectors import grading_size_limit
+from courseportal.submissions.services.documents import document_reading_store
 from courseportal.submissions.services.notify import released_scores_sweep, result_notify
 from courseportal.submissions.services.reading_checks import reading_checks_carried
 from courseportal.submissions.services.scores import result_change, result_lateness_apply
@@ -37,6 +38,7 @@ from courseportal.submissions.storable import result_fields
 from courseportal.submissions.storage import blob_read
 from courseportal.submissions.time_limits import grading_time_limits
 from grader import Checker, grade_file, precheck_file
+from grader.documents import PdfReading
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult
 from grader.sandbox import get_sandbox
@@ -230,7 +232,7 @@ def submission_result_store(
         # Not a busy database (OperationalError goes up: the sweep retries), but what no replacement
         # foresaw: a value the database refuses, or a checker's object that is no check at all.
         return _result_write(submission_id=submission_id, claimed_at=claimed_at, fields=result_fields(grade),
-                             seconds=seconds, manual_grading=manual_grading)
+                             seconds=seconds, manual_grading=manual_grading, document=grade.document)
     except (DataError, ValueError, TypeError, AttributeError):
         logger.exception("submission %s: its result could not be stored; storing a grader error instead",
                          submission_id)
@@ -243,7 +245,8 @@ def submission_result_store(
 
 @transaction.atomic
 def _result_write(
-    *, submission_id: int, claimed_at, fields: dict[str, Any], seconds: float, manual_grading: bool
+    *, submission_id: int, claimed_at, fields: dict[str, Any], seconds: float, manual_grading: bool,
+    document: PdfReading | None = None,
 ) -> Result | None:
     now = timezone.now()
     final_status = Status.FAILED if fields["status"] == "error" else Status.GRADED
@@ -255,6 +258,9 @@ def _result_write(
         logger.info("submission %s was taken over while grading; result discarded", submission_id)
         return None
     submission = Submission.objects.select_related("assignment__course", "student", "regrade").get(pk=submission_id)
+    if document is not None:
+        # What the checker read of a report, kept with the stored file so that nothing reads it again.
+        document_reading_store(blob_id=submission.blob_id, reading=document)
     previous = Result.objects.filter(submission_id=submission_id).first()
     if previous is not None and previous.is_manually_graded:
         # A TA's grade is never replaced by a machine check (a regrade refuses it, and this covers

@@ -42,7 +42,7 @@ def submission_regrade(*, submission: Submission, requested_by: User | None = No
     already waiting or running.
 
     Raises ``RegradeRefused`` for a submission a TA graded by hand: a machine check would replace
-    the TA's grade (staff change that grade with the grading form instead).
+    the TA's grade (staff change that grade on the grading page instead).
     """
     updated = (
         Submission.objects.filter(pk=submission.pk, status__in=[Status.GRADED, Status.FAILED])
@@ -52,7 +52,7 @@ def submission_regrade(*, submission: Submission, requested_by: User | None = No
     if updated != 1:
         if Result.objects.filter(submission_id=submission.pk, manually_graded_at__isnull=False).exists():
             raise RegradeRefused(_("A TA graded this report by hand, so it is not regraded automatically: "
-                                   "a regrade would replace their grade. Change the grade with the grading form."))
+                                   "a regrade would replace their grade. Change the grade on the grading page."))
         return False
     regrade = Regrade.objects.create(assignment_id=submission.assignment_id, started_by=requested_by)
     RegradeItem.objects.create(regrade=regrade, submission_id=submission.pk, old_score=_counted(submission.pk))

@@ -1,4 +1,5 @@
-"""Pages and actions for a course's staff: grading by hand, overriding, regrading, the lists.
+"""Pages and actions for a course's staff: overriding, regrading, the lists (reports are graded in
+``courseportal.reports``).
 
 Anyone who is not on the course's staff gets 404, as for every staff page: the page's existence is
 nobody else's business.
@@ -18,12 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courseportal.courses.models import Assignment, Membership
 from courseportal.courses.selectors import user_can_regrade, user_teaches
-from courseportal.submissions.forms import ManualGradeForm, OverrideForm, ReadingCheckForm
+from courseportal.submissions.forms import OverrideForm, ReadingCheckForm
 from courseportal.submissions.models import Regrade, Submission
 from courseportal.submissions.selectors import (
     checker_for,
     result_of,
-    scores_released,
     submissions_awaiting_reading_check,
 )
 from courseportal.submissions.selectors.pages import (
@@ -33,12 +33,10 @@ from courseportal.submissions.selectors.pages import (
     student_history,
 )
 from courseportal.submissions.services import (
-    GradeRefused,
     OverrideRefused,
     ReadingCheckRefused,
     RegradeRefused,
     assignment_regrade,
-    result_grade_manually,
     result_override,
     result_reading_check,
     submission_regrade,
@@ -81,30 +79,6 @@ def submission_regrade_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The submission is queued for grading again."))
     else:
         messages.info(request, _("The submission is already waiting or being graded."))
-    return redirect("submissions:detail", submission.pk)
-
-
-@login_required
-@form_action("submissions:detail")
-def submission_grade_manually_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """A TA's hand grade of a report; 404 for anyone who may not grade it (as for every staff page)."""
-    submission = _gradable_submission_or_404(request, pk)
-    checker = checker_for(assignment=submission.assignment)
-    if checker is None or not checker.manual_grading:
-        raise Http404
-    form = ManualGradeForm(request.POST, problems=checker.hand_graded_problems())
-    if not form.is_valid():
-        return submission_page(request, submission, grade_form=form, status=400)
-    try:
-        result_grade_manually(submission=submission, grader=request.user, points=form.points(),
-                              feedback=form.feedback(), comment=form.cleaned_data["comment"])
-    except GradeRefused as refusal:
-        return submission_page(request, submission, grade_form=form, grade_refusal=refusal.message, status=400)
-    if scores_released(assignment=submission.assignment):
-        messages.success(request, _("The grade is saved; the student can see it and has been emailed."))
-    else:
-        messages.success(request, _("The grade is saved. The student sees it, and is emailed, when the "
-                                    "instructor releases this assignment's scores."))
     return redirect("submissions:detail", submission.pk)
 
 

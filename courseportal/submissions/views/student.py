@@ -24,8 +24,9 @@ from courseportal.courses.selectors import (
     user_is_instructor,
     user_teaches,
 )
+from courseportal.reports.selectors import StudentReport, student_report
 from courseportal.security_headers import file_download_policy
-from courseportal.submissions.forms import ManualGradeForm, OverrideForm, ReadingCheckForm, UploadForm
+from courseportal.submissions.forms import OverrideForm, ReadingCheckForm, UploadForm
 from courseportal.submissions.models import Submission
 from courseportal.submissions.selectors import (
     checker_for,
@@ -180,43 +181,45 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def submission_page(
-    request: HttpRequest, submission: Submission, *, grade_form: ManualGradeForm | None = None,
-    grade_refusal: str = "", override_form: OverrideForm | None = None, override_refusal: str = "",
-    reading_form: ReadingCheckForm | None = None, reading_refusal: str = "", status: int = 200,
+    request: HttpRequest, submission: Submission, *, override_form: OverrideForm | None = None,
+    override_refusal: str = "", reading_form: ReadingCheckForm | None = None, reading_refusal: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     course = submission.assignment.course
     result = result_of(submission=submission)
     teaches = user_teaches(user=request.user, course=course)
     can_regrade = teaches and user_can_regrade(user=request.user, course=course)
-    checker = checker_for(assignment=submission.assignment)
-    # The form is offered once the file was checked and found readable (the service refuses the rest).
-    gradable = result is not None and result.status != result.Status.REJECTED and not submission.is_pending
-    if grade_form is None and gradable and can_regrade and checker is not None and checker.manual_grading:
-        initial = ManualGradeForm.initial_from(checks=result.checks, comment=result.message) \
-            if result.is_manually_graded else {}
-        grade_form = ManualGradeForm(problems=checker.hand_graded_problems(), initial=initial)
     if reading_form is None and can_regrade and result is not None and result.awaits_reading_check \
             and not submission.is_pending:
         reading_form = ReadingCheckForm(checks=result.uncertain_checks)
     if override_form is None and can_regrade and result is not None:
         override_form = OverrideForm(initial={"score": result.override_score})
+    facts = submission_facts(submission=submission, result=result, teaches=teaches)
     context = {
         "submission": submission,
         "result": result,
-        "facts": submission_facts(submission=submission, result=result, teaches=teaches),
+        "facts": facts,
         "assignment": submission.assignment,
         "course": course,
         "teaches": teaches,
         "can_regrade": can_regrade,
-        "grade_form": grade_form,
-        "grade_refusal": grade_refusal,
         "override_form": override_form,
         "override_refusal": override_refusal,
         "reading_form": reading_form,
         "reading_refusal": reading_refusal,
         "training": training_status(submission=submission),
+        "report": _report_of(submission, result, facts),
     }
     return render(request, "submissions/submission_detail.html", context, status=status)
+
+
+def _report_of(submission: Submission, result, facts) -> StudentReport | None:
+    """A hand-graded report's own result block (grading, hints, regrade requests), or None for a file
+    graded automatically, refused, or not checked yet."""
+    checker = checker_for(assignment=submission.assignment)
+    if checker is None or not checker.manual_grading or result is None or result.status == result.Status.REJECTED:
+        return None
+    return student_report(submission=submission, result=result, show_scores=facts.show_scores)
 
 
 @never_cache
@@ -227,12 +230,13 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
     submission = submission_or_404(request, pk)
     result = result_of(submission=submission)
     teaches = user_teaches(user=request.user, course=submission.assignment.course)
+    # Polls while the file waits read only the status block's facts; the last poll, with the
+    # result, shows all of it (which submission counts included).
+    facts = (submission_facts if result is not None else status_facts)(submission=submission, result=result,
+                                                                      teaches=teaches)
     context = {"submission": submission, "result": result, "course": submission.assignment.course,
-               # Polls while the file waits read only the status block's facts; the last poll, with
-               # the result, shows all of it (which submission counts included).
-               "facts": submission_facts(submission=submission, result=result, teaches=teaches) if result is not None
-               else status_facts(submission=submission, result=result, teaches=teaches),
-               "training": training_status(submission=submission)}
+               "facts": facts, "teaches": teaches, "training": training_status(submission=submission),
+               "report": _report_of(submission, result, facts)}
     return render(request, "submissions/_status.html", context)
 
 
