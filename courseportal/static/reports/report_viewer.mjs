@@ -33,16 +33,19 @@ function fitWidthScale(page) {
 
 async function draw() {
   if (!documentProxy) { return; }
+  // Claimed before the first await: a second call (a key pressed while the page loads) must wait
+  // its turn, as PDF.js refuses two renders on one canvas at once.
   if (drawing) { pending = true; return; }
-  const page = await documentProxy.getPage(current);
-  const scale = zoom === null ? fitWidthScale(page) : zoom;
-  const viewport = page.getViewport({ scale: scale * (window.devicePixelRatio || 1) });
-  canvas.width = Math.floor(viewport.width);
-  canvas.height = Math.floor(viewport.height);
-  canvas.style.width = Math.floor(viewport.width / (window.devicePixelRatio || 1)) + "px";
-  drawing = page.render({ canvas, canvasContext: canvas.getContext("2d"), viewport });
+  drawing = true;
+  let scale = null;
   try {
-    await drawing.promise;
+    const page = await documentProxy.getPage(current);
+    scale = zoom === null ? fitWidthScale(page) : zoom;
+    const viewport = page.getViewport({ scale: scale * (window.devicePixelRatio || 1) });
+    canvas.width = Math.floor(viewport.width);
+    canvas.height = Math.floor(viewport.height);
+    canvas.style.width = Math.floor(viewport.width / (window.devicePixelRatio || 1)) + "px";
+    await page.render({ canvas, canvasContext: canvas.getContext("2d"), viewport }).promise;
     canvas.dataset.drawnPage = String(current);
   } finally {
     drawing = null;
