@@ -23,11 +23,12 @@ from grader.answers import AnswerSheet, FieldSpec, LayerSpec, answer_text, hando
 from grader.conf import engine_setting
 from grader.content import SubmissionFile, default_max_bytes
 from grader.documents import PdfReading, read_pdf
+from grader.messages import Message, Text
 from grader.reference_cache import reference_cached
 from grader.results import CheckOutcome, GradeResult, TrainingSummary
 from grader.sandbox.types import SandboxLimits, SandboxOutcome, SandboxRequest
 
-STARTER_WITHOUT_ANSWERS = (
+STARTER_WITHOUT_ANSWERS = Message(
     "You uploaded the starter file without answers: everything in it is the handout's own text. "
     "Write your answers in it, save it, and upload it again."
 )
@@ -236,9 +237,12 @@ class Checker:
         )
         return sandbox.run(request) if on_report is None else sandbox.run(request, on_report=on_report)
 
-    def result(self, checks: Iterable[CheckOutcome], *, message: str = "", output: str = "",
+    def result(self, checks: Iterable[CheckOutcome], *, message: Text = "", output: str = "",
                training: TrainingSummary | None = None, document: PdfReading | None = None) -> GradeResult:
         """The graded result: the checks, scored as the sum of their points (at most ``points``).
+
+        ``message`` may be a ``grader.messages.Message``: the result then stores its English text and
+        the message, which the portal shows in each reader's language.
 
         ``document``: what ``read_pdf`` found in an uploaded report; the portal keeps it with the
         stored file (page count, text), so that nothing reads the file again.

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
+from grader.messages import Message, Text, render
 from grader.text_encodings import decodings
 
 DEFAULT_MAX_BYTES = {".pdf": 20 * 1024 * 1024}
@@ -21,11 +22,20 @@ TEXT_EXTENSIONS = (".py", ".ipynb", ".txt", ".md")
 
 
 class RejectedUpload(ValueError):
-    """The file cannot be graded; ``message`` tells the student why, in words they understand."""
+    """The file cannot be graded; ``message`` tells the student why, in words they understand.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    ``reason`` is what was said (a ``Message`` here): a grading stores it with the result (its English
+    text beside it), so that each reader sees it in their own language; ``message`` is it in the
+    active language, for the upload form that refuses the file at once.
+    """
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+    @property
+    def message(self) -> str:
+        return render(self.reason, gettext)
 
 
 @dataclass(frozen=True)
@@ -69,26 +79,31 @@ def read_submission(
     """Validate ``data`` as a file named ``filename``; raise ``RejectedUpload`` saying why not."""
     extension = file_extension(filename)
     if extension not in accepted_extensions:
-        raise RejectedUpload(
-            _("Files ending in %(extension)s are not accepted here; upload a %(accepted)s file.")
-            % {"extension": extension or _("(no extension)"), "accepted": _(" or ").join(accepted_extensions)}
-        )
+        raise RejectedUpload(Message(
+            "Files ending in %(extension)s are not accepted here; upload a %(accepted)s file.",
+            extension=extension or Message("(no extension)"), accepted=_alternatives(accepted_extensions)))
     if not data:
-        raise RejectedUpload(_("The file is empty. Did you save it before uploading?"))
+        raise RejectedUpload(Message("The file is empty. Did you save it before uploading?"))
     limit = max_bytes or default_max_bytes(extension)
     if len(data) > limit:
-        raise RejectedUpload(
-            _("The file is %(size)s; this assignment accepts at most %(limit)s.")
-            % {"size": human_size(len(data)), "limit": human_size(limit)}
-        )
+        raise RejectedUpload(Message("The file is %(size)s; this assignment accepts at most %(limit)s.",
+                                     size=human_size(len(data)), limit=human_size(limit)))
     if extension == ".pdf":
         return _read_pdf(filename, data)
     if extension == ".ipynb":
         return _read_notebook(filename, data)
     if extension in TEXT_EXTENSIONS:
-        text, encoding = decode_text(data, kind=_("a %(extension)s file") % {"extension": extension})
+        text, encoding = decode_text(data, kind=Message("a %(extension)s file", extension=extension))
         return SubmissionFile(filename, extension, data, text=text, encoding=encoding)
     return SubmissionFile(filename, extension, data)
+
+
+def _alternatives(extensions: tuple[str, ...]) -> Text:
+    """".py or .ipynb" (「.py 或 .ipynb」), every extension joined by "or"."""
+    joined: Text = extensions[0] if extensions else ""
+    for extension in extensions[1:]:
+        joined = Message("%(items)s or %(last)s", items=joined, last=extension)
+    return joined
 
 
 def file_extension(filename: str) -> str:
@@ -108,7 +123,7 @@ def human_size(count: int) -> str:
     return f"{count} bytes"
 
 
-def decode_text(data: bytes, *, kind: str) -> tuple[str, str]:
+def decode_text(data: bytes, *, kind: Text) -> tuple[str, str]:
     """Decode source text in whatever encoding a student's editor saved it (see
     ``grader.text_encodings``: UTF-8, UTF-16, CP950/Big5, Big5-HKSCS, GB18030/GBK, CP1252).
 
@@ -117,17 +132,15 @@ def decode_text(data: bytes, *, kind: str) -> tuple[str, str]:
     """
     candidates = decodings(data)
     if not candidates and b"\x00" in data:
-        raise RejectedUpload(
-            _("This is not %(kind)s: it contains binary data. It may be a compiled file, an archive "
-              "or an image renamed; upload the source text file itself.") % {"kind": kind}
-        )
+        raise RejectedUpload(Message(
+            "This is not %(kind)s: it contains binary data. It may be a compiled file, an archive "
+            "or an image renamed; upload the source text file itself.", kind=kind))
     for text, encoding in candidates:
         if not _looks_binary(text):
             return _normalise_newlines(text.removeprefix("\ufeff")), encoding
-    raise RejectedUpload(
-        _("This is not %(kind)s we can read: its bytes are not text in UTF-8, UTF-16, Big5 (CP950), "
-          "GBK or Windows-1252. Save it as UTF-8 in your editor and upload it again.") % {"kind": kind}
-    )
+    raise RejectedUpload(Message(
+        "This is not %(kind)s we can read: its bytes are not text in UTF-8, UTF-16, Big5 (CP950), "
+        "GBK or Windows-1252. Save it as UTF-8 in your editor and upload it again.", kind=kind))
 
 
 def _looks_binary(text: str) -> bool:
@@ -143,33 +156,30 @@ def _normalise_newlines(text: str) -> str:
 
 
 def _read_notebook(filename: str, data: bytes) -> SubmissionFile:
-    text, encoding = decode_text(data, kind=_("a Jupyter notebook"))
+    text, encoding = decode_text(data, kind=Message("a Jupyter notebook"))
     try:
         raw = json.loads(text)
     except RecursionError:
-        raise RejectedUpload(_("This is not a valid Jupyter notebook: it is nested too deeply to read.")) from None
+        raise RejectedUpload(Message("This is not a valid Jupyter notebook: it is nested too deeply to read.")) from None
     except json.JSONDecodeError as error:
-        raise RejectedUpload(
-            _("This is not a valid Jupyter notebook: it is not JSON (line %(line)d: %(reason)s). "
-              "Download it again with File → Download → .ipynb.") % {"line": error.lineno, "reason": error.msg}
-        ) from None
+        raise RejectedUpload(Message(
+            "This is not a valid Jupyter notebook: it is not JSON (line %(line)d: %(reason)s). "
+            "Download it again with File → Download → .ipynb.", line=error.lineno, reason=error.msg)) from None
     except ValueError:  # a number too long to convert (Python refuses integers of over 4,300 digits)
-        raise RejectedUpload(_("This is not a valid Jupyter notebook: it holds a number too long to read. "
-                               "Download it again with File → Download → .ipynb.")) from None
+        raise RejectedUpload(Message("This is not a valid Jupyter notebook: it holds a number too long to read. "
+                                     "Download it again with File → Download → .ipynb.")) from None
     if not isinstance(raw, dict) or "cells" not in raw:
-        raise RejectedUpload(_("This is not a valid Jupyter notebook: it has no cells."))
+        raise RejectedUpload(Message("This is not a valid Jupyter notebook: it has no cells."))
     problem = _notebook_problem(raw)
     if problem:
-        raise RejectedUpload(
-            _("This is not a valid Jupyter notebook (nbformat 4): %(reason)s") % {"reason": problem}
-        )
+        raise RejectedUpload(Message("This is not a valid Jupyter notebook (nbformat 4): %(reason)s", reason=problem))
     return SubmissionFile(filename, ".ipynb", data, text=text, encoding=encoding, notebook=raw)
 
 
 NOTEBOOK_CELL_TYPES = ("code", "markdown", "raw")
 
 
-def _notebook_problem(raw: dict[str, Any]) -> str:
+def _notebook_problem(raw: dict[str, Any]) -> Text:
     """What makes ``raw`` unusable as an nbformat 4 notebook, or "" if nothing.
 
     Only what grading reads is checked (the format version, and each cell's type and source), in
@@ -177,16 +187,16 @@ def _notebook_problem(raw: dict[str, Any]) -> str:
     refuses notebooks that Colab and Jupyter open (outputs and metadata are never graded).
     """
     if raw.get("nbformat") != 4:
-        return _("it is not in format 4 (save it again with a current Jupyter or Colab)")
+        return Message("it is not in format 4 (save it again with a current Jupyter or Colab)")
     cells = raw["cells"]
     if not isinstance(cells, list):
-        return _("its cells are not a list")
+        return Message("its cells are not a list")
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") not in NOTEBOOK_CELL_TYPES:
-            return _("cell %(number)d is not a code, markdown or raw cell") % {"number": number}
+            return Message("cell %(number)d is not a code, markdown or raw cell", number=number)
         source = cell.get("source")
         if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(line, str) for line in source))):
-            return _("cell %(number)d has no source text") % {"number": number}
+            return Message("cell %(number)d has no source text", number=number)
     return ""
 
 
@@ -198,15 +208,13 @@ def _read_pdf(filename: str, data: bytes) -> SubmissionFile:
     (``grader.documents.read_pdf``), and a PDF that cannot be read there is still kept for a TA.
     """
     if b"%PDF-" not in data[:1024]:
-        raise RejectedUpload(
-            _("This is not a PDF file: it does not start like one. Export or print your report to PDF "
-              "and upload that file.")
-        )
+        raise RejectedUpload(Message(
+            "This is not a PDF file: it does not start like one. Export or print your report to PDF "
+            "and upload that file."))
     if b"%%EOF" not in data:
-        raise RejectedUpload(
-            _("This PDF is incomplete: it has no end-of-file marker, so it was cut short while being "
-              "saved or copied. Export it to PDF again and upload the new file.")
-        )
+        raise RejectedUpload(Message(
+            "This PDF is incomplete: it has no end-of-file marker, so it was cut short while being "
+            "saved or copied. Export it to PDF again and upload the new file."))
     return SubmissionFile(filename, ".pdf", data)
 
 

@@ -15,13 +15,14 @@ from typing import Any
 
 from grader.checker import Checker, Precheck, Sandbox
 from grader.content import RejectedUpload, SubmissionFile, read_submission
+from grader.messages import Message
 from grader.results import GradeResult, TrainingPoint
 from grader.sandbox.types import SandboxFailure, SandboxOutcome, SandboxRequest
 
 logger = logging.getLogger(__name__)
 
 TAMPERING_NOTE = "Run %(run)s of the student's code %(change)s; the sandbox was cleaned or replaced before the next run."
-GRADER_FAILED_MESSAGE = (
+GRADER_FAILED_MESSAGE = Message(
     "The grader itself failed on this file. Your submission is kept; course staff see it marked "
     "as a grader error and will regrade it."
 )
@@ -129,7 +130,7 @@ def _guarded(checker: Checker, *, filename: str, data: bytes, max_bytes: int | N
             filename, data, accepted_extensions=checker.accepted_extensions, max_bytes=max_bytes
         )
     except RejectedUpload as refusal:
-        return GradeResult.rejected(refusal.message, max_score=checker.points)
+        return GradeResult.rejected(refusal.reason, max_score=checker.points)
     try:
         result = call(submission)
     except (SandboxFailure, *interruptions):

@@ -142,6 +142,17 @@ def listed(items: Iterable[Text], *, alternatives: bool = False) -> Text:
     return Message("%(items)s and %(last)s", items=head, last=items[-1])
 
 
+def separated(items: Iterable[Text]) -> Text:
+    """"a; b; c" as one message (「a；b；c」 in Chinese)."""
+    items = [item for item in items if item]
+    if not items:
+        return ""
+    joined = items[0]
+    for item in items[1:]:
+        joined = Message("%(items)s; %(item)s", items=joined, item=item)
+    return joined
+
+
 def message_or_text(raw: Any, fallback: str) -> Text:
     """The message stored as ``raw`` (a ``to_dict``), or ``fallback`` when there is none or it is
     malformed: what a reader of stored results shows."""

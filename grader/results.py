@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from grader.documents import MAX_CHARACTERS_PER_PAGE, MAX_PAGES_READ, PdfReading
-from grader.messages import Message, message_or_text
+from grader.messages import Message, Text, message_or_text
 
 ResultStatus = Literal["graded", "rejected", "error"]
 RESULT_STATUSES: tuple[str, ...] = ("graded", "rejected", "error")
@@ -86,6 +86,12 @@ class CheckOutcome:
     readings: tuple[Reading, ...] = ()
     i18n: Message | None = None
     detail: Mapping[str, Any] | None = None
+
+    @classmethod
+    def saying(cls, name: str, feedback: Text, *, passed: bool, points: float, max_points: float) -> CheckOutcome:
+        """A check whose ``feedback`` may be a ``Message``: stored as its English text and as ``i18n``."""
+        return cls(name, passed=passed, points=points, max_points=max_points, feedback=str(feedback),
+                   i18n=_message_of(feedback))
 
     def to_dict(self) -> dict[str, Any]:
         document = {
@@ -262,22 +268,24 @@ class GradeResult:
 
     @classmethod
     def from_checks(
-        cls, checks: Iterable[CheckOutcome], *, max_score: float, message: str = "", output: str = "",
+        cls, checks: Iterable[CheckOutcome], *, max_score: float, message: Text = "", output: str = "",
         training: TrainingSummary | None = None, document: PdfReading | None = None,
     ) -> GradeResult:
-        """A graded result whose score is the sum of its checks' points."""
+        """A graded result whose score is the sum of its checks' points. A ``message`` that is a
+        ``Message`` is stored as its English text and as ``i18n`` (so are ``rejected``'s and ``error``'s)."""
         checks = tuple(checks)
         score = round(sum((check.points for check in checks), 0.0), 4)
-        return cls("graded", score=min(score, max_score), max_score=max_score, message=message,
-                   checks=checks, output=output, training=training, document=document)
+        return cls("graded", score=min(score, max_score), max_score=max_score, message=str(message),
+                   checks=checks, output=output, training=training, document=document, i18n=_message_of(message))
 
     @classmethod
-    def rejected(cls, message: str, *, max_score: float = 0.0) -> GradeResult:
-        return cls("rejected", score=0.0, max_score=max_score, message=message)
+    def rejected(cls, message: Text, *, max_score: float = 0.0) -> GradeResult:
+        return cls("rejected", score=0.0, max_score=max_score, message=str(message), i18n=_message_of(message))
 
     @classmethod
-    def error(cls, message: str, *, max_score: float = 0.0, output: str = "") -> GradeResult:
-        return cls("error", score=0.0, max_score=max_score, message=message, output=output)
+    def error(cls, message: Text, *, max_score: float = 0.0, output: str = "") -> GradeResult:
+        return cls("error", score=0.0, max_score=max_score, message=str(message), output=output,
+                   i18n=_message_of(message))
 
     def to_dict(self) -> dict[str, Any]:
         document = {
@@ -326,6 +334,10 @@ class GradeResult:
         if "needs_review" in raw and _strict_bool(raw["needs_review"]) != result.needs_review:
             raise ResultFormatError("needs_review does not match the checks' uncertain flags")
         return result
+
+
+def _message_of(text: Text) -> Message | None:
+    return text if isinstance(text, Message) else None
 
 
 def _message_or_none(raw: Any) -> Message | None:

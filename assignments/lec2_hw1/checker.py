@@ -33,10 +33,11 @@ from grader.answers import (
     explain_shape_difference,
     reviewed,
     shape_matches,
+    uncertain_message,
 )
 from grader.answers.shapes import as_channels_first
 from grader.layer_shapes import Dims, input_source_evaluate, shape_rule_apply
-from grader.messages import Message, Text, listed, sentences
+from grader.messages import Message, Text, sentences
 from grader.model_structure import structure_check_run, structure_differences
 
 FIELDS = (INPUT_SIZE, OUTPUT_SIZE)
@@ -144,19 +145,10 @@ TOTAL_HINT = (
 )
 
 
-def _uncertain_message(what: Message, outcome: CheckOutcome) -> Message:
-    """What an answer read more than one way says: the ways it can be read, and what happens next."""
-    ways = listed([f"“{reading.text}” ({reading.place})" if reading.place else f"“{reading.text}”"
-                   for reading in outcome.readings if reading.text], alternatives=True)
-    return Message("Could not read your answer for %(what)s with confidence: it could be %(ways)s. A TA will "
-                   "check how it was read; until then it keeps %(points)s points.",
-                   what=what, ways=ways or Message("no answer"), points=f"{outcome.points:g}")
-
-
 def _total_message(reference: Reference, answer: Answer, outcome: CheckOutcome) -> Text:
     """The total's feedback (``count_check``'s) as a message, for readers of any language."""
     if outcome.uncertain:
-        return _uncertain_message(Message("the total number of parameters"), outcome)
+        return uncertain_message(Message("the total number of parameters"), outcome)
     if answer.status == "unanswered":
         return Message("No answer found for the total number of parameters. Write it on the template's last line, "
                        "e.g. “Total number of parameters: 123456”.")
@@ -303,7 +295,7 @@ def _judged(layer: LayerReference, field: str, sheet: AnswerSheet, own: Dims | N
     elif verdict == FOLLOWS and root:
         roots[name] = root
     if outcome.uncertain:
-        message: Text = _uncertain_message(field_name(layer.name, field), outcome)
+        message: Text = uncertain_message(field_name(layer.name, field), outcome)
     else:
         message = first.feedback
     detail = {

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from grader.answers.counts import count_check
 from grader.answers.reader import handout_lines, read_answer_sheet, read_answer_text, read_answers
-from grader.answers.review import review_summary, reviewed
+from grader.answers.review import review_summary, reviewed, uncertain_message
 from grader.answers.shapes import Count, Shape, explain_shape_difference, shape_matches
 from grader.answers.sheet import (
     INPUT_SIZE,
@@ -74,4 +74,5 @@ __all__ = [
     "review_summary",
     "reviewed",
     "shape_matches",
+    "uncertain_message",
 ]

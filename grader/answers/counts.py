@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from grader.answers.review import reviewed
 from grader.answers.shapes import Count
 from grader.answers.sheet import Answer
+from grader.messages import Message, Text, sentences
 from grader.results import CheckOutcome
 
 
@@ -21,16 +22,17 @@ def count_check(
     *,
     expected: int,
     points: float,
-    what: str,
-    mistakes: Iterable[tuple[int, str]] = (),
-    hint: str = "",
-    where: str = "",
+    what: Text,
+    mistakes: Iterable[tuple[int, Text]] = (),
+    hint: Text = "",
+    where: Text = "",
 ) -> CheckOutcome:
     """Grade ``answer`` against the exact count ``expected``.
 
     ``what`` names the count in feedback ("the total number of parameters"); ``mistakes`` are
     (wrong count, "it ... because ...") pairs computed by the reference; ``hint`` is said after an
-    unrecognised wrong count; ``where`` tells an unanswered student where to write it.
+    unrecognised wrong count; ``where`` tells an unanswered student where to write it. Each may be
+    a ``Message``: the feedback is then also stored as one (``i18n``), for readers of any language.
     """
     mistakes = tuple(mistakes)
 
@@ -42,27 +44,29 @@ def count_check(
 
 
 def _count_outcome(
-    name: str, answer: Answer, *, expected: int, points: float, what: str, mistakes: tuple[tuple[int, str], ...],
-    hint: str, where: str,
+    name: str, answer: Answer, *, expected: int, points: float, what: Text, mistakes: tuple[tuple[int, Text], ...],
+    hint: Text, where: Text,
 ) -> CheckOutcome:
-    def failed(feedback: str) -> CheckOutcome:
-        return CheckOutcome(name, passed=False, points=0.0, max_points=points, feedback=feedback)
+    def failed(feedback: Text) -> CheckOutcome:
+        return CheckOutcome.saying(name, feedback, passed=False, points=0.0, max_points=points)
 
     at = f" ({answer.where()})" if answer.where() else ""
     if answer.status == "unanswered":
-        return failed(f"No answer found for {what}." + (f" {where}" if where else ""))
+        return failed(sentences(Message("No answer found for %(what)s.", what=what), where))
     if answer.status == "unreadable" or not isinstance(answer.value, Count):
-        return failed(f"Could not read “{answer.written}”{at} as a whole number.")
+        return failed(Message("Could not read “%(written)s”%(where)s as a whole number.", written=answer.written, where=at))
     count = answer.value
     if not count.exact:
         close = abs(count.value - expected) <= 0.05 * max(expected, 1)
-        return failed(
-            f"{count.text}{at} is a rounded figure, not an exact count: write every digit "
-            "(e.g. 123456 or 123,456)." + (" It is close, though." if close else "")
-        )
+        return failed(sentences(
+            Message("%(count)s%(where)s is a rounded figure, not an exact count: write every digit "
+                    "(e.g. 123456 or 123,456).", count=count.text, where=at),
+            Message("It is close, though.") if close else ""))
     if int(count.value) == expected:
-        return CheckOutcome(name, passed=True, points=points, max_points=points, feedback=f"Right: {count.text}.")
+        return CheckOutcome.saying(name, Message("Right: %(shape)s.", shape=count.text), passed=True, points=points,
+                                   max_points=points)
     for value, why in mistakes:
         if value == int(count.value):
-            return failed(f"{count.text}{at} is wrong: it {why}.")
-    return failed(f"{count.text}{at} is wrong." + (f" {hint}" if hint else ""))
+            return failed(Message("%(shape)s%(where)s is wrong: %(why)s", shape=count.text, where=at,
+                                  why=Message("it %(why)s.", why=why)))
+    return failed(sentences(Message("%(shape)s%(where)s is wrong.", shape=count.text, where=at), hint))

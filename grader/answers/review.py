@@ -12,22 +12,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from grader.answers.sheet import UNATTRIBUTED, Answer
+from grader.messages import Message, Text, listed, sentences
 from grader.results import CheckOutcome, Reading
 
 _MAX_READINGS = 6
 
 
-def reviewed(answer: Answer, grade: Callable[[Answer], CheckOutcome], *, what: str) -> CheckOutcome:
+def reviewed(answer: Answer, grade: Callable[[Answer], CheckOutcome], *, what: Text) -> CheckOutcome:
     """The outcome of ``answer`` as ``grade`` scores it, uncertain where one of its alternative
     readings would score differently: then it keeps the best points of any reading, lists every
     reading (``CheckOutcome.readings``) and says a TA will check. ``what`` names the question in
-    feedback ("conv2's output", "the total number of parameters")."""
+    feedback ("conv2's output", "the total number of parameters"); the feedback is also a message
+    (``i18n``) for readers of any language."""
     read = grade(answer)
     if not answer.alternatives:
         if answer.doubt and answer.status != "answered":
             # Not read in full: nothing to keep, but a TA reads what the grader could not.
+            said = sentences(read.i18n or read.feedback,
+                             Message("Not sure: %(doubt)s. A TA will read your file.", doubt=answer.doubt))
             return replace(read, uncertain=True, readings=(_reading(answer, read, first=True),),
-                           feedback=f"{read.feedback} Not sure: {answer.doubt}. A TA will read your file.")
+                           feedback=str(said), i18n=said if isinstance(said, Message) else None)
         return read
     graded = [(alternative, grade(alternative)) for alternative in answer.alternatives]
     if all(outcome.points == read.points for _, outcome in graded):
@@ -39,23 +43,33 @@ def reviewed(answer: Answer, grade: Callable[[Answer], CheckOutcome], *, what: s
     shown += [pair for pair in graded if pair[1].points == read.points and pair[0].doubt != UNATTRIBUTED]
     readings = [_reading(answer, read, first=True)]
     readings += [_reading(alternative, outcome) for alternative, outcome in shown[: _MAX_READINGS - 1]]
-    return CheckOutcome(
+    outcome = CheckOutcome(
         read.name, passed=best.passed, points=best.points, max_points=read.max_points,
         feedback=_feedback(answer, readings, what=what, kept=best.points), uncertain=True, readings=tuple(readings),
     )
+    return replace(outcome, i18n=uncertain_message(what, outcome))
 
 
-def review_summary(checks: Sequence[CheckOutcome]) -> str:
+def uncertain_message(what: Text, outcome: CheckOutcome) -> Message:
+    """What an answer read more than one way says, in any language: the ways it can be read, and
+    what happens next (the English feedback also says why the reader doubts)."""
+    ways = listed([f"“{reading.text}” ({reading.place})" if reading.place else f"“{reading.text}”"
+                   for reading in outcome.readings if reading.text], alternatives=True)
+    return Message("Could not read your answer for %(what)s with confidence: it could be %(ways)s. A TA will "
+                   "check how it was read; until then it keeps %(points)s points.",
+                   what=what, ways=ways or Message("no answer"), points=f"{outcome.points:g}")
+
+
+def review_summary(checks: Sequence[CheckOutcome]) -> Text:
     """How many scored answers are right, and how many wait for a TA: "28 of 33 answers are
-    right. 2 could not be read with confidence: ..."."""
+    right. 2 could not be read with confidence: ..." (a message, for readers of any language)."""
     scored = [check for check in checks if check.max_points > 0]
     right = sum(check.passed and not check.uncertain for check in scored)
     uncertain = sum(check.uncertain for check in scored)
-    summary = f"{right} of {len(scored)} answers are right."
-    if uncertain:
-        summary += (f" {uncertain} could not be read with confidence: they keep their points until a TA has "
-                    "checked how they were read.")
-    return summary
+    summary = Message("%(right)s of %(count)s answers are right.", right=right, count=len(scored))
+    return sentences(summary, Message(
+        "%(count)s could not be read with confidence: they keep their points until a TA has checked how they "
+        "were read.", count=uncertain) if uncertain else "")
 
 
 def _reading(answer: Answer, outcome: CheckOutcome, *, first: bool = False) -> Reading:
@@ -67,7 +81,7 @@ def _reading(answer: Answer, outcome: CheckOutcome, *, first: bool = False) -> R
     return Reading("", "", outcome.points, "no answer written for it")
 
 
-def _feedback(answer: Answer, readings: list[Reading], *, what: str, kept: float) -> str:
+def _feedback(answer: Answer, readings: list[Reading], *, what: Text, kept: float) -> str:
     why = answer.doubt or "the text can be read more than one way"
     written = [f"“{reading.text}” ({reading.place})" if reading.place else f"“{reading.text}”"
                for reading in readings if reading.text]
