@@ -2,7 +2,8 @@
 
 The reference comes from torch (``reference.py``): the starter file's own model, counted once per
 checker version. The score depends only on the answers read from the student's file; their code
-is not run.
+is not run. Feedback is written as ``grader.messages.Message`` objects, so that the portal shows it in
+each reader's language.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from assignments.lec1_mlp_params.reference import MODEL_CLASS, reference_compute, reference_from_document
 from grader import PARAMETER_COUNT, Checker, LayerSpec, count_check
 from grader.answers import review_summary
+from grader.messages import Message
 
 
 class MlpParameterCountChecker(Checker):
@@ -45,18 +47,18 @@ class MlpParameterCountChecker(Checker):
         checks = [
             count_check(
                 f"{layer['name']}.params", sheet.get(layer["name"], "params"), expected=layer["params"],
-                points=self.points_per_layer, what=f"the parameters of {layer['name']}",
-                mistakes=[(value, why) for value, why in layer["mistakes"]],
-                where=f"Write it on the template line “{layer['name']} parameters: …”.",
-                hint="A Linear(in, out) layer has in·out weights and out biases.",
+                points=self.points_per_layer, what=Message("the parameters of %(layer)s", layer=layer["name"]),
+                mistakes=layer["mistakes"],
+                where=Message("Write it on the template line “%(layer)s parameters: …”.", layer=layer["name"]),
+                hint=Message("A Linear(in, out) layer has in·out weights and out biases."),
             )
             for layer in layers
         ]
         checks.append(count_check(
             "total_params", sheet.total, expected=reference["total_params"], points=self.points_for_total,
-            what="the total number of parameters",
-            mistakes=[(value, why) for value, why in reference["total_mistakes"]],
-            where="Write it on the template line “Total number of parameters: …”.",
-            hint="The total is the sum of every layer's parameters.",
+            what=Message("the total number of parameters"),
+            mistakes=reference["total_mistakes"],
+            where=Message("Write it on the template line “Total number of parameters: …”."),
+            hint=Message("The total is the sum of every layer's parameters."),
         ))
         return self.result(checks, message=review_summary(checks))
