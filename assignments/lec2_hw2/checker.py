@@ -13,14 +13,18 @@ from __future__ import annotations
 from grader.checker import Checker, ManualProblem, RubricItem, Sandbox
 from grader.content import SubmissionFile
 from grader.documents import PdfReading
+from grader.messages import Message, Text, sentences, separated
 from grader.results import GradeResult
 
+# The titles are messages too: the receipt names the problems in the reader's language.
+TITLES = (Message("Problem 1: residual blocks"), Message("Problem 2: receptive fields"),
+          Message("Problem 3: feature-map upsampling"))
 PROBLEMS = (
-    ManualProblem("problem_1_residual_blocks", "Problem 1: residual blocks", 25.0,
+    ManualProblem("problem_1_residual_blocks", TITLES[0].msgid, 25.0,
                   keywords=("residual", "resnet", "skip connection", "shortcut", "殘差", "残差", "跳躍連接")),
-    ManualProblem("problem_2_receptive_fields", "Problem 2: receptive fields", 25.0,
+    ManualProblem("problem_2_receptive_fields", TITLES[1].msgid, 25.0,
                   keywords=("receptive field", "感受野", "感受區", "感受区", "感受範圍")),
-    ManualProblem("problem_3_upsampling", "Problem 3: feature-map upsampling", 25.0,
+    ManualProblem("problem_3_upsampling", TITLES[2].msgid, 25.0,
                   keywords=("upsampl", "up-sampl", "transposed conv", "deconvolution", "interpolat", "上採樣",
                             "上取樣", "上采样", "反卷積", "轉置卷積", "转置卷积", "插值")),
 )
@@ -84,30 +88,32 @@ class ReportChecker(Checker):
         return self.result([], message=_message(reading, addressed), document=reading)
 
 
-# What ``manage.py grade`` and the receipt e-mail say. The portal's pages say the same from the
-# stored reading, in the reader's language.
+# What ``manage.py grade`` and the receipt e-mail say (in the reader's language: each is a message). The
+# portal's pages say the same from the stored reading.
 UNREADABLE = {
-    "damaged": ("It could not be opened here; it may be damaged. The TAs will try to open it themselves: "
-                "check that it opens on your computer, and if it does not, export it again and upload it "
-                "before the deadline."),
-    "password": ("It asks for a password to open, so the TAs cannot read it. Export or save it again "
-                 "without a password and upload it before the deadline."),
-    "over_limits": ("It is too complex to read automatically in the time the grader allows, so its pages "
-                    "and text were not checked. It is kept, and the TAs will read it themselves; check that "
-                    "this is the file you meant."),
+    "damaged": Message("It could not be opened here; it may be damaged. The TAs will try to open it themselves: "
+                       "check that it opens on your computer, and if it does not, export it again and upload it "
+                       "before the deadline."),
+    "password": Message("It asks for a password to open, so the TAs cannot read it. Export or save it again "
+                        "without a password and upload it before the deadline."),
+    "over_limits": Message("It is too complex to read automatically in the time the grader allows, so its pages "
+                           "and text were not checked. It is kept, and the TAs will read it themselves; check that "
+                           "this is the file you meant."),
 }
 
 
-def _message(reading: PdfReading, addressed: tuple[str, ...]) -> str:
-    next_step = " TAs grade it by hand; your points appear once the instructor releases the grades."
+def _message(reading: PdfReading, addressed: tuple[str, ...]) -> Text:
+    next_step = Message("TAs grade it by hand; your points appear once the instructor releases the grades.")
     if reading.pages is None:
-        return "Your report was received. " + UNREADABLE[reading.problem or "damaged"] + next_step
-    pages = f"{reading.pages} page{'s' if reading.pages != 1 else ''}"
+        return sentences(Message("Your report was received."), UNREADABLE[reading.problem or "damaged"], next_step)
+    pages = Message("1 page") if reading.pages == 1 else Message("%(count)s pages", count=reading.pages)
     if not reading.has_text_layer:
-        seen = ("No text could be read from it (a scan?), so the problems it covers were not looked for; "
-                "the TAs read the pages themselves.")
+        seen: Text = Message("No text could be read from it (a scan?), so the problems it covers were not looked "
+                             "for; the TAs read the pages themselves.")
     else:
-        missing = [problem.title for problem in PROBLEMS if problem.name not in addressed]
-        seen = ("It appears to address all three problems." if not missing
-                else f"No sign of: {'; '.join(missing)}. If it is there, the TAs will still see it.")
-    return f"Your report was received ({pages}). {seen}" + next_step
+        missing = [Message(problem.title) for problem in PROBLEMS if problem.name not in addressed]
+        seen = (Message("It appears to address all three problems.") if not missing
+                else Message("No sign of: %(problems)s. If it is there, the TAs will still see it.",
+                             problems=separated(missing)))
+    return sentences(Message("Your report was received (%(pages)s).", pages=pages), seen, next_step)
+
