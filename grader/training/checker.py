@@ -35,6 +35,7 @@ from grader.checker import Checker, Precheck
 from grader.conf import engine_setting
 from grader.content import SubmissionFile
 from grader.datasets import DigitImages, bundled_digits, training_data
+from grader.messages import Message, Text, message_or_text, sentences, separated
 from grader.results import CheckOutcome, GradeResult, ResultFormatError, TrainingSummary
 from grader.sandbox.types import SandboxLimits, SandboxOutcome
 from grader.training.devices import TrainingDevice, training_device
@@ -45,12 +46,38 @@ PRECHECK_IMAGES = 16
 SEED = 1234
 SUBMISSION_FILE = "submission.py"
 
+# How a training run ended, as the first sentence of its result (``%(budget)s``: its budget in seconds).
 STOPPED_SENTENCES = {
-    "finished": "train() returned",
-    "budget": "training was stopped at the end of its {budget:g} s budget",
-    "gpu_memory": "training was stopped for using more than its share of GPU memory",
-    "crashed": "training raised an error",
+    "finished": Message("Train() returned."),
+    "budget": Message("Training was stopped at the end of its %(budget)s s budget."),
+    "gpu_memory": Message("Training was stopped for using more than its share of GPU memory."),
+    "crashed": Message("Training raised an error."),
 }
+# The same ended by the last line of the student's traceback.
+STOPPED_WITH_ERROR = {
+    "finished": Message("Train() returned: %(error)s (the traceback is at the end of the output below)."),
+    "budget": Message("Training was stopped at the end of its %(budget)s s budget: %(error)s (the traceback is at "
+                      "the end of the output below)."),
+    "gpu_memory": Message("Training was stopped for using more than its share of GPU memory: %(error)s (the "
+                          "traceback is at the end of the output below)."),
+    "crashed": Message("Training raised an error: %(error)s (the traceback is at the end of the output below)."),
+}
+# What the pre-check in the sandbox may say (``harness.py``: its "message" and "i18n"); a message
+# from the sandbox is shown in the reader's language only when it is one of these and says what the
+# English text says (the sandbox's answer is the student's to forge: it can say nothing new).
+PRECHECK_REASONS = frozenset(message.msgid for message in (
+    Message("Your file could not be loaded."),
+    Message("Your file must define %(functions)s (see the starter)."),
+    Message("build_model() returned %(type)s, not a torch.nn.Module."),
+    Message("build_model() failed."),
+    Message("Your model has %(parameters)s parameters; at most %(cap)s are allowed."),
+    Message("Your model failed on a batch of digits shaped (%(count)s, 1, 28, 28)."),
+    Message("For a batch of %(count)s digits your model must return scores shaped (%(count)s, 10), one per digit "
+            "and class; it returned %(returned)s."),
+    Message("train() did not finish a training step on one small batch within %(seconds)s s."),
+    Message("train() failed on one small batch of digits."),
+    Message("train() returned without training: it read no batch from train_loader and changed no weight."),
+))
 
 
 @dataclass(frozen=True)
@@ -133,16 +160,18 @@ class TrainingChecker(Checker):
         )
         found = outcome.data if outcome.ok and isinstance(outcome.data, dict) else {}
         if found.get("passed") is True:
-            check = CheckOutcome("precheck", passed=True, points=0.0, max_points=0.0,
-                                 feedback=_precheck_passed_feedback(found, self.parameter_cap))
-            return Precheck(passed=True, result=self.result([check], message=check.feedback, output=outcome.output))
-        why, traceback = _precheck_failure(outcome, found)
-        check = CheckOutcome("precheck", passed=False, points=0.0, max_points=0.0, feedback=why)
+            passed = _precheck_passed_feedback(found, self.parameter_cap)
+            check = CheckOutcome.saying("precheck", passed, passed=True, points=0.0, max_points=0.0)
+            return Precheck(passed=True, result=self.result([check], message=passed, output=outcome.output))
+        why, traceback = _precheck_failure(outcome, found, self.limits)
+        check = CheckOutcome.saying("precheck", why, passed=False, points=0.0, max_points=0.0)
+        failed = Message("Pre-check failed: %(why)s", why=why)
+        if traceback:
+            failed = Message("%(failed)s\n%(error)s (the whole traceback is at the end of the output below)",
+                             failed=failed, error=_last_line(traceback))
         return Precheck(passed=False, result=self.result(
-            [check, self._accuracy_check(None, data, "Not trained: the pre-check failed.")],
-            message=f"Pre-check failed: {why}" + (f"\n{_last_line(traceback)} (the whole traceback is at the end of "
-                                                  "the output below)" if traceback else ""),
-            output=_with_traceback(outcome.output, traceback),
+            [check, self._accuracy_check(None, data, Message("Not trained: the pre-check failed."))],
+            message=failed, output=_with_traceback(outcome.output, traceback),
         ))
 
     # --- Training and prediction ------------------------------------------------------------------
@@ -164,8 +193,9 @@ class TrainingChecker(Checker):
         )
         run = _training_report(outcome)
         if run.outcome == "no_device":
-            return GradeResult.error("The GPU worker could not use its GPU, so nothing was trained. Course "
-                                     "staff see this as a grader error and will regrade it.", max_score=self.points)
+            return GradeResult.error(Message("The GPU worker could not use its GPU, so nothing was trained. Course "
+                                             "staff see this as a grader error and will regrade it."),
+                                     max_score=self.points)
         stopped = outcome.limit_exceeded or run.outcome
         predicted, prediction_output = self._predict(sandbox, code, data, device, reports.weights)
         summary = TrainingSummary(
@@ -174,10 +204,11 @@ class TrainingChecker(Checker):
             training_seconds=round(run.training_seconds, 3), total_seconds=round(time.monotonic() - started, 3),
             stopped=stopped, curve=reports.curve, peak_gpu_bytes=run.peak_gpu_bytes,
         )
-        explanation = self._explain(summary, run, outcome, reports.weights, predicted, self.budget_for(device))
+        explanation = self._explain(summary, run, outcome, reports.weights, predicted, self.training_limits(device),
+                                    self.budget_for(device))
         accuracy = self._accuracy_check(predicted.accuracy, data, explanation)
-        training = CheckOutcome("training", passed=stopped in ("finished", "budget"), points=0.0, max_points=0.0,
-                                feedback=_training_feedback(summary, run))
+        training = CheckOutcome.saying("training", _training_feedback(summary, run),
+                                       passed=stopped in ("finished", "budget"), points=0.0, max_points=0.0)
         output = _with_traceback(outcome.output, run.traceback or predicted.traceback)
         if prediction_output:
             output += "\n--- prediction run ---\n" + prediction_output
@@ -196,7 +227,8 @@ class TrainingChecker(Checker):
                                                                                   batch_size=500)},
             data_files={"test_images.npy": _npy(data.test_images[order]), "weights.pt": weights.data},
         )
-        return _Predicted.from_outcome(outcome, labels=data.test_labels[order]), outcome.output
+        return (_Predicted.from_outcome(outcome, labels=data.test_labels[order], limits=self._prediction_limits()),
+                outcome.output)
 
     def _prediction_limits(self) -> SandboxLimits:
         return SandboxLimits(wall_seconds=self.prediction_seconds, cpu_seconds=2 * self.prediction_seconds,
@@ -204,35 +236,36 @@ class TrainingChecker(Checker):
 
     # --- Scoring ----------------------------------------------------------------------------------
 
-    def _accuracy_check(self, accuracy: float | None, data: DigitImages, explanation: str) -> CheckOutcome:
+    def _accuracy_check(self, accuracy: float | None, data: DigitImages, explanation: Text) -> CheckOutcome:
         scale = self.scales[data.name]
         if accuracy is None:
-            return CheckOutcome("accuracy", passed=False, points=0.0, max_points=float(self.points),
-                                feedback=explanation)
+            return CheckOutcome.saying("accuracy", explanation, passed=False, points=0.0, max_points=float(self.points))
         points = round(self.points * scale.share(accuracy), 2)
-        return CheckOutcome(
-            "accuracy", passed=accuracy >= scale.full, points=points, max_points=float(self.points),
-            feedback=(f"Test accuracy {accuracy:.2%} on {len(data.test_labels):,} {_set_name(data)} test images "
-                      f"(full marks from {scale.full:.0%}, none at or below {scale.floor:.0%})."),
-        )
+        values = {"accuracy": f"{accuracy:.2%}", "count": f"{len(data.test_labels):,}", "full": f"{scale.full:.0%}",
+                  "floor": f"{scale.floor:.0%}"}
+        said = (Message("Test accuracy %(accuracy)s on %(count)s MNIST test images (full marks from %(full)s, none at "
+                        "or below %(floor)s).", **values) if data.name == "mnist"
+                else Message("Test accuracy %(accuracy)s on %(count)s handwritten-digit test images (full marks from "
+                             "%(full)s, none at or below %(floor)s).", **values))
+        return CheckOutcome.saying("accuracy", said, passed=accuracy >= scale.full, points=points,
+                                   max_points=float(self.points))
 
     def _explain(self, summary: TrainingSummary, run: TrainingRunReport, outcome: SandboxOutcome,
-                 weights: Weights | None, predicted: _Predicted, budget: float) -> str:
-        how = (outcome.limit_message if outcome.limit_exceeded
-               else STOPPED_SENTENCES.get(run.outcome, run.outcome).format(budget=budget))
-        how = how[0].upper() + how[1:]
-        if run.traceback:
-            how += f": {_last_line(run.traceback)} (the traceback is at the end of the output below)"
+                 weights: Weights | None, predicted: _Predicted, limits: SandboxLimits, budget: float) -> Text:
+        how = _how_it_stopped(run, outcome, limits, budget)
         if weights is None:
-            return f"{how}. No weights were saved before that, so there is nothing to score: 0 points."
-        which = ("the weights at the end of training" if weights.final
-                 else f"the weights saved after epoch {weights.epoch}")
+            return sentences(how, Message("No weights were saved before that, so there is nothing to score: 0 points."))
+        which = (Message("the weights at the end of training") if weights.final
+                 else Message("the weights saved after epoch %(epoch)s", epoch=weights.epoch))
         if predicted.accuracy is None:
-            return (f"{how.rstrip('.')}. Predicting the test images with {which} failed: "
-                    f"{_last_line(predicted.traceback or 'no predictions')} (0 points).")
+            return sentences(how, Message("Predicting the test images with %(which)s failed: %(error)s (0 points).",
+                                          which=which, error=predicted.why))
         if run.outcome == "finished" and not outcome.limit_exceeded:
-            return f"Trained {_epochs(run.epochs)} in {run.training_seconds:.1f} s on {summary.device}; scored {which}."
-        return f"{how.rstrip('.')}. Scored {which} ({_epochs(run.epochs)} completed)."
+            return Message("Trained %(epochs)s in %(seconds)s s on %(device)s; scored %(which)s.",
+                           epochs=_epochs(run.epochs), seconds=f"{run.training_seconds:.1f}", device=summary.device,
+                           which=which)
+        return sentences(how, Message("Scored %(which)s (%(epochs)s completed).", which=which,
+                                      epochs=_epochs(run.epochs)))
 
     # --- Plumbing ---------------------------------------------------------------------------------
 
@@ -251,17 +284,27 @@ class _Predicted:
     accuracy: float | None = None
     confusion: tuple[tuple[int, ...], ...] = ()
     traceback: str | None = None
+    # Why there are no predictions when it is ours to say (a limit, an unusable answer), as a message;
+    # otherwise the last line of ``traceback`` says it.
+    failure: Text = ""
+
+    @property
+    def why(self) -> Text:
+        """Why the prediction failed, in one line."""
+        return self.failure or _last_line(self.traceback) or Message("no predictions")
 
     @classmethod
-    def from_outcome(cls, outcome: SandboxOutcome, *, labels: np.ndarray) -> _Predicted:
+    def from_outcome(cls, outcome: SandboxOutcome, *, labels: np.ndarray, limits: SandboxLimits) -> _Predicted:
         if outcome.limit_exceeded:
-            return cls(traceback=outcome.limit_message)
+            return cls(traceback=outcome.limit_message, failure=_limit_text(outcome, limits))
         if not outcome.ok:
-            return cls(traceback=outcome.error or "the prediction run returned nothing")
+            nothing = Message("the prediction run returned nothing")
+            return cls(traceback=outcome.error or str(nothing), failure="" if outcome.error else nothing)
         try:
             report = PredictionReport.from_sandbox(outcome.data, expected=len(labels))
         except ResultFormatError as error:
-            return cls(traceback=f"the prediction run's answer was not usable: {error}")
+            unusable = Message("the prediction run's answer was not usable: %(error)s", error=str(error))
+            return cls(traceback=str(unusable), failure=unusable)
         if report.predictions is None:
             return cls(traceback=report.traceback)
         predictions = np.asarray(report.predictions, dtype=np.int64)
@@ -306,40 +349,68 @@ def _hidden_label_copies() -> tuple[str, ...]:
     return (str(Path(sklearn.datasets.__file__).parent / "data"),)
 
 
-def _precheck_passed_feedback(found: Mapping[str, Any], cap: int) -> str:
+def _precheck_passed_feedback(found: Mapping[str, Any], cap: int) -> Message:
     parameters = found.get("parameters")
     count = f"{parameters:,}" if isinstance(parameters, int) else "?"
-    return (f"Pre-check passed: your file loads, build_model() gives a model with {count} parameters (at most "
-            f"{cap:,}), a batch of {PRECHECK_IMAGES} digits gives 10 scores each, and train() ran on one small "
-            "batch.")
+    return Message("Pre-check passed: your file loads, build_model() gives a model with %(count)s parameters (at "
+                   "most %(cap)s), a batch of %(images)s digits gives 10 scores each, and train() ran on one small "
+                   "batch.", count=count, cap=f"{cap:,}", images=PRECHECK_IMAGES)
 
 
-def _precheck_failure(outcome: SandboxOutcome, found: Mapping[str, Any]) -> tuple[str, str | None]:
+def _precheck_failure(outcome: SandboxOutcome, found: Mapping[str, Any],
+                      limits: SandboxLimits) -> tuple[Text, str | None]:
     if outcome.limit_exceeded:
-        return outcome.limit_message, None
+        return _limit_text(outcome, limits), None
     if not outcome.ok:
-        return "your file could not be run.", outcome.error
+        return Message("your file could not be run."), outcome.error
     message = found.get("message")
     traceback = found.get("traceback")
-    return (str(message)[:1000] if message else "your file did not pass the pre-check.",
+    return (_precheck_reason(str(message)[:1000], found.get("i18n")) if message
+            else Message("your file did not pass the pre-check."),
             str(traceback)[-4000:] if isinstance(traceback, str) else None)
 
 
-def _training_feedback(summary: TrainingSummary, run: TrainingRunReport) -> str:
-    parts = [f"{_epochs(run.epochs)} in {run.training_seconds:.1f} s of training on {summary.device}"]
+def _precheck_reason(english: str, raw: Any) -> Text:
+    """The pre-check's reason as a message when the sandbox sent one we know that says exactly
+    ``english``; ``english`` as it is otherwise."""
+    message = message_or_text(raw, english)
+    if isinstance(message, Message) and message.msgid in PRECHECK_REASONS and str(message) == english:
+        return message
+    return english
+
+
+def _limit_text(outcome: SandboxOutcome, limits: SandboxLimits) -> Text:
+    """The sentence of the limit a run hit, as a message (``limits`` are the ones the run had)."""
+    message = limits.describe_message(outcome.limit_exceeded)
+    return message if str(message) == outcome.limit_message else outcome.limit_message
+
+
+def _how_it_stopped(run: TrainingRunReport, outcome: SandboxOutcome, limits: SandboxLimits, budget: float) -> Text:
+    """The first sentence of a training result: how the run ended (a limit, the budget, an error...)."""
+    error = _last_line(run.traceback)
+    if outcome.limit_exceeded:
+        how = _limit_text(outcome, limits)
+        return sentences(how, Message("%(error)s (the traceback is at the end of the output below).", error=error)
+                         if error else "")
+    sentence = STOPPED_WITH_ERROR if error else STOPPED_SENTENCES
+    if run.outcome not in sentence:
+        text = run.outcome[:1].upper() + run.outcome[1:]
+        return f"{text}: {error} (the traceback is at the end of the output below)." if error else f"{text}."
+    return Message(sentence[run.outcome].msgid, budget=f"{budget:g}", error=error)
+
+
+def _training_feedback(summary: TrainingSummary, run: TrainingRunReport) -> Message:
+    parts: list[Text] = [Message("%(epochs)s in %(seconds)s s of training on %(device)s", epochs=_epochs(run.epochs),
+                                 seconds=f"{run.training_seconds:.1f}", device=summary.device)]
     if run.parameters is not None:
-        parts.append(f"{run.parameters:,} parameters")
+        parts.append(Message("%(count)s parameters", count=f"{run.parameters:,}"))
     if summary.peak_gpu_bytes:
-        parts.append(f"peak GPU memory {summary.peak_gpu_bytes / 1024**2:.0f} MB")
-    return "; ".join(parts) + "."
+        parts.append(Message("peak GPU memory %(size)s MB", size=f"{summary.peak_gpu_bytes / 1024**2:.0f}"))
+    return Message("%(items)s.", items=separated(parts))
 
 
-def _epochs(count: int) -> str:
-    return f"{count} epoch" + ("" if count == 1 else "s")
-
-
-def _set_name(data: DigitImages) -> str:
-    return "MNIST" if data.name == "mnist" else "handwritten-digit"
+def _epochs(count: int) -> Message:
+    return Message("1 epoch") if count == 1 else Message("%(count)s epochs", count=count)
 
 
 def _last_line(text: str | None) -> str:

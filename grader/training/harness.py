@@ -58,10 +58,21 @@ def load_submission(scratch, config):
 
 def student_functions(module):
     """``(build_model, train)``, or a sentence saying which is missing."""
-    missing = [name for name in ("build_model", "train") if not callable(getattr(module, name, None))]
+    missing = missing_functions(module)
     if missing:
-        return None, None, f"Your file must define {' and '.join(f'{name}()' for name in missing)} (see the starter)."
+        return None, None, said("Your file must define %(functions)s (see the starter).", functions=missing)["message"]
     return module.build_model, module.train, None
+
+
+def missing_functions(module):
+    """"build_model() and train()": the functions the student's file does not define, or ""."""
+    return " and ".join(f"{name}()" for name in ("build_model", "train") if not callable(getattr(module, name, None)))
+
+
+def said(msgid, **params):
+    """A pre-check's reason: its English ``message`` and the same as ``i18n`` (msgid and values), so
+    that the trusted side can show it in the reader's language (it accepts only msgids it knows)."""
+    return {"message": msgid % params, "i18n": {"msgid": msgid, "params": params}}
 
 
 def student_traceback(error):
@@ -161,34 +172,37 @@ def precheck(scratch):
     try:
         module = load_submission(scratch, config)
     except BaseException as error:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: all the student's
-        return _failed("load", "Your file could not be loaded.", error)
+        return _failed("load", said("Your file could not be loaded."), error)
     build_model, train, missing = student_functions(module)
     if missing:
-        return {"passed": False, "stage": "functions", "message": missing, "traceback": None}
+        return {"passed": False, "stage": "functions", "traceback": None,
+                **said("Your file must define %(functions)s (see the starter).", functions=missing_functions(module))}
     try:
         model = build_model()
         if not isinstance(model, torch.nn.Module):
             return {"passed": False, "stage": "build", "traceback": None,
-                    "message": f"build_model() returned {type(model).__name__}, not a torch.nn.Module."}
+                    **said("build_model() returned %(type)s, not a torch.nn.Module.", type=type(model).__name__)}
         parameters = _parameter_count(model)
     except BaseException as error:  # noqa: BLE001
-        return _failed("build", "build_model() failed.", error)
+        return _failed("build", said("build_model() failed."), error)
     report = {"parameters": parameters}
     if parameters > config["parameter_cap"]:
         return {**report, "passed": False, "stage": "parameters", "traceback": None,
-                "message": f"Your model has {parameters:,} parameters; at most {config['parameter_cap']:,} are allowed."}
+                **said("Your model has %(parameters)s parameters; at most %(cap)s are allowed.",
+                       parameters=f"{parameters:,}", cap=f"{config['parameter_cap']:,}")}
     try:
         model.eval()
         with torch.no_grad():
             scores = model(_images_tensor(torch, images))
     except BaseException as error:  # noqa: BLE001
-        return {**report, **_failed("forward", "Your model failed on a batch of digits shaped "
-                                    f"({len(images)}, 1, 28, 28).", error)}
+        return {**report, **_failed("forward", said("Your model failed on a batch of digits shaped "
+                                                    "(%(count)s, 1, 28, 28).", count=len(images)), error)}
     shape = list(getattr(scores, "shape", []))
     if shape != [len(images), CLASSES]:
         return {**report, "passed": False, "stage": "forward", "traceback": None,
-                "message": f"For a batch of {len(images)} digits your model must return scores shaped "
-                           f"({len(images)}, 10), one per digit and class; it returned {tuple(shape) or type(scores).__name__}."}
+                **said("For a batch of %(count)s digits your model must return scores shaped (%(count)s, 10), one "
+                       "per digit and class; it returned %(returned)s.", count=len(images),
+                       returned=str(tuple(shape) or type(scores).__name__))}
     return {**report, **_precheck_training(torch, model, train, images, labels, config)}
 
 
@@ -207,21 +221,21 @@ def _precheck_training(torch, model, train, images, labels, config):
     except TrainingBudgetExceeded:
         if not loader.batches:
             return {"passed": False, "stage": "train", "traceback": None,
-                    "message": f"train() did not finish a training step on one small batch within "
-                               f"{config['stop_seconds']:g} s."}
+                    **said("train() did not finish a training step on one small batch within %(seconds)s s.",
+                           seconds=f"{config['stop_seconds']:g}")}
     except BaseException as error:  # noqa: BLE001
-        return _failed("train", "train() failed on one small batch of digits.", error)
+        return _failed("train", said("train() failed on one small batch of digits."), error)
     changed = any(not torch.equal(old, new.detach()) for old, new in zip(before, model.parameters(), strict=False))
     if not changed and not loader.batches:
         return {"passed": False, "stage": "train", "traceback": None,
-                "message": "train() returned without training: it read no batch from train_loader and "
-                           "changed no weight."}
+                **said("train() returned without training: it read no batch from train_loader and changed no "
+                       "weight.")}
     return {"passed": True, "stage": "done", "traceback": None, "batches": loader.batches,
             "weights_changed": changed, "message": ""}
 
 
-def _failed(stage, message, error):
-    return {"passed": False, "stage": stage, "message": message, "traceback": student_traceback(error)}
+def _failed(stage, reason, error):
+    return {"passed": False, "stage": stage, **reason, "traceback": student_traceback(error)}
 
 
 class _alarm:  # noqa: N801 - a context manager used like a function
