@@ -325,6 +325,8 @@ class TrainingJob(models.Model):
     worker = models.CharField(max_length=200, blank=True)
     replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     precheck_feedback = models.TextField(blank=True)
+    # The same as a message id and values (``grader.messages``), shown in the reader's language.
+    precheck_feedback_i18n = models.JSONField(null=True, blank=True)
     # The live curve (``grader.results.TrainingPoint`` dicts): student-reported, display only.
     progress = models.JSONField(default=list, blank=True)
     progress_at = models.DateTimeField(null=True, blank=True)

@@ -16,9 +16,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from courseportal.submissions.models import Result
+from grader.messages import Message
 from grader.results import GradeResult
 
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -45,8 +44,8 @@ def result_fields(grade: GradeResult) -> dict[str, Any]:
     if not (_storable_score(grade.score) and _storable_score(grade.max_score)):
         max_score = grade.max_score if _storable_score(grade.max_score) else 0.0
         grade = GradeResult.error(
-            _("The grader produced a score that cannot be recorded. Your submission is kept; course staff "
-              "see it marked as a grader error and will regrade it."),
+            Message("The grader produced a score that cannot be recorded. Your submission is kept; course staff "
+                    "see it marked as a grader error and will regrade it."),
             max_score=max_score, output=grade.output,
         )
     return {

@@ -23,7 +23,6 @@ from django.conf import settings
 from django.db import DatabaseError, DataError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from courseportal.celery import BACKGROUND_PRIORITY, FOREGROUND_PRIORITY
 from courseportal.celery import app as celery_app
@@ -39,6 +38,7 @@ from courseportal.submissions.storage import blob_read
 from courseportal.submissions.time_limits import grading_time_limits
 from grader import Checker, grade_file, precheck_file
 from grader.documents import PdfReading
+from grader.messages import Message
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult
 from grader.sandbox import get_sandbox
@@ -49,7 +49,7 @@ Status = Submission.Status
 # The grading task's name; courseportal/submissions/tasks.py registers it under this name.
 GRADE_TASK = "submissions.grade"
 SWEEP_BATCH = 500
-STORED_FILE_UNREADABLE = (
+STORED_FILE_UNREADABLE = Message(
     "The stored copy of this file cannot be read on the server. Course staff see it marked as a "
     "grader error; the file you uploaded is not at fault."
 )
@@ -194,9 +194,9 @@ def _stall_record(*, submission_id: int, claimed_at, checker: Checker) -> Result
         _claim_release(submission_id=submission_id, claimed_at=claimed_at)
         return None
     grade = GradeResult.error(
-        _("Grading this file was stopped because it took longer than %(seconds)d s; it was tried %(count)d "
-          "times. Your submission is kept; course staff see it marked as a grader error and will look at it.")
-        % {"seconds": seconds, "count": attempts},
+        Message("Grading this file was stopped because it took longer than %(seconds)d s; it was tried %(count)d "
+                "times. Your submission is kept; course staff see it marked as a grader error and will look at it.",
+                seconds=seconds, count=attempts),
         max_score=checker.points,
     )
     return submission_result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds)
@@ -237,8 +237,8 @@ def submission_result_store(
         logger.exception("submission %s: its result could not be stored; storing a grader error instead",
                          submission_id)
     fallback = GradeResult.error(
-        _("The grader's result for this file could not be stored. Your submission is kept; course staff "
-          "see it marked as a grader error and will regrade it."), max_score=grade.max_score)
+        Message("The grader's result for this file could not be stored. Your submission is kept; course staff "
+                "see it marked as a grader error and will regrade it."), max_score=grade.max_score)
     return _result_write(submission_id=submission_id, claimed_at=claimed_at, fields=result_fields(fallback),
                          seconds=seconds, manual_grading=False)
 
@@ -391,8 +391,8 @@ def _give_up(*, submission: Submission) -> int:
     except UnknownChecker:
         max_score = 0.0
     grade = GradeResult.error(
-        _("Grading stopped %(count)d times before finishing (the grader crashed, was restarted or took too "
-          "long). Course staff see it marked as a grader error and will regrade it.") % {"count": submission.attempts},
+        Message("Grading stopped %(count)d times before finishing (the grader crashed, was restarted or took too "
+                "long). Course staff see it marked as a grader error and will regrade it.", count=submission.attempts),
         max_score=max_score,
     )
     stored = submission_result_store(submission_id=submission.pk, claimed_at=submission.claimed_at, grade=grade,

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from courseportal.submissions.models import Result, Submission, TrainingJob
 from courseportal.submissions.selectors import grading_size_limit
@@ -25,6 +24,7 @@ from courseportal.submissions.services.pipeline import STORED_FILE_UNREADABLE, s
 from courseportal.submissions.services.training_queue import training_dispatch, training_task_send
 from courseportal.submissions.storage import blob_read
 from grader import grade_file
+from grader.messages import Message
 from grader.registry import get_checker
 from grader.results import GradeResult, TrainingPoint, curve_thinned
 from grader.sandbox import get_sandbox
@@ -160,8 +160,8 @@ def training_sweep() -> dict[str, int]:
 
 def _job_give_up(*, job: TrainingJob) -> int:
     grade = GradeResult.error(
-        _("Training stopped %(count)d times before finishing (the GPU worker crashed or was restarted). "
-          "Course staff see it marked as a grader error and will regrade it.") % {"count": job.attempts},
+        Message("Training stopped %(count)d times before finishing (the GPU worker crashed or was restarted). "
+                "Course staff see it marked as a grader error and will regrade it.", count=job.attempts),
         max_score=get_checker(job.assignment.checker_slug).points,
     )
     return 1 if _job_finish(job=job, claimed_at=job.started_at, grade=grade, seconds=0.0) else 0

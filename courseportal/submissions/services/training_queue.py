@@ -31,6 +31,7 @@ from django.utils import timezone
 from courseportal.celery import app as celery_app
 from courseportal.courses.models import Assignment
 from courseportal.submissions.models import Submission, TrainingJob
+from courseportal.submissions.storable import storable_json
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult, ResultFormatError, TrainingPoint, TrainingSummary, curve_thinned
 
@@ -65,7 +66,9 @@ def training_job_wait(*, submission_id: int, claimed_at: datetime, precheck: Gra
         job, _ = TrainingJob.objects.update_or_create(submission=submission, defaults={
             "student_id": submission.student_id, "assignment_id": submission.assignment_id,
             "state": State.WAITING, "waiting_since": replaced.waiting_since if replaced else now,
-            "precheck_feedback": precheck.message, "dispatched_at": None, "started_at": None,
+            "precheck_feedback": precheck.message,
+            "precheck_feedback_i18n": storable_json(precheck.i18n.to_dict()) if precheck.i18n is not None else None,
+            "dispatched_at": None, "started_at": None,
             "lease_expires_at": None, "finished_at": None, "attempts": 0, "worker": "", "replaced_by": None,
             "progress": [], "progress_at": None, "summary": None,
         })

@@ -1,5 +1,6 @@
-"""Feedback in the reader's language: ``{{ check|feedback }}``, ``{{ result|result_message }}``, and
-``{% layer_sizes result %}`` (lec2_hw1's sizes as one row per layer, with a drawing of the network).
+"""Feedback in the reader's language: ``{{ check|feedback }}``, ``{{ result|result_message }}``,
+``{{ job|precheck_message }}`` (a training job's pre-check), and ``{% layer_sizes result %}`` (lec2_hw1's
+sizes as one row per layer, with a drawing of the network).
 
 A stored check or result may carry its text as the engine's message id and values (``i18n``,
 ``grader.messages``); it is rendered here with the active language's ``gettext``, so a student
@@ -40,6 +41,12 @@ def feedback(check: Mapping[str, Any]) -> str:
 def result_message(result: Any) -> str:
     """A stored result's message in the active language."""
     return feedback_text(getattr(result, "message_i18n", None), result.message)
+
+
+@register.filter
+def precheck_message(job: Any) -> str:
+    """A training job's stored pre-check feedback in the active language."""
+    return feedback_text(getattr(job, "precheck_feedback_i18n", None), job.precheck_feedback)
 
 
 @dataclass
