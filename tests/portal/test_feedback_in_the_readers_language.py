@@ -20,18 +20,20 @@ from grader.messages import Message
 pytestmark = pytest.mark.usefixtures("compiled_translations")
 
 ROOT = Path(settings.BASE_DIR)
-ENGINE_FOLDERS = ("grader", "assignments")
+# The engine, the checkers, and the portal services that store results of their own (a grader error).
+ENGINE_FOLDERS = ("grader", "assignments", "courseportal/submissions")
 
 
-def _literal_msgids() -> set[str]:
-    """Every ``Message("...")`` written in the engine and the checkers (tests aside)."""
+def _literal_msgids(function: str = "Message") -> set[str]:
+    """Every ``Message("...")`` written in the engine and the checkers (tests aside); with ``function``,
+    the first argument of every call of that name (the training harness's ``said("...")``)."""
     found = set()
     for folder in ENGINE_FOLDERS:
         for path in (ROOT / folder).rglob("*.py"):
             if "tests" in path.relative_to(ROOT).parts:
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Message" and node.args
+                if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == function and node.args
                         and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                     found.add(node.args[0].value)
     return found
@@ -66,6 +68,16 @@ def test_every_checker_message_has_a_chinese_translation():
     with translation.override("zh-hant"):
         missing = sorted(msgid for msgid in msgids if translation.gettext(msgid) == msgid)
     assert missing == []
+
+
+def test_every_reason_the_training_harness_gives_is_one_the_checker_shows_in_the_readers_language():
+    """The harness runs in the sandbox and cannot import ``Message``: it writes ``said("...")``, and the
+    trusted side translates only the msgids it knows (``PRECHECK_REASONS``, checked above)."""
+    from grader.training.checker import PRECHECK_REASONS
+
+    said = _literal_msgids("said")
+    assert len(said) >= 10
+    assert said <= PRECHECK_REASONS
 
 
 def test_a_stored_check_is_shown_in_the_readers_language():
