@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from grader.messages import Message, Text, render
+from grader.messages import Message, Text, either, render
 from grader.text_encodings import decodings
 
 DEFAULT_MAX_BYTES = {".pdf": 20 * 1024 * 1024}
@@ -81,7 +81,7 @@ def read_submission(
     if extension not in accepted_extensions:
         raise RejectedUpload(Message(
             "Files ending in %(extension)s are not accepted here; upload a %(accepted)s file.",
-            extension=extension or Message("(no extension)"), accepted=_alternatives(accepted_extensions)))
+            extension=extension or Message("(no extension)"), accepted=either(accepted_extensions)))
     if not data:
         raise RejectedUpload(Message("The file is empty. Did you save it before uploading?"))
     limit = max_bytes or default_max_bytes(extension)
@@ -96,14 +96,6 @@ def read_submission(
         text, encoding = decode_text(data, kind=Message("a %(extension)s file", extension=extension))
         return SubmissionFile(filename, extension, data, text=text, encoding=encoding)
     return SubmissionFile(filename, extension, data)
-
-
-def _alternatives(extensions: tuple[str, ...]) -> Text:
-    """".py or .ipynb" (「.py 或 .ipynb」), every extension joined by "or"."""
-    joined: Text = extensions[0] if extensions else ""
-    for extension in extensions[1:]:
-        joined = Message("%(items)s or %(last)s", items=joined, last=extension)
-    return joined
 
 
 def file_extension(filename: str) -> str:

@@ -118,38 +118,38 @@ def render(message: Text, gettext: Callable[[str], str] = english) -> str:
 
 def sentences(*parts: Text) -> Text:
     """``parts`` as one message, each after the other with a space (no space in Chinese)."""
-    kept = [part for part in parts if part]
-    if not kept:
-        return ""
-    combined = kept[0]
-    for part in kept[1:]:
-        combined = Message("%(first)s %(second)s", first=combined, second=part)
-    return combined
+    return _folded(parts, lambda first, second: Message("%(first)s %(second)s", first=first, second=second))
 
 
 def listed(items: Iterable[Text], *, alternatives: bool = False) -> Text:
     """"a, b and c" as one message (「a、b 和 c」 in Chinese); "a, b or c" for ``alternatives``."""
     items = [item for item in items if item]
-    if not items:
-        return ""
-    if len(items) == 1:
-        return items[0]
-    head: Text = items[0]
-    for item in items[1:-1]:
-        head = Message("%(items)s, %(item)s", items=head, item=item)
+    if len(items) <= 1:
+        return items[0] if items else ""
+    head = _folded(items[:-1], lambda joined, item: Message("%(items)s, %(item)s", items=joined, item=item))
     if alternatives:
         return Message("%(items)s or %(last)s", items=head, last=items[-1])
     return Message("%(items)s and %(last)s", items=head, last=items[-1])
 
 
+def either(items: Iterable[Text]) -> Text:
+    """"a or b or c" as one message (「a 或 b 或 c」 in Chinese)."""
+    return _folded(items, lambda joined, item: Message("%(items)s or %(last)s", items=joined, last=item))
+
+
 def separated(items: Iterable[Text]) -> Text:
     """"a; b; c" as one message (「a；b；c」 in Chinese)."""
-    items = [item for item in items if item]
-    if not items:
+    return _folded(items, lambda joined, item: Message("%(items)s; %(item)s", items=joined, item=item))
+
+
+def _folded(items: Iterable[Text], join: Callable[[Text, Text], Message]) -> Text:
+    """The non-empty ``items`` joined two at a time, from the left; "" when there are none."""
+    kept = [item for item in items if item]
+    if not kept:
         return ""
-    joined = items[0]
-    for item in items[1:]:
-        joined = Message("%(items)s; %(item)s", items=joined, item=item)
+    joined = kept[0]
+    for item in kept[1:]:
+        joined = join(joined, item)
     return joined
 
 
