@@ -32,7 +32,7 @@ class RosterImportForm(forms.Form):
         if upload.size > ROSTER_MAX_BYTES:
             raise forms.ValidationError(_("The roster is larger than 2 MB; is it the right file?"))
         try:
-            text, _encoding = decode_text(upload.read(), kind="a CSV file")
+            text, _encoding = decode_text(upload.read(), kind=_("a CSV file"))
         except RejectedUpload as refusal:
             raise forms.ValidationError(refusal.message) from None
         return text

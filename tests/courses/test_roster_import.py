@@ -6,10 +6,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
+from courseportal.courses.forms import RosterImportForm
 from courseportal.courses.models import Membership
 from courseportal.courses.services import roster_import
-from tests.portal.conftest import signed_in
+from tests.portal.conftest import (
+    compiled_translations,  # noqa: F401 - the zh_Hant catalogue, found by name
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +71,13 @@ def test_the_portals_import_lists_the_problems_for_the_instructor_and_is_not_for
     good = signed_in(instructor).post(url, {"roster": SimpleUploadedFile("r.csv", b"310510790,A,a@example.edu\n")})
     assert good.status_code == 302
     assert Membership.objects.filter(course=course, user__username="310510790").exists()
+
+
+@pytest.mark.usefixtures("compiled_translations")
+def test_a_roster_that_is_no_text_is_refused_in_the_readers_language():
+    binary = SimpleUploadedFile("roster.csv", b"\x00\x01\x02PK\x03\x04" * 50)
+    with translation.override("zh-hant"):
+        form = RosterImportForm(data={}, files={"roster": binary})
+        assert not form.is_valid()
+        refusal = str(form.errors["roster"])
+    assert "CSV 檔案" in refusal and "a CSV file" not in refusal
