@@ -152,7 +152,7 @@ def _total_message(reference: Reference, answer: Answer, outcome: CheckOutcome) 
     if answer.status == "unanswered":
         return Message("No answer found for the total number of parameters. Write it on the template's last line, "
                        "e.g. “Total number of parameters: 123456”.")
-    at = f" ({answer.where()})" if answer.where() else ""
+    at = answer.at()
     if not isinstance(answer.value, Count):
         return Message("Could not read “%(written)s”%(where)s as a whole number.", written=answer.written, where=at)
     if not answer.value.exact:
@@ -376,8 +376,8 @@ def _source_layers(source) -> list[str]:
     return [name for part in source.get("parts", []) for name in _source_layers(part)]
 
 
-def _at(answer: Answer) -> str:
-    return f" ({answer.where()})" if answer.where() else ""
+def _at(answer: Answer) -> Text:
+    return answer.at()
 
 
 def _text(dims) -> str:

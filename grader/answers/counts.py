@@ -50,7 +50,7 @@ def _count_outcome(
     def failed(feedback: Text) -> CheckOutcome:
         return CheckOutcome.saying(name, feedback, passed=False, points=0.0, max_points=points)
 
-    at = f" ({answer.where()})" if answer.where() else ""
+    at = answer.at()
     if answer.status == "unanswered":
         return failed(sentences(Message("No answer found for %(what)s.", what=what), where))
     if answer.status == "unreadable" or not isinstance(answer.value, Count):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from grader.answers.sheet import UNATTRIBUTED, Answer
+from grader.answers.sheet import UNATTRIBUTED, Answer, place_message
 from grader.messages import Message, Text, listed, sentences
 from grader.results import CheckOutcome, Reading
 
@@ -53,8 +53,9 @@ def reviewed(answer: Answer, grade: Callable[[Answer], CheckOutcome], *, what: T
 def uncertain_message(what: Text, outcome: CheckOutcome) -> Message:
     """What an answer read more than one way says, in any language: the ways it can be read, and
     what happens next (the English feedback also says why the reader doubts)."""
-    ways = listed([f"“{reading.text}” ({reading.place})" if reading.place else f"“{reading.text}”"
-                   for reading in outcome.readings if reading.text], alternatives=True)
+    ways = listed([Message("“%(text)s” (%(place)s)", text=reading.text, place=place_message(reading.place))
+                   if reading.place else f"“{reading.text}”" for reading in outcome.readings if reading.text],
+                  alternatives=True)
     return Message("Could not read your answer for %(what)s with confidence: it could be %(ways)s. A TA will "
                    "check how it was read; until then it keeps %(points)s points.",
                    what=what, ways=ways or Message("no answer"), points=f"{outcome.points:g}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from grader.answers.shapes import Count, Shape
+from grader.messages import Message, Text
 
 FieldKind = Literal["shape", "count"]
 AnswerStatus = Literal["answered", "unreadable", "unanswered"]
@@ -81,6 +82,11 @@ class Answer:
             return self.place
         return f"line {self.line}" if self.line else ""
 
+    def at(self) -> Text:
+        """" (line 70)" after the answer in feedback, as a message (「（第 70 行）」); "" when unknown."""
+        where = self.where()
+        return Message(" (%(place)s)", place=place_message(where)) if where else ""
+
     def as_written(self) -> str:
         """The answer as the student wrote it ("(1, 32, 16, 16)"), or what was there instead."""
         if isinstance(self.value, Shape | Count):
@@ -111,3 +117,23 @@ class AnswerSheet:
 
     def get(self, layer: str, field_name: str) -> Answer:
         return self.answers.get((layer, field_name), UNANSWERED)
+
+
+# Where a line is, as ``grader.answers.sources`` writes it, and the same as a message.
+_PLACES = (
+    (re.compile(r"line (\d+)"), lambda found: Message("line %(line)s", line=int(found[1]))),
+    (re.compile(r"cell (\d+), line (\d+)"),
+     lambda found: Message("cell %(cell)s, line %(line)s", cell=int(found[1]), line=int(found[2]))),
+    (re.compile(r"cell (\d+), output line (\d+)"),
+     lambda found: Message("cell %(cell)s, output line %(line)s", cell=int(found[1]), line=int(found[2]))),
+    (re.compile(r"cell (\d+)"), lambda found: Message("cell %(cell)s", cell=int(found[1]))),
+)
+
+
+def place_message(place: str) -> Text:
+    """"line 70", "cell 3, line 2" as a message for readers of any language; other text as it is."""
+    for pattern, message in _PLACES:
+        found = pattern.fullmatch(place)
+        if found:
+            return message(found)
+    return place

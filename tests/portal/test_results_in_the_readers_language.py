@@ -53,6 +53,7 @@ def test_a_lec1_result_reads_in_chinese_and_is_stored_in_english(monkeypatch, st
 
     page = page_in_chinese(student, submission)
     assert "4 題中答對 0 題。" in page and "answers are right" not in page
+    assert "200,704（第 31 行） 不正確" in page and "(line 31)" not in page
     assert "這個答案漏算了偏差值：除了 in·out = 784·256 個權重之外，fc1 的每個輸出特徵還有一個偏差值" in page
     assert "漏算了偏差值（每一層的每個輸出特徵一個）" in page and "leaves out" not in page
 
