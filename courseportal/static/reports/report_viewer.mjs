@@ -18,7 +18,7 @@ const ZOOM_STEPS = [0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3];
 let documentProxy = null;
 let current = 1;
 let zoom = null; // null: fit the width of the viewer
-let drawing = null;
+let drawing = false; // a draw is under way: the canvas is taken
 let pending = false;
 
 function say(text) {
@@ -48,7 +48,7 @@ async function draw() {
     await page.render({ canvas, canvasContext: canvas.getContext("2d"), viewport }).promise;
     canvas.dataset.drawnPage = String(current);
   } finally {
-    drawing = null;
+    drawing = false;
   }
   pageNumber.value = String(current);
   zoomLevel.textContent = Math.round(scale * 100) + "%";
