@@ -12,9 +12,9 @@ import hashlib
 import importlib.util
 import inspect
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any, ClassVar, Protocol
@@ -199,9 +199,13 @@ class Checker:
         ``sheet.wrote_anything`` is False when the file holds nothing else."""
         return read_answers(submission, layers=layers, fields=fields, handout=self.handout)
 
-    @cached_property
+    @property
     def handout(self) -> frozenset[str]:
-        """The answer-text lines of the starter files, which the student did not write."""
+        """The answer-text lines of the starter files, which the student did not write (read once
+        per version of the checker's folder: the starter files are part of it)."""
+        return version_derived(self.folder(), self.version, "handout", self._handout_read)
+
+    def _handout_read(self) -> frozenset[str]:
         lines: set[str] = set()
         for name in self.starter_files:
             path = self.starter_path(name)
@@ -272,7 +276,7 @@ class Checker:
 
     @classmethod
     def folder(cls) -> Path:
-        return Path(inspect.getfile(cls)).resolve().parent
+        return _class_folder(cls)
 
     @classmethod
     def starter_path(cls, name: str) -> Path:
@@ -284,15 +288,75 @@ class Checker:
     def upload_limit(cls, extension: str) -> int:
         return cls.max_upload_bytes or default_max_bytes(extension)
 
-    @cached_property
+    @property
     def version(self) -> str:
-        """A digest of the checker's folder (tests excluded): the key of its cached references."""
-        digest = hashlib.sha256()
-        for path in sorted(self.folder().rglob("*")):
-            relative = path.relative_to(self.folder())
-            if path.is_file() and relative.parts[0] not in ("tests", "__pycache__") and path.suffix != ".pyc":
-                digest.update(str(relative).encode() + b"\0" + path.read_bytes())
-        return digest.hexdigest()[:16]
+        """A digest of the checker's folder (tests excluded): the key of its cached references.
+
+        Computed once per process for each state of the folder's files (their names, sizes and
+        modification times), so that a grading does not read the folder again, while a TA's edit
+        of the checker or its starter still makes a new version at the next grading."""
+        return folder_version(self.folder())
+
+
+def _class_folder(cls: type) -> Path:
+    # A class's file does not move while the process runs: resolve its folder once (it is asked
+    # for on every grading).
+    folder = _folders.get(cls)
+    if folder is None:
+        folder = _folders[cls] = Path(inspect.getfile(cls)).resolve().parent
+    return folder
+
+
+_folders: dict[type, Path] = {}
+# folder -> (the files' signature, version, what was derived from that version)
+_versions: dict[Path, tuple[tuple, str, dict[str, Any]]] = {}
+
+
+def folder_version(folder: Path) -> str:
+    """The version of a checker's folder: a digest of its files' names and contents, except its
+    ``tests`` and ``__pycache__`` folders and compiled files; read again only when a file's size
+    or modification time changed, or a file came or went."""
+    files = _version_files(folder)
+    signature = tuple((str(relative), stat.st_size, stat.st_mtime_ns, stat.st_ino) for relative, stat in files)
+    known = _versions.get(folder)
+    if known is not None and known[0] == signature:
+        return known[1]
+    digest = hashlib.sha256()
+    for relative, _stat in files:
+        digest.update(str(relative).encode() + b"\0" + (folder / relative).read_bytes())
+    version = digest.hexdigest()[:16]
+    _versions[folder] = (signature, version, {})
+    return version
+
+
+def version_derived(folder: Path, version: str, name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per version of ``folder`` (e.g. the starter's handout lines): a new
+    version computes it again."""
+    known = _versions.get(folder)
+    if known is None or known[1] != version:
+        return compute()
+    derived = known[2]
+    if name not in derived:
+        derived[name] = compute()
+    return derived[name]
+
+
+def _version_files(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    """The versioned files of ``folder``, sorted as paths, with their stat; the top-level ``tests``
+    and ``__pycache__`` folders are not walked at all (a checker's golden files are many)."""
+    found: list[tuple[Path, os.stat_result]] = []
+    pending: list[tuple[Path, Path]] = [(folder, Path())]
+    while pending:
+        directory, relative = pending.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                name = relative / entry.name
+                if entry.is_dir():
+                    if relative.parts or entry.name not in ("tests", "__pycache__"):
+                        pending.append((Path(entry.path), name))
+                elif entry.is_file() and not entry.name.endswith(".pyc"):
+                    found.append((name, entry.stat()))
+    return sorted(found, key=lambda item: item[0])
 
 
 class CheckerDefinitionError(TypeError):
