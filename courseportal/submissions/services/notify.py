@@ -39,13 +39,19 @@ Status = Submission.Status
 RELEASE_NOTIFY_TASK = "submissions.release_notify"
 
 
-def result_notify(*, submission_id: int) -> bool:
+def result_notify(*, submission_id: int, stored: Result | None = None) -> bool:
     """E-mail the student their result once; returns whether this call sent it.
 
     Sends nothing (and leaves the result for the release) while the assignment's scores are held.
+    ``stored``: the result as the caller has just committed it, its submission (student, assignment
+    and course) loaded, so that it is not read again; once claimed, the e-mail is written from it.
     """
-    result = Result.objects.select_related("submission__student", "submission__assignment__course").filter(
-        pk=submission_id, notified_at__isnull=True).first()
+    result = stored
+    if result is None or (result_has_score(result)
+                          and not scores_visible(assignment=result.submission.assignment, teaches=False)):
+        # Read afresh: scores held when the caller read them may have been released since.
+        result = Result.objects.select_related("submission__student", "submission__assignment__course").filter(
+            pk=submission_id, notified_at__isnull=True).first()
     if result is None:
         return False
     submission = result.submission

@@ -31,7 +31,12 @@ from courseportal.submissions.selectors import grading_size_limit
 from courseportal.submissions.services.documents import document_reading_store
 from courseportal.submissions.services.notify import released_scores_sweep, result_notify
 from courseportal.submissions.services.reading_checks import reading_checks_carried
-from courseportal.submissions.services.scores import result_change, result_lateness_apply
+from courseportal.submissions.services.scores import (
+    LockedResult,
+    result_change,
+    result_lateness_apply,
+    result_locked,
+)
 from courseportal.submissions.services.training_queue import TRAINING_QUEUE, training_job_wait
 from courseportal.submissions.storable import result_fields
 from courseportal.submissions.storage import blob_read
@@ -261,7 +266,9 @@ def _result_write(
     if document is not None:
         # What the checker read of a report, kept with the stored file so that nothing reads it again.
         document_reading_store(blob_id=submission.blob_id, reading=document)
-    previous = Result.objects.filter(submission_id=submission_id).first()
+    # Read once, locked, for the whole store: the result_change and late penalty below write this object.
+    locked = result_locked(submission_id=submission_id)
+    previous = locked.result
     if previous is not None and previous.is_manually_graded:
         # A TA's grade is never replaced by a machine check (a regrade refuses it, and this covers
         # one queued just before the TA saved): the submission keeps the TA's grade.
@@ -271,6 +278,7 @@ def _result_write(
         transaction.on_commit(lambda: submission_send_next_waiting(submission_id=submission_id))
         return previous
     regraded_by = submission.regrade if previous is not None else None
+    previous_counted = previous.counted_score if previous is not None else None
     fields = {
         **fields,
         "grading_seconds": seconds if math.isfinite(seconds) else 0.0,
@@ -286,19 +294,21 @@ def _result_write(
         submission_id=submission_id, fields=fields,
         reason=GradeChange.Reason.REGRADE if previous is not None else GradeChange.Reason.AUTOGRADER,
         changed_by=regraded_by.started_by if regraded_by else None,
-        details={"regrade": regraded_by.pk} if regraded_by else None,
+        details={"regrade": regraded_by.pk} if regraded_by else None, locked=locked,
     )
-    result = result_lateness_apply(submission=submission) or result
+    # A second change in the trail, with its own reason, when the file came in late.
+    result = result_lateness_apply(submission=submission, locked=LockedResult(submission_id, result)) or result
     outcome = (RegradeItem.Outcome.ERROR if result.status == Result.Status.ERROR
                else RegradeItem.Outcome.OVERRIDE_KEPT if result.is_overridden else RegradeItem.Outcome.GRADED)
     _regrade_item_finish(submission=submission, result=result, outcome=outcome)
     # A background regrade that changed nothing is not worth an e-mail to the whole class.
-    unchanged = previous is not None and is_background(submission) and previous.counted_score == result.counted_score
+    unchanged = previous is not None and is_background(submission) and previous_counted == result.counted_score
     if previous is not None and not unchanged:  # a first result was just made, not yet e-mailed
         Result.objects.filter(pk=submission_id).update(notified_at=None)
     # The next waiting upload first: a failing email must not hold back the student's next grading.
     transaction.on_commit(lambda: _next_waiting_send(finished=submission))
-    transaction.on_commit(lambda: result_notify(submission_id=submission_id))
+    result.submission = submission  # as loaded above: the e-mail needs its student and assignment
+    transaction.on_commit(lambda: result_notify(submission_id=submission_id, stored=result))
     return result
 
 

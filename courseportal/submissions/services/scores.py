@@ -16,6 +16,7 @@ correcting how an answer was read): add a member to ``GradeChange.Reason`` and c
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -43,7 +44,21 @@ def counted_score(result: Result) -> Decimal | None:
                            penalty_percent=result.late_penalty_percent)
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class LockedResult:
+    """A submission's result (None: it has none yet) as read under a row lock in the transaction
+    that is writing it (``result_locked``): ``result_change`` given it does not read it again."""
+
+    submission_id: int
+    result: Result | None
+
+
+def result_locked(*, submission_id: int) -> LockedResult:
+    """Read the submission's result under a row lock, in the caller's transaction, for a write
+    through ``result_change(..., locked=)``."""
+    return LockedResult(submission_id, Result.objects.select_for_update().filter(submission_id=submission_id).first())
+
+
 def result_change(
     *,
     submission_id: int,
@@ -53,6 +68,7 @@ def result_change(
     note: str = "",
     details: Mapping[str, Any] | None = None,
     record_unchanged: bool = False,
+    locked: LockedResult | None = None,
 ) -> Result:
     """Write ``fields`` to the submission's result (created if it has none) and record the change.
 
@@ -61,38 +77,46 @@ def result_change(
     ``changed_by`` (None: the system), ``note`` and ``details`` is recorded when the counted score,
     the score underneath it or the override changed; a write that changes no score records nothing,
     unless ``record_unchanged`` (a TA's judgement that leaves the score as it was is on the record too).
-    Returns the saved result.
+    ``locked``: the result as the caller's transaction read it with ``result_locked`` (that object is
+    changed and saved); otherwise it is read here, locked. Returns the saved result.
     """
     if "counted_score" in fields:
         raise ValueError("counted_score is computed by result_change, not given")
-    result = Result.objects.select_for_update().filter(submission_id=submission_id).first()
-    before = _scores(result)
-    if result is None:
-        result = Result(submission_id=submission_id)
-    for name, value in fields.items():
-        setattr(result, name, _decimal(value) if name in DECIMAL_FIELDS and value is not None else value)
-    result.counted_score = counted_score(result)
-    result.save()
-    after = _scores(result)
-    if after != before or record_unchanged:
-        GradeChange.objects.create(
-            submission_id=submission_id, changed_by=changed_by, reason=str(reason), old_score=before[0],
-            new_score=after[0], max_score=result.max_score, note=note.strip(),
-            details={**_explained(before, after, result), **(details or {})},
-        )
+    if locked is not None and locked.submission_id != submission_id:
+        raise ValueError("the locked result is another submission's")
+    # No savepoint of its own: a failed write fails the caller's whole transaction, as it should.
+    with transaction.atomic(savepoint=False):
+        result = (locked or result_locked(submission_id=submission_id)).result
+        before = _scores(result)
+        created = result is None
+        if result is None:
+            result = Result(submission_id=submission_id)
+        for name, value in fields.items():
+            setattr(result, name, _decimal(value) if name in DECIMAL_FIELDS and value is not None else value)
+        result.counted_score = counted_score(result)
+        # A new result is inserted at once (not an update that finds no row first).
+        result.save(force_insert=created)
+        after = _scores(result)
+        if after != before or record_unchanged:
+            GradeChange.objects.create(
+                submission_id=submission_id, changed_by=changed_by, reason=str(reason), old_score=before[0],
+                new_score=after[0], max_score=result.max_score, note=note.strip(),
+                details={**_explained(before, after, result), **(details or {})},
+            )
     return result
 
 
 def result_lateness_apply(
     *, submission: Submission, reason: str = Reason.LATE_PENALTY, changed_by: User | None = None, note: str = "",
-    details: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None, locked: LockedResult | None = None,
 ) -> Result | None:
     """Bring the result's late penalty in line with the time rules as they stand (a new grading, a
-    changed deadline or policy, an extension); returns the result, or None when it has none yet."""
+    changed deadline or policy, an extension); returns the result, or None when it has none yet.
+    ``locked``: as in ``result_change`` (the result just written in this transaction, say)."""
     late = lateness_of(assignment=submission.assignment, student=submission.student,
                        received_at=submission.received_at)
     return _lateness_store(submission_id=submission.pk, late=late, reason=reason, changed_by=changed_by, note=note,
-                           details=details)
+                           details=details, locked=locked)
 
 
 def assignment_lateness_apply(
@@ -126,14 +150,14 @@ def assignment_lateness_apply(
 
 
 def _lateness_store(*, submission_id: int, late: Lateness, reason: str, changed_by: User | None,
-                    note: str, details: Mapping[str, Any] | None) -> Result | None:
-    result = Result.objects.filter(submission_id=submission_id).first()
+                    note: str, details: Mapping[str, Any] | None, locked: LockedResult | None = None) -> Result | None:
+    result = locked.result if locked is not None else Result.objects.filter(submission_id=submission_id).first()
     if result is None:
         return None
     if (result.late_periods, result.late_penalty_percent) == (late.periods, late.penalty_percent):
         return result
     return result_change(
-        submission_id=submission_id, reason=reason, changed_by=changed_by, note=note,
+        submission_id=submission_id, reason=reason, changed_by=changed_by, note=note, locked=locked,
         fields={"late_periods": late.periods, "late_penalty_percent": late.penalty_percent},
         details={"late": {"periods": late.periods, "per_hour": late.per_hour,
                           "percent_per_period": float(late.percent_per_period)}, **(details or {})},
