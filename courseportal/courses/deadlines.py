@@ -254,7 +254,15 @@ def lateness(
     *, assignment: Assignment, student: User, received_at: datetime,
     extension: Extension | None | _LookUp = LOOK_UP,
 ) -> Lateness:
-    """How late ``student``'s upload received at ``received_at`` is under the rules as they stand now."""
+    """How late ``student``'s upload received at ``received_at`` is under the rules as they stand now.
+
+    An upload on time for the class is on time whatever the student's extension says (an extension
+    only moves the deadline later), so its extension is not looked up (``due_at`` is then the class's):
+    storing a grading, on time as most are, costs no query for it."""
+    if isinstance(extension, _LookUp):
+        for_the_class = time_rules(assignment=assignment, extension=None).lateness(received_at)
+        if not for_the_class.is_late:
+            return for_the_class
     return time_rules(assignment=assignment, student=student, extension=extension).lateness(received_at)
 
 
