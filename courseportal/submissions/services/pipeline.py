@@ -143,7 +143,7 @@ def submission_grade(*, submission_id: int) -> Result | None:
     soft time limit (``time_limits``) is a stall: the submission is queued again, or failed with an
     error staff can see once it has been tried ``GRADING_MAX_ATTEMPTS`` times.
     """
-    submission = Submission.objects.select_related("assignment", "blob").filter(pk=submission_id).first()
+    submission = Submission.objects.select_related("assignment").filter(pk=submission_id).first()
     if submission is None:
         return None
     checker = get_checker(submission.assignment.checker_slug)
@@ -332,16 +332,18 @@ def submission_send_next_waiting(*, submission_id: int) -> None:
 def _next_waiting_send(*, finished: Submission) -> None:
     # ``finished`` as loaded (its student and assignment never change): storing a result, which
     # has it at hand, does not read it again.
+    # Two values, not a model with its regrade: this runs after every grading, and mostly finds none.
     waiting = (
         Submission.objects.filter(student_id=finished.student_id, assignment_id=finished.assignment_id,
                                   status=Status.QUEUED, enqueued_at__isnull=True)
-        .select_related("regrade")
         .order_by("created_at", "id")
+        .values_list("pk", "regrade__whole_assignment")
         .first()
     )
     if waiting is not None:
-        submission_enqueue(submission_id=waiting.pk, checker=get_checker(finished.assignment.checker_slug),
-                           background=is_background(waiting))
+        waiting_id, whole_assignment_regrade = waiting  # None without a regrade: as is_background() says
+        submission_enqueue(submission_id=waiting_id, checker=get_checker(finished.assignment.checker_slug),
+                           background=bool(whole_assignment_regrade))
 
 
 def submission_sweep() -> dict[str, int]:
