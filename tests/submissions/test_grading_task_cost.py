@@ -16,7 +16,7 @@ from courseportal.submissions.services import submission_create, submission_grad
 from tests.submissions.conftest import upload
 from tests.submissions.test_grade_trail import late_by_days, trail
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 Reason = GradeChange.Reason
 # The submission, its claim; in the store: marked graded, read with its student and assignment, the
 # result read locked, inserted, its trail entry; after it: the student's next upload, the e-mail's
