@@ -97,11 +97,8 @@ def _phases_timed(monkeypatch) -> dict[str, list[float]]:
 
 
 def test_stub(course, monkeypatch):
-    raw = [{"name": module.name, "type": module.type_name,
-            "parameters": [[name, list(sizes)] for name, sizes in module.parameters]}
-           for module in get_checker("lec2_hw1").reference().structure]
-    monkeypatch.setattr("courseportal.submissions.services.pipeline.get_sandbox",
-                        lambda: CanonicalStructureSandbox(raw))
+    sandbox = CanonicalStructureSandbox.of(get_checker("lec2_hw1"))
+    monkeypatch.setattr("courseportal.submissions.services.pipeline.get_sandbox", lambda: sandbox)
     measure(course, monkeypatch)
 
 

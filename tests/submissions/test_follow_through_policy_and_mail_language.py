@@ -23,11 +23,8 @@ STRIDE = Path(get_checker("lec2_hw1").folder()) / "tests" / "golden" / "wrong_on
 
 @pytest.fixture
 def structure_only_sandbox(monkeypatch, published):
-    raw = [{"name": module.name, "type": module.type_name,
-            "parameters": [[name, list(sizes)] for name, sizes in module.parameters]}
-           for module in get_checker("lec2_hw1").reference().structure]
-    monkeypatch.setattr("courseportal.submissions.services.pipeline.get_sandbox",
-                        lambda: CanonicalStructureSandbox(raw))
+    sandbox = CanonicalStructureSandbox.of(get_checker("lec2_hw1"))
+    monkeypatch.setattr("courseportal.submissions.services.pipeline.get_sandbox", lambda: sandbox)
 
 
 def graded(student, assignment, django_capture_on_commit_callbacks) -> Result:

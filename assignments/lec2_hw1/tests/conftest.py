@@ -16,6 +16,13 @@ class CanonicalStructureSandbox:
         self.modules = modules
         self.requests: list[SandboxRequest] = []
 
+    @classmethod
+    def of(cls, checker: NetHWSizesChecker) -> CanonicalStructureSandbox:
+        """Answering with ``checker``'s reference model (the starter's NetHW)."""
+        return cls([{"name": module.name, "type": module.type_name,
+                     "parameters": [[name, list(sizes)] for name, sizes in module.parameters]}
+                    for module in checker.reference().structure])
+
     def run(self, request: SandboxRequest) -> SandboxOutcome:
         self.requests.append(request)
         return SandboxOutcome(data={"built": True, "error": None, "load_error": None, "modules": self.modules})
@@ -28,9 +35,4 @@ def lec2_checker() -> NetHWSizesChecker:
 
 @pytest.fixture
 def fake_sandbox(lec2_checker):
-    raw = [
-        {"name": module.name, "type": module.type_name,
-         "parameters": [[name, list(sizes)] for name, sizes in module.parameters]}
-        for module in lec2_checker.reference().structure
-    ]
-    return CanonicalStructureSandbox(raw)
+    return CanonicalStructureSandbox.of(lec2_checker)
