@@ -94,8 +94,10 @@ def result_change(
         for name, value in fields.items():
             setattr(result, name, _decimal(value) if name in DECIMAL_FIELDS and value is not None else value)
         result.counted_score = counted_score(result)
-        # A new result is inserted at once (not an update that finds no row first).
-        result.save(force_insert=created)
+        if created:  # inserted at once, not an update that finds no row first
+            result.save(force_insert=True)
+        else:  # only what changed: the rest of the row is as it was read, under the lock
+            result.save(update_fields=[*fields, "counted_score"])
         after = _scores(result)
         if after != before or record_unchanged:
             GradeChange.objects.create(
