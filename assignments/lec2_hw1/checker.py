@@ -134,7 +134,7 @@ class NetHWSizesChecker(Checker):
         if differences:
             return said(Message("Your %(model)s differs from the starter's: %(differences)s (Not scored: your "
                                 "answers were graded against the starter's NetHW.)%(note)s",
-                                model=MODEL_CLASS, differences=" ".join(differences), note=note))
+                                model=MODEL_CLASS, differences=sentences(*differences), note=note))
         return said(Message("Your %(model)s is the starter's model.%(note)s", model=MODEL_CLASS, note=note), passed=True)
 
 

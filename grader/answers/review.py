@@ -75,7 +75,7 @@ def review_summary(checks: Sequence[CheckOutcome]) -> Text:
 
 def _reading(answer: Answer, outcome: CheckOutcome, *, first: bool = False) -> Reading:
     if answer.status == "answered":
-        note = "read as the answer" if first else (answer.doubt or "another answer written for it")
+        note = "read as the answer" if first else str(answer.doubt or "another answer written for it")
         return Reading(answer.as_written(), answer.where(), outcome.points, note)
     if answer.status == "unreadable":
         return Reading(answer.written, answer.where(), outcome.points, "text that is not a size or a count")
