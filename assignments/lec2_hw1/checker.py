@@ -33,7 +33,6 @@ from grader.answers import (
     explain_shape_difference,
     reviewed,
     shape_matches,
-    uncertain_message,
 )
 from grader.answers.shapes import as_channels_first
 from grader.layer_shapes import Dims, input_source_evaluate, shape_rule_apply
@@ -98,7 +97,7 @@ class NetHWSizesChecker(Checker):
     def _total_check(self, reference: Reference, answer: Answer) -> CheckOutcome:
         outcome = count_check(
             "total_params", answer, expected=reference.total_params, points=self.points_for_total,
-            what="the total number of parameters",
+            what=Message("the total number of parameters"),
             mistakes=[(mistake.value, str(mistake.why)) for mistake in reference.total_mistakes],
             where="Write it on the template's last line, e.g. “Total number of parameters: 123456”.",
             hint=TOTAL_HINT,
@@ -148,7 +147,7 @@ TOTAL_HINT = (
 def _total_message(reference: Reference, answer: Answer, outcome: CheckOutcome) -> Text:
     """The total's feedback (``count_check``'s) as a message, for readers of any language."""
     if outcome.uncertain:
-        return uncertain_message(Message("the total number of parameters"), outcome)
+        return outcome.i18n or outcome.feedback
     if answer.status == "unanswered":
         return Message("No answer found for the total number of parameters. Write it on the template's last line, "
                        "e.g. “Total number of parameters: 123456”.")
@@ -284,20 +283,18 @@ def _judged(layer: LayerReference, field: str, sheet: AnswerSheet, own: Dims | N
     def graded(reading: Answer) -> CheckOutcome:
         judgement = _judgement(layer, field, sheet, reading, follows, root=root, points=points, credit=credit)
         found.append(judgement)
-        return CheckOutcome(name, passed=judgement.verdict == RIGHT, points=judgement.points, max_points=points,
-                            feedback=str(judgement.feedback))
+        return CheckOutcome.saying(name, judgement.feedback, passed=judgement.verdict == RIGHT,
+                                   points=judgement.points, max_points=points)
 
-    outcome = reviewed(answer, graded, what=str(field_name(layer.name, field)))
+    outcome = reviewed(answer, graded, what=field_name(layer.name, field))
     first = found[0]
     verdict = UNCERTAIN if outcome.uncertain else first.verdict
     if verdict == WRONG:
         roots[name] = name
     elif verdict == FOLLOWS and root:
         roots[name] = root
-    if outcome.uncertain:
-        message: Text = uncertain_message(field_name(layer.name, field), outcome)
-    else:
-        message = first.feedback
+    # Uncertain: what ``reviewed`` says (why the reader doubts, the ways it reads, a TA decides).
+    message: Text = (outcome.i18n or outcome.feedback) if outcome.uncertain else first.feedback
     detail = {
         "layer": layer.name, "field": field, "answered": answer.as_written() if answer.status != "unanswered" else "",
         "expected": _text(truth), "follows_from_yours": _text(follows) if follows else "",

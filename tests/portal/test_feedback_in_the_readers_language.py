@@ -70,6 +70,19 @@ def test_every_checker_message_has_a_chinese_translation():
     assert missing == []
 
 
+def test_every_message_a_golden_result_stores_says_what_its_english_text_says():
+    """A reader in Chinese is told the same as one in English: rendered in English, each stored message is
+    the English text stored beside it, word for word (a reason or a place left out would show here)."""
+    compared = 0
+    for path in ROOT.glob("assignments/*/tests/golden/**/*.expected.json"):
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        for said in [stored, *stored.get("checks", [])]:
+            if said.get("i18n"):
+                compared += 1
+                assert str(Message.from_dict(said["i18n"])) == said.get("feedback", said.get("message")), path.name
+    assert compared > 1000
+
+
 def test_every_reason_the_training_harness_gives_is_one_the_checker_shows_in_the_readers_language():
     """The harness runs in the sandbox and cannot import ``Message``: it writes ``said("...")``, and the
     trusted side translates only the msgids it knows (``PRECHECK_REASONS``, checked above)."""

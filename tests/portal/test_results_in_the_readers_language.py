@@ -198,3 +198,17 @@ def test_an_answer_the_grader_could_not_read_says_why_in_chinese():
         "read in full: it stopped reading (line 2). A TA will read your file.")
     with translation.override("zh-hant"):
         assert feedback(check) == "參數總數：找不到答案。無法確定：檔案太長，評分程式無法全部讀完：讀到第 2 行就停止了。助教會閱讀你的檔案。"
+
+
+def test_an_answer_read_two_ways_says_why_in_chinese():
+    """The reason the reader doubts is a message too: the Chinese sentence gives it (it used to leave it out)."""
+    stored = json.loads((LEC2_HW1_GOLDEN / "review_a_size_not_attributed_to_any_layer.py.expected.json").read_text(
+        encoding="utf-8"))
+    (check,) = [check for check in stored["checks"] if check["uncertain"]]
+    assert feedback(check) == check["feedback"] == (
+        "Could not read your answer for fc2's output with confidence (the file holds a size the grader could not "
+        "attribute to any layer): it could be “(1, 10)” (line 83). A TA will check how it was read; until then it "
+        "keeps 0.625 points.")
+    with translation.override("zh-hant"):
+        assert feedback(check) == ("無法確定你對 fc2 的輸出 的答案該怎麼讀（檔案裡有一個評分程式無法對應到任何一層的尺寸）："
+                                   "可能是 「(1, 10)」（第 83 行）。助教會確認判讀方式；在那之前保留 0.625 分。")
