@@ -32,6 +32,7 @@ from courseportal.celery import app as celery_app
 from courseportal.courses.models import Assignment
 from courseportal.submissions.models import Submission, TrainingJob
 from courseportal.submissions.storable import storable_json
+from grader.checker import GPU_QUEUE
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult, ResultFormatError, TrainingPoint, TrainingSummary, curve_thinned
 
@@ -268,6 +269,8 @@ def training_status(*, submission: Submission) -> TrainingStatus | None:
     What the run reported is read back through its validating types; a stored value that does not
     validate is shown as nothing rather than trusted.
     """
+    if not _trains_on_gpus(submission.assignment.checker_slug):
+        return None  # every page and poll of every other assignment asks; the answer needs no query
     job = TrainingJob.objects.filter(submission_id=submission.pk).select_related("replaced_by__submission").first()
     if job is None or _from_an_earlier_grading(job, submission):
         return None
@@ -277,6 +280,14 @@ def training_status(*, submission: Submission) -> TrainingStatus | None:
     elapsed = (timezone.now() - job.started_at).total_seconds() if job.state == State.RUNNING and job.started_at \
         else None
     return TrainingStatus(job=job, estimate=estimate, points=points, summary=summary, elapsed_seconds=elapsed)
+
+
+def _trains_on_gpus(checker_slug: str) -> bool:
+    """Whether uploads graded by ``checker_slug`` may have a GPU stage (an unknown checker may have had one)."""
+    try:
+        return get_checker(checker_slug).queue == GPU_QUEUE
+    except UnknownChecker:
+        return True
 
 
 def _from_an_earlier_grading(job: TrainingJob, submission: Submission) -> bool:
