@@ -152,19 +152,25 @@ def test_a_grader_failure_reads_in_chinese():
         assert result_message(stored).startswith("評分程式本身在處理這個檔案時出錯了。")
 
 
+def lec2_hw1_check_in(language: str, golden: str, name: str) -> str:
+    """The feedback of check ``name`` of lec2_hw1's stored result for ``golden`` (what the checker
+    gives it: the golden test holds it to that), as a reader in ``language`` sees it."""
+    stored = json.loads((LEC2_HW1_GOLDEN / f"{golden}.expected.json").read_text(encoding="utf-8"))
+    (check,) = [check for check in stored["checks"] if check["name"] == name]
+    with translation.override(language):
+        return feedback(check)
+
+
 def test_a_model_that_differs_from_the_starters_is_told_in_chinese_difference_by_difference():
-    """lec2_hw1's stored result for a changed model (its golden file) renders whole in Chinese: each
-    difference is a message of its own, not English text inside a Chinese sentence."""
-    stored = json.loads((LEC2_HW1_GOLDEN / "modified_architecture.py.expected.json").read_text(encoding="utf-8"))
-    (check,) = [check for check in stored["checks"] if check["name"] == "model_unchanged"]
-    assert feedback(check) == check["feedback"] == (
+    """lec2_hw1's stored result for a changed model renders whole in Chinese: each difference is a
+    message of its own, not English text inside a Chinese sentence."""
+    assert lec2_hw1_check_in("en", "modified_architecture.py", "model_unchanged") == (
         "Your NetHW differs from the starter's: conv1 has parameters weight (16, 3, 3, 3), bias (16,); the "
         "starter's has weight (32, 3, 5, 5), bias (32,). extra (ReLU) is not in the starter's model. (Not "
         "scored: your answers were graded against the starter's NetHW.)")
-    with translation.override("zh-hant"):
-        assert feedback(check) == ("你的 NetHW 和範本的不同：conv1 的參數是 weight (16, 3, 3, 3), bias (16,)；範本的是 "
-                                   "weight (32, 3, 5, 5), bias (32,)。範本的模型沒有 extra（ReLU）。（不計分：你的答案是"
-                                   "依照範本的 NetHW 評分。）")
+    assert lec2_hw1_check_in("zh-hant", "modified_architecture.py", "model_unchanged") == (
+        "你的 NetHW 和範本的不同：conv1 的參數是 weight (16, 3, 3, 3), bias (16,)；範本的是 weight (32, 3, 5, 5), bias "
+        "(32,)。範本的模型沒有 extra（ReLU）。（不計分：你的答案是依照範本的 NetHW 評分。）")
 
 
 def test_every_kind_of_model_difference_reads_in_chinese():
@@ -202,13 +208,11 @@ def test_an_answer_the_grader_could_not_read_says_why_in_chinese():
 
 def test_an_answer_read_two_ways_says_why_in_chinese():
     """The reason the reader doubts is a message too: the Chinese sentence gives it (it used to leave it out)."""
-    stored = json.loads((LEC2_HW1_GOLDEN / "review_a_size_not_attributed_to_any_layer.py.expected.json").read_text(
-        encoding="utf-8"))
-    (check,) = [check for check in stored["checks"] if check["uncertain"]]
-    assert feedback(check) == check["feedback"] == (
+    golden = "review_a_size_not_attributed_to_any_layer.py"
+    assert lec2_hw1_check_in("en", golden, "fc2.output") == (
         "Could not read your answer for fc2's output with confidence (the file holds a size the grader could not "
         "attribute to any layer): it could be “(1, 10)” (line 83). A TA will check how it was read; until then it "
         "keeps 0.625 points.")
-    with translation.override("zh-hant"):
-        assert feedback(check) == ("無法確定你對 fc2 的輸出 的答案該怎麼讀（檔案裡有一個評分程式無法對應到任何一層的尺寸）："
-                                   "可能是 「(1, 10)」（第 83 行）。助教會確認判讀方式；在那之前保留 0.625 分。")
+    assert lec2_hw1_check_in("zh-hant", golden, "fc2.output") == (
+        "無法確定你對 fc2 的輸出 的答案該怎麼讀（檔案裡有一個評分程式無法對應到任何一層的尺寸）：可能是 「(1, 10)」（第 83 行）。"
+        "助教會確認判讀方式；在那之前保留 0.625 分。")
