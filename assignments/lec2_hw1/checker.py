@@ -28,7 +28,6 @@ from grader import INPUT_SIZE, OUTPUT_SIZE, Checker, CheckOutcome, LayerSpec, Sa
 from grader.answers import (
     Answer,
     AnswerSheet,
-    Count,
     Shape,
     explain_shape_difference,
     reviewed,
@@ -98,11 +97,11 @@ class NetHWSizesChecker(Checker):
         outcome = count_check(
             "total_params", answer, expected=reference.total_params, points=self.points_for_total,
             what=Message("the total number of parameters"),
-            mistakes=[(mistake.value, str(mistake.why)) for mistake in reference.total_mistakes],
-            where="Write it on the template's last line, e.g. “Total number of parameters: 123456”.",
+            mistakes=[(mistake.value, mistake.why) for mistake in reference.total_mistakes],
+            where=Message("Write it on the template's last line, e.g. “Total number of parameters: 123456”."),
             hint=TOTAL_HINT,
         )
-        return replace(outcome, i18n=_total_message(reference, answer, outcome), detail={
+        return replace(outcome, detail={
             "layer": "", "field": "total", "answered": answer.as_written() if answer.status != "unanswered" else "",
             "expected": str(reference.total_params),
             "verdict": "uncertain" if outcome.uncertain else "right" if outcome.passed else
@@ -137,35 +136,11 @@ class NetHWSizesChecker(Checker):
         return said(Message("Your %(model)s is the starter's model.%(note)s", model=MODEL_CLASS, note=note), passed=True)
 
 
-TOTAL_HINT = (
+TOTAL_HINT = Message(
     "Add up every layer's learned weights and biases: a Conv2d has out·(in/groups)·k·k weights "
     "plus out biases (none with bias=False), a Linear in·out + out, a BatchNorm2d 2 per channel; "
     "pooling, dropout and activations have none."
 )
-
-
-def _total_message(reference: Reference, answer: Answer, outcome: CheckOutcome) -> Text:
-    """The total's feedback (``count_check``'s) as a message, for readers of any language."""
-    if outcome.uncertain:
-        return outcome.i18n or outcome.feedback
-    if answer.status == "unanswered":
-        return Message("No answer found for the total number of parameters. Write it on the template's last line, "
-                       "e.g. “Total number of parameters: 123456”.")
-    at = answer.at()
-    if not isinstance(answer.value, Count):
-        return Message("Could not read “%(written)s”%(where)s as a whole number.", written=answer.written, where=at)
-    if not answer.value.exact:
-        rounded = Message("%(count)s%(where)s is a rounded figure, not an exact count: write every digit "
-                          "(e.g. 123456 or 123,456).", count=answer.value.text, where=at)
-        # count_check says whether the figure is close; the message says the same, in any language.
-        return sentences(rounded, Message("It is close, though.") if "It is close" in outcome.feedback else "")
-    if outcome.passed:
-        return Message("Right: %(shape)s.", shape=answer.value.text)
-    for mistake in reference.total_mistakes:
-        if mistake.value == int(answer.value.value):
-            return Message("%(shape)s%(where)s is wrong: %(why)s", shape=answer.value.text, where=at,
-                           why=Message("it %(why)s.", why=mistake.why))
-    return Message("%(shape)s%(where)s is wrong: %(why)s", shape=answer.value.text, where=at, why=Message(TOTAL_HINT))
 
 
 def _summary(checks: list[CheckOutcome], structure: CheckOutcome, sheet: AnswerSheet, *, credit: float) -> Text:
