@@ -13,6 +13,7 @@ import logging
 import time
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F
@@ -20,9 +21,14 @@ from django.utils import timezone
 
 from courseportal.submissions.models import Result, Submission, TrainingJob
 from courseportal.submissions.selectors import grading_size_limit
-from courseportal.submissions.services.pipeline import STORED_FILE_UNREADABLE, submission_result_store
+from courseportal.submissions.services.pipeline import (
+    STORED_FILE_UNREADABLE,
+    sandbox_discard,
+    submission_result_store,
+)
 from courseportal.submissions.services.training_queue import training_dispatch, training_task_send
 from courseportal.submissions.storage import blob_read
+from courseportal.submissions.time_limits import training_time_limits
 from grader import grade_file
 from grader.messages import Message
 from grader.registry import get_checker
@@ -50,8 +56,8 @@ def training_job_run(*, job_id: int, worker: str = "") -> Result | None:
     checker = get_checker(submission.assignment.checker_slug)
     device = training_device()
     claimed_at = timezone.now()
-    # On this worker's device: a claim outlasts the longest the grading may take here.
-    lease = timedelta(seconds=checker.grading_seconds() + settings.GRADING_TIME_MARGIN_S)
+    # A claim outlasts the task's hard time limit, on any device.
+    lease = timedelta(seconds=training_time_limits(checker).lease_s)
     claimed = TrainingJob.objects.filter(pk=job_id, state=State.DISPATCHED).update(
         state=State.RUNNING, started_at=claimed_at, lease_expires_at=claimed_at + lease,
         attempts=F("attempts") + 1, worker=f"{worker} · {device.label}"[:200], progress=[], progress_at=None)
@@ -69,19 +75,31 @@ def training_job_run(*, job_id: int, worker: str = "") -> Result | None:
     try:
         grade = grade_file(checker, filename=submission.filename, data=data, sandbox=get_sandbox(),
                            max_bytes=grading_size_limit(submission=submission, checker=checker, size=len(data)),
-                           prechecked=True, on_progress=progress.add, options=submission.assignment.grading_options())
+                           prechecked=True, on_progress=progress.add, options=submission.assignment.grading_options(),
+                           interruptions=(SoftTimeLimitExceeded,))
     except SandboxFailure as failure:
-        if job.attempts + 1 >= settings.TRAINING_MAX_ATTEMPTS:
-            logger.error("training job %s: sandbox failed again, giving up: %s", job_id, failure)
-            job.refresh_from_db()
-            _job_give_up(job=job)
-            return None
-        logger.error("training job %s: sandbox failed, back to the line: %s", job_id, failure)
-        _job_requeue(job_id=job_id, started_at=claimed_at)
-        training_dispatch()
-        return None
+        return _job_interrupted(job=job, claimed_at=claimed_at, why=f"sandbox failed: {failure}")
+    except SoftTimeLimitExceeded:
+        # A stall (past its soft time limit): the slot's sandbox may still be running it.
+        sandbox_discard()
+        return _job_interrupted(job=job, claimed_at=claimed_at,
+                                why=f"stalled past {training_time_limits(checker).soft_s:.0f} s")
     progress.write()
     return _job_finish(job=job, claimed_at=claimed_at, grade=grade, seconds=time.monotonic() - started)
+
+
+def _job_interrupted(*, job: TrainingJob, claimed_at, why: str) -> None:
+    """A run that ended without a result (not the student's doing): back to the line at its old
+    place, or an error result staff can see once it has had its tries."""
+    if job.attempts + 1 >= settings.TRAINING_MAX_ATTEMPTS:
+        logger.error("training job %s: %s, again; giving up", job.pk, why)
+        job.refresh_from_db()
+        _job_give_up(job=job)
+        return None
+    logger.error("training job %s: %s; back to the line", job.pk, why)
+    _job_requeue(job_id=job.pk, started_at=claimed_at)
+    training_dispatch()
+    return None
 
 
 def _job_finish(*, job: TrainingJob, claimed_at, grade: GradeResult, seconds: float) -> Result | None:

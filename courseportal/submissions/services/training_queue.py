@@ -32,6 +32,7 @@ from courseportal.celery import app as celery_app
 from courseportal.courses.models import Assignment
 from courseportal.submissions.models import Submission, TrainingJob
 from courseportal.submissions.storable import storable_json
+from courseportal.submissions.time_limits import training_time_limits
 from grader.checker import GPU_QUEUE
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult, ResultFormatError, TrainingPoint, TrainingSummary, curve_thinned
@@ -158,8 +159,13 @@ def _jobs_dispatch() -> list[int]:
 
 
 def training_task_send(*, job_id: int) -> None:
-    """Publish one training task; raises whatever the broker client raises when it is down."""
-    celery_app.send_task(TRAIN_TASK, args=[job_id], queue=TRAINING_QUEUE, retry=False)
+    """Publish one training task with the time limits of its checker's training (a run that stalls
+    is stopped in its GPU slot: ``time_limits``); raises whatever the broker client raises when it is down."""
+    slug = TrainingJob.objects.filter(pk=job_id).values_list("assignment__checker_slug", flat=True).first()
+    limits = training_time_limits(get_checker(slug)) if slug is not None else None
+    celery_app.send_task(TRAIN_TASK, args=[job_id], queue=TRAINING_QUEUE, retry=False,
+                         soft_time_limit=limits.soft_s if limits else None,
+                         time_limit=limits.hard_s if limits else None)
 
 
 # --- Estimates ---------------------------------------------------------------------------------
