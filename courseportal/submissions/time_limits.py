@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from grader.checker import Checker
-from grader.training.devices import TRAINING_DEVICES, TrainingDevice
+from grader.training.devices import TrainingDevice
 
 # Between the soft and the hard limit: time to record the stall and stop the slot's sandbox.
 STALL_RECORDING_S = 10.0
@@ -40,11 +40,11 @@ def grading_time_limits(checker: Checker) -> GradingTimeLimits:
     return _limits_after(checker.limits.wall_seconds)
 
 
-def training_time_limits(checker: Checker) -> GradingTimeLimits:
-    """The limits of one training job of ``checker`` on a GPU worker: its longest grading on any
-    kind of device (the one who publishes the task cannot know which worker takes it, and a claim
-    must outlast the hard limit wherever it runs), plus the same margin as a grading."""
-    return _limits_after(max(checker.grading_seconds(TrainingDevice(kind=kind)) for kind in TRAINING_DEVICES))
+def training_time_limits(checker: Checker, *, device_kind: str) -> GradingTimeLimits:
+    """The limits of one training job of ``checker`` on a ``device_kind`` worker ("cpu" or
+    "cuda"): its grading there (both runs' wall limits), plus the same margin as a grading. The task
+    is published with the limits of ``TRAINING_DEVICE``; the worker's claim outlasts both those and its own."""
+    return _limits_after(checker.grading_seconds(TrainingDevice(kind=device_kind)))
 
 
 def _limits_after(sandbox_seconds: float) -> GradingTimeLimits:

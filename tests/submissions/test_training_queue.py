@@ -236,7 +236,10 @@ def test_a_sandbox_that_breaks_on_the_gpu_worker_hands_the_job_back_then_gives_u
 def test_a_training_task_is_published_with_time_limits_its_claim_outlasts(gpu, monkeypatch, student, homework):
     """A GPU run that stalls in trusted code is stopped in its slot, and the sweep never hands the
     job to a second slot while the first may still run it."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
     from courseportal.submissions.services import training_queue
+    from courseportal.submissions.services.training import training_job_run
     from courseportal.submissions.time_limits import training_time_limits
     from grader.registry import get_checker
     from grader.training.devices import TrainingDevice
@@ -246,14 +249,22 @@ def test_a_training_task_is_published_with_time_limits_its_claim_outlasts(gpu, m
     job = gpu.job_of(gpu.upload(student, homework))
     publish_training_task(job_id=job.pk)  # the real one: the gpu fixture fakes the module's
     checker = get_checker("unit_training")
-    longest = max(checker.grading_seconds(TrainingDevice(kind=kind)) for kind in ("cpu", "cuda"))
     (options,) = published
-    assert longest < options["soft_time_limit"] < options["time_limit"]
-    gpu.run(job.pk)
-    job.refresh_from_db()
-    limits = training_time_limits(checker)
+    assert checker.grading_seconds(TrainingDevice(kind="cpu")) < options["soft_time_limit"] < options["time_limit"]
+    limits = training_time_limits(checker, device_kind="cpu")
     assert (limits.soft_s, limits.hard_s) == (options["soft_time_limit"], options["time_limit"])
-    assert job.started_at + timedelta(seconds=limits.hard_s) < job.started_at + timedelta(seconds=limits.lease_s)
+    claims = []
+
+    def training(*args, **options):  # what the sweep sees while it runs
+        claims.append(TrainingJob.objects.filter(pk=job.pk).values_list("started_at", "lease_expires_at").get())
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("courseportal.submissions.services.training.grade_file", training)
+    monkeypatch.setattr("courseportal.submissions.services.training.sandbox_discard", lambda: None)
+    with gpu.capture(execute=True):
+        training_job_run(job_id=job.pk, published_hard_limit_s=limits.hard_s + 500)  # published by a slower setting
+    ((started_at, lease_expires_at),) = claims
+    assert lease_expires_at - started_at > timedelta(seconds=limits.hard_s + 500)
 
 
 def test_a_training_run_that_stalls_stops_its_sandbox_goes_back_in_line_then_gives_up(gpu, settings, monkeypatch,

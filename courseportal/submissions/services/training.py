@@ -28,7 +28,7 @@ from courseportal.submissions.services.pipeline import (
 )
 from courseportal.submissions.services.training_queue import training_dispatch, training_task_send
 from courseportal.submissions.storage import blob_read
-from courseportal.submissions.time_limits import training_time_limits
+from courseportal.submissions.time_limits import LEASE_AFTER_HARD_LIMIT_S, training_time_limits
 from grader import grade_file
 from grader.messages import Message
 from grader.registry import get_checker
@@ -43,8 +43,10 @@ State = TrainingJob.State
 PROGRESS_WRITE_INTERVAL_S = 1.0
 
 
-def training_job_run(*, job_id: int, worker: str = "") -> Result | None:
+def training_job_run(*, job_id: int, worker: str = "", published_hard_limit_s: float | None = None) -> Result | None:
     """Claim a dispatched job, train it on this worker's device and store its result.
+
+    ``published_hard_limit_s``: the hard time limit the task came with; the claim outlasts it too.
 
     Returns the result, or None when the job is not this worker's to run (replaced, already
     started: a duplicate delivery) or the sandbox broke (the job goes back to the line).
@@ -56,8 +58,9 @@ def training_job_run(*, job_id: int, worker: str = "") -> Result | None:
     checker = get_checker(submission.assignment.checker_slug)
     device = training_device()
     claimed_at = timezone.now()
-    # A claim outlasts the task's hard time limit, on any device.
-    lease = timedelta(seconds=training_time_limits(checker).lease_s)
+    # A claim outlasts the task's hard time limit: the one it was published with, and this device's.
+    limits = training_time_limits(checker, device_kind=device.kind)
+    lease = timedelta(seconds=max(limits.lease_s, (published_hard_limit_s or 0) + LEASE_AFTER_HARD_LIMIT_S))
     claimed = TrainingJob.objects.filter(pk=job_id, state=State.DISPATCHED).update(
         state=State.RUNNING, started_at=claimed_at, lease_expires_at=claimed_at + lease,
         attempts=F("attempts") + 1, worker=f"{worker} · {device.label}"[:200], progress=[], progress_at=None)
@@ -82,8 +85,7 @@ def training_job_run(*, job_id: int, worker: str = "") -> Result | None:
     except SoftTimeLimitExceeded:
         # A stall (past its soft time limit): the slot's sandbox may still be running it.
         sandbox_discard()
-        return _job_interrupted(job=job, claimed_at=claimed_at,
-                                why=f"stalled past {training_time_limits(checker).soft_s:.0f} s")
+        return _job_interrupted(job=job, claimed_at=claimed_at, why="stalled past its soft time limit")
     progress.write()
     return _job_finish(job=job, claimed_at=claimed_at, grade=grade, seconds=time.monotonic() - started)
 

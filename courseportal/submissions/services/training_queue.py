@@ -162,7 +162,8 @@ def training_task_send(*, job_id: int) -> None:
     """Publish one training task with the time limits of its checker's training (a run that stalls
     is stopped in its GPU slot: ``time_limits``); raises whatever the broker client raises when it is down."""
     slug = TrainingJob.objects.filter(pk=job_id).values_list("assignment__checker_slug", flat=True).first()
-    limits = training_time_limits(get_checker(slug)) if slug is not None else None
+    limits = training_time_limits(get_checker(slug), device_kind=settings.TRAINING_DEVICE) if slug is not None \
+        else None
     celery_app.send_task(TRAIN_TASK, args=[job_id], queue=TRAINING_QUEUE, retry=False,
                          soft_time_limit=limits.soft_s if limits else None,
                          time_limit=limits.hard_s if limits else None)
