@@ -424,6 +424,10 @@ class WarmPoolSandbox:
             self._replace_zygote()
         return record.outcome
 
+    def zygote_cpu_seconds(self) -> tuple[float, float] | None:
+        """(its own, its runs') CPU seconds so far of the warm zygote now serving, or None."""
+        return self._zygote._sandbox.zygote_cpu_seconds() if self._zygote is not None else None
+
     def close(self) -> None:
         if os.getpid() == self._owner_pid:  # a forked child must not end its parent's zygote
             self._discard_zygote()
