@@ -16,7 +16,7 @@ DEFAULTS: dict[str, Any] = {
     # Student code runs as the unprivileged uid SANDBOX_BASE_UID + the worker slot.
     "SANDBOX_BASE_UID": 61000,
     # A slot's warm sandbox is replaced after this many runs.
-    "SANDBOX_RECYCLE_AFTER_RUNS": 200,
+    "SANDBOX_RECYCLE_AFTER_RUNS": 1000,
     # Where checkers' references are cached, one JSON file per checker version.
     "GRADER_CACHE_DIR": Path(tempfile.gettempdir()) / "grader-cache",
     # Checker modules beyond assignments/*/checker.py (tests register their own).

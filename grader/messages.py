@@ -137,6 +137,11 @@ def either(items: Iterable[Text]) -> Text:
     return _folded(items, lambda joined, item: Message("%(items)s or %(last)s", items=joined, last=item))
 
 
+def every(items: Iterable[Text]) -> Text:
+    """"a and b and c" as one message (「a 和 b 和 c」 in Chinese)."""
+    return _folded(items, lambda joined, item: Message("%(items)s and %(last)s", items=joined, last=item))
+
+
 def separated(items: Iterable[Text]) -> Text:
     """"a; b; c" as one message (「a；b；c」 in Chinese)."""
     return _folded(items, lambda joined, item: Message("%(items)s; %(item)s", items=joined, item=item))

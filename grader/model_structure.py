@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.messages import Message, Text
 from grader.sandbox.types import SandboxOutcome
 
 if TYPE_CHECKING:
@@ -100,31 +101,34 @@ def structure_check_run(
 
 def structure_differences(
     expected: Sequence[ModuleDescription], actual: Sequence[ModuleDescription], *, limit: int = 6
-) -> list[str]:
-    """How ``actual`` differs from ``expected``, one sentence per difference (at most ``limit``)."""
-    differences: list[str] = []
+) -> list[Message]:
+    """How ``actual`` differs from ``expected``, one sentence per difference (at most ``limit``), each
+    a message for readers of any language (module names, types and sizes are code, left as written)."""
+    differences: list[Message] = []
     actual_by_name = {module.name: module for module in actual}
     expected_names = {module.name for module in expected}
     for module in expected:
         theirs = actual_by_name.get(module.name)
         if theirs is None:
-            differences.append(f"{module.name} ({module.type_name}) is missing.")
+            differences.append(Message("%(name)s (%(type)s) is missing.", name=module.name, type=module.type_name))
         elif theirs.type_name != module.type_name:
-            differences.append(f"{module.name} is a {theirs.type_name}; the starter's is a {module.type_name}.")
+            differences.append(Message("%(name)s is a %(theirs)s; the starter's is a %(expected)s.",
+                                       name=module.name, theirs=theirs.type_name, expected=module.type_name))
         elif theirs.parameters != module.parameters:
-            differences.append(
-                f"{module.name} has parameters {_shapes(theirs)}; the starter's has {_shapes(module)}."
-            )
+            differences.append(Message("%(name)s has parameters %(theirs)s; the starter's has %(expected)s.",
+                                       name=module.name, theirs=_shapes(theirs), expected=_shapes(module)))
     for module in actual:
         if module.name not in expected_names:
-            differences.append(f"{module.name} ({module.type_name}) is not in the starter's model.")
+            differences.append(Message("%(name)s (%(type)s) is not in the starter's model.",
+                                       name=module.name, type=module.type_name))
     if len(differences) > limit:
-        differences = differences[:limit] + [f"... and {len(differences) - limit} more differences."]
+        differences = differences[:limit] + [Message("... and %(count)s more differences.",
+                                                     count=len(differences) - limit)]
     return differences
 
 
-def _shapes(module: ModuleDescription) -> str:
-    return ", ".join(f"{name} {tuple(sizes)}" for name, sizes in module.parameters) or "none"
+def _shapes(module: ModuleDescription) -> Text:
+    return ", ".join(f"{name} {tuple(sizes)}" for name, sizes in module.parameters) or Message("none")
 
 
 def _pair(item: Any) -> tuple[Any, Any]:

@@ -28,12 +28,10 @@ from grader import INPUT_SIZE, OUTPUT_SIZE, Checker, CheckOutcome, LayerSpec, Sa
 from grader.answers import (
     Answer,
     AnswerSheet,
-    Count,
     Shape,
     explain_shape_difference,
     reviewed,
     shape_matches,
-    uncertain_message,
 )
 from grader.answers.shapes import as_channels_first
 from grader.layer_shapes import Dims, input_source_evaluate, shape_rule_apply
@@ -98,12 +96,12 @@ class NetHWSizesChecker(Checker):
     def _total_check(self, reference: Reference, answer: Answer) -> CheckOutcome:
         outcome = count_check(
             "total_params", answer, expected=reference.total_params, points=self.points_for_total,
-            what="the total number of parameters",
-            mistakes=[(mistake.value, str(mistake.why)) for mistake in reference.total_mistakes],
-            where="Write it on the template's last line, e.g. “Total number of parameters: 123456”.",
+            what=Message("the total number of parameters"),
+            mistakes=[(mistake.value, mistake.why) for mistake in reference.total_mistakes],
+            where=Message("Write it on the template's last line, e.g. “Total number of parameters: 123456”."),
             hint=TOTAL_HINT,
         )
-        return replace(outcome, i18n=_total_message(reference, answer, outcome), detail={
+        return replace(outcome, detail={
             "layer": "", "field": "total", "answered": answer.as_written() if answer.status != "unanswered" else "",
             "expected": str(reference.total_params),
             "verdict": "uncertain" if outcome.uncertain else "right" if outcome.passed else
@@ -134,39 +132,15 @@ class NetHWSizesChecker(Checker):
         if differences:
             return said(Message("Your %(model)s differs from the starter's: %(differences)s (Not scored: your "
                                 "answers were graded against the starter's NetHW.)%(note)s",
-                                model=MODEL_CLASS, differences=" ".join(differences), note=note))
+                                model=MODEL_CLASS, differences=sentences(*differences), note=note))
         return said(Message("Your %(model)s is the starter's model.%(note)s", model=MODEL_CLASS, note=note), passed=True)
 
 
-TOTAL_HINT = (
+TOTAL_HINT = Message(
     "Add up every layer's learned weights and biases: a Conv2d has out·(in/groups)·k·k weights "
     "plus out biases (none with bias=False), a Linear in·out + out, a BatchNorm2d 2 per channel; "
     "pooling, dropout and activations have none."
 )
-
-
-def _total_message(reference: Reference, answer: Answer, outcome: CheckOutcome) -> Text:
-    """The total's feedback (``count_check``'s) as a message, for readers of any language."""
-    if outcome.uncertain:
-        return uncertain_message(Message("the total number of parameters"), outcome)
-    if answer.status == "unanswered":
-        return Message("No answer found for the total number of parameters. Write it on the template's last line, "
-                       "e.g. “Total number of parameters: 123456”.")
-    at = answer.at()
-    if not isinstance(answer.value, Count):
-        return Message("Could not read “%(written)s”%(where)s as a whole number.", written=answer.written, where=at)
-    if not answer.value.exact:
-        rounded = Message("%(count)s%(where)s is a rounded figure, not an exact count: write every digit "
-                          "(e.g. 123456 or 123,456).", count=answer.value.text, where=at)
-        # count_check says whether the figure is close; the message says the same, in any language.
-        return sentences(rounded, Message("It is close, though.") if "It is close" in outcome.feedback else "")
-    if outcome.passed:
-        return Message("Right: %(shape)s.", shape=answer.value.text)
-    for mistake in reference.total_mistakes:
-        if mistake.value == int(answer.value.value):
-            return Message("%(shape)s%(where)s is wrong: %(why)s", shape=answer.value.text, where=at,
-                           why=Message("it %(why)s.", why=mistake.why))
-    return Message("%(shape)s%(where)s is wrong: %(why)s", shape=answer.value.text, where=at, why=Message(TOTAL_HINT))
 
 
 def _summary(checks: list[CheckOutcome], structure: CheckOutcome, sheet: AnswerSheet, *, credit: float) -> Text:
@@ -284,20 +258,18 @@ def _judged(layer: LayerReference, field: str, sheet: AnswerSheet, own: Dims | N
     def graded(reading: Answer) -> CheckOutcome:
         judgement = _judgement(layer, field, sheet, reading, follows, root=root, points=points, credit=credit)
         found.append(judgement)
-        return CheckOutcome(name, passed=judgement.verdict == RIGHT, points=judgement.points, max_points=points,
-                            feedback=str(judgement.feedback))
+        return CheckOutcome.saying(name, judgement.feedback, passed=judgement.verdict == RIGHT,
+                                   points=judgement.points, max_points=points)
 
-    outcome = reviewed(answer, graded, what=str(field_name(layer.name, field)))
+    outcome = reviewed(answer, graded, what=field_name(layer.name, field))
     first = found[0]
     verdict = UNCERTAIN if outcome.uncertain else first.verdict
     if verdict == WRONG:
         roots[name] = name
     elif verdict == FOLLOWS and root:
         roots[name] = root
-    if outcome.uncertain:
-        message: Text = uncertain_message(field_name(layer.name, field), outcome)
-    else:
-        message = first.feedback
+    # Uncertain: what ``reviewed`` says (why the reader doubts, the ways it reads, a TA decides).
+    message: Text = (outcome.i18n or outcome.feedback) if outcome.uncertain else first.feedback
     detail = {
         "layer": layer.name, "field": field, "answered": answer.as_written() if answer.status != "unanswered" else "",
         "expected": _text(truth), "follows_from_yours": _text(follows) if follows else "",

@@ -12,6 +12,7 @@ from courseportal.courses.models import Assignment, Membership
 from courseportal.reports.models import GradingSetup, RubricItem
 from courseportal.reports.selectors import ProblemView
 from courseportal.reports.services import ProblemInput
+from courseportal.submissions.feedback import engine_text
 from grader.checker import RUBRIC_COMMENT_MAX_CHARACTERS, ManualProblem
 
 COMMENT_MAX_CHARACTERS = 5000
@@ -86,7 +87,7 @@ class RubricItemForm(forms.ModelForm):
 
     def __init__(self, *args, problems: Sequence[ManualProblem], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["problem"] = forms.ChoiceField(label=_("Problem"), choices=[(p.name, p.title) for p in problems])
+        self.fields["problem"] = forms.ChoiceField(label=_("Problem"), choices=[(p.name, engine_text(p.title)) for p in problems])
         self.fields["comment"].max_length = RUBRIC_COMMENT_MAX_CHARACTERS
         if self.instance.pk:
             del self.fields["problem"]
@@ -151,7 +152,7 @@ class GradingSplitForm(forms.Form):
         self.problems = tuple(problems)
         for problem in self.problems:
             self.fields[f"grader_{problem.name}"] = forms.ModelChoiceField(
-                label=problem.title, queryset=staff, required=False, to_field_name="username",
+                label=engine_text(problem.title), queryset=staff, required=False, to_field_name="username",
                 empty_label=_("anyone"))
 
     def problem_fields(self) -> list[forms.BoundField]:

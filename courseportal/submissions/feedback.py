@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import get_language, gettext
 
-from grader.messages import message_or_text, render
+from grader.messages import Message, message_or_text, render
 
 # The language the engine writes its stored English text (and its msgids) in.
 ENGINE_LANGUAGE = "en"
@@ -20,3 +20,10 @@ def feedback_text(raw_message: Any, english: str) -> str:
     if english and (get_language() or ENGINE_LANGUAGE).split("-")[0] == ENGINE_LANGUAGE:
         return english
     return render(message_or_text(raw_message, english), gettext)
+
+
+def engine_text(msgid: str) -> str:
+    """A text the engine declares as a msgid with no values, such as a hand-graded problem's title
+    (``ManualProblem.title``), in the active language: rendered as the checker's own messages are, so
+    the report pages, the e-mails and the receipt (whose message names the problems) all agree."""
+    return render(Message(msgid), gettext)

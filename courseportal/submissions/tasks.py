@@ -44,7 +44,8 @@ def notify_release(assignment_id: int) -> None:
 
 @shared_task(name=TRAIN_TASK, bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def train_submission(self, job_id: int) -> None:
-    training_job_run(job_id=job_id, worker=self.request.hostname or "")
+    hard_limit_s, _soft = self.request.timelimit or (None, None)
+    training_job_run(job_id=job_id, worker=self.request.hostname or "", published_hard_limit_s=hard_limit_s)
 
 
 @shared_task(name=TRAINING_SWEEP_TASK, ignore_result=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from grader.answers.shapes import Count, Shape
+from grader.messages import Text
 
 LABELLED = 3  # a label says what it is: "output: (1, 32, 16, 16)", a table's column, a summary's row
 POSITIONAL = 2  # its place says what it is: "conv1: A -> B", a lone size under a layer's heading
@@ -45,7 +46,7 @@ class Claim:
     hedged: bool = False  # written as an alternative: "or is it (1, 64, 8, 8)?"
     final: bool = False  # on a line saying it is the final or corrected answer
     from_summary: bool = False
-    doubt: str = ""  # not an answer the text gives, only a reading a TA may confirm: why
+    doubt: Text = ""  # not an answer the text gives, only a reading a TA may confirm: why
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from itertools import compress
 from grader.answers.claims import DERIVED, POSITIONAL, Claim, Loose
 from grader.answers.sources import BESIDE_CODE, IN_CODE
 from grader.answers.vocabulary import Vocabulary
+from grader.messages import Message, Text, every
 
 _CALL = re.compile(r"\bself\s*\.\s*([A-Za-z_]\w*)\s*\((?=\s*([A-Za-z_]\w*)?)")
 _ALIAS_CALL = re.compile(r"(?<![.\w])([A-Za-z_]\w*)\s*\((?=\s*([A-Za-z_]\w*)?)")
@@ -37,8 +38,8 @@ _SIZE_KEEPING = re.compile(
     r"^(?:(?:(?:F|torch|nn\.functional|torch\.nn\.functional)\.)?(?:relu6?|gelu|silu|elu|selu|leaky_relu|sigmoid"
     r"|tanh|dropout|hardswish|mish)\s*\(|[A-Za-z_]\w*\s*[+*]\s*)"
 )
-SHARED_LINE = "it is written beside a line of forward() that calls {layers}: it may be meant for any of them"
-UNCLEAR_LINE = "the sizes beside this line of forward() do not match the layers it calls one to one"
+# Why a size beside a line of forward() is only a reading (``Answer.doubt``), in any language.
+UNCLEAR_LINE = Message("the sizes beside this line of forward() do not match the layers it calls one to one")
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,8 @@ class _FlowReader:
         if len(plain) == 2:
             self._claim(first, "input", plain[0], POSITIONAL)
         result = plain[-1]
-        shared = SHARED_LINE.format(layers=" and ".join(line.calls))
+        shared = Message("it is written beside a line of forward() that calls %(layers)s: it may be meant for any "
+                         "of them", layers=every(line.calls))
         if line.result_is_output:
             self._claim(last, "output", result, POSITIONAL)
         else:
@@ -198,7 +200,7 @@ class _FlowReader:
             self._claim(inner, "output", result, POSITIONAL, doubt=shared)
             self._claim(following, "input", result, POSITIONAL, doubt=shared)
 
-    def _claim(self, layer: str, field: str, value: Loose, strength: int, *, doubt: str = "") -> None:
+    def _claim(self, layer: str, field: str, value: Loose, strength: int, *, doubt: Text = "") -> None:
         if self.vocabulary.field(field) is None:
             return
         self.claims.append(Claim(layer, field, value.value, value.line, strength, value.order,

@@ -27,6 +27,7 @@ from grader.answers.mentions import CLAUSE_END, MARKUP, MentionReading
 from grader.answers.shapes import Count, Shape
 from grader.answers.tokens import ARROW, CJK, PUNCT, SIZE, STRIKE, WORD, Token
 from grader.answers.values import OPERAND, RESULT, VALUE_KINDS, bare_list_at, count_at
+from grader.messages import Message
 
 if TYPE_CHECKING:
     from grader.answers.walker import Walker
@@ -419,7 +420,7 @@ class LineReader(MentionReading):
             if field_name:
                 self.walker.collected.claims.append(Claim(
                     segment.layer, field_name, value, self.index, POSITIONAL, order, hedged=True,
-                    doubt="it is written as what the size would be in another case",
+                    doubt=Message("it is written as what the size would be in another case"),
                 ))
             return
         if role is not None:

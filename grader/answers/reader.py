@@ -27,18 +27,18 @@ from grader.answers.flow import flow_claims
 from grader.answers.positions import position_claims
 from grader.answers.resolve import MAX_ALTERNATIVES, Placed, resolve_answers
 from grader.answers.shapes import Shape, compose_parts, normalise_text
-from grader.answers.sheet import UNATTRIBUTED, Answer, AnswerSheet, FieldSpec, LayerSpec
+from grader.answers.sheet import UNATTRIBUTED, Answer, AnswerSheet, FieldSpec, LayerSpec, place_message
 from grader.answers.sources import AnswerText, answer_text
 from grader.answers.structured import rewrite_structured
 from grader.answers.total import read_total
 from grader.answers.vocabulary import Vocabulary
 from grader.answers.walker import collect
 from grader.content import SubmissionFile
+from grader.messages import Message
 
 # Longer lines are cut: no answer needs more, and it bounds the work per line.
 MAX_LINE = 20_000
 _SPACES = re.compile(r"[ \t]{3,}")
-STOPPED = "the file is too long for the grader to read in full: it stopped reading"
 
 
 def read_answers(
@@ -116,7 +116,8 @@ def _not_read_in_full(
 ) -> Answer:
     """Past its reading budget a file is not read further: every question left without an answer
     may be answered there, and a TA reads it (the answer is uncertain, with no points to keep)."""
-    doubt = f"{STOPPED} ({where})"
+    doubt = Message("the file is too long for the grader to read in full: it stopped reading (%(place)s)",
+                    place=place_message(where))
     for layer in vocabulary.layers:
         for spec in vocabulary.fields:
             current = answers.get((layer.name, spec.name))

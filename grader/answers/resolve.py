@@ -17,13 +17,14 @@ from collections.abc import Callable, Iterable, Sequence
 from grader.answers.claims import DERIVED, POSITIONAL, Claim, Reference, Unreadable
 from grader.answers.shapes import Count, Shape
 from grader.answers.sheet import UNANSWERED, Answer
+from grader.messages import Message, Text
 
 # At most this many alternatives are kept for one answer: enough for a TA, bounded for the reader.
 MAX_ALTERNATIVES = 8
 
 Placed = Callable[[int], str]  # 0-based line index -> "line 70", "cell 3, line 2"
 
-CONFLICT = "you wrote more than one answer to this question"
+CONFLICT = Message("you wrote more than one answer to this question")
 
 
 def resolve_answers(
@@ -106,7 +107,7 @@ def _distinct(claims: Iterable[Claim], place: Placed) -> tuple[Answer, ...]:
     return tuple(distinct)
 
 
-def _answer(claim: Claim, place: Placed, *, alternatives: tuple[Answer, ...] = (), doubt: str = "") -> Answer:
+def _answer(claim: Claim, place: Placed, *, alternatives: tuple[Answer, ...] = (), doubt: Text = "") -> Answer:
     return Answer(
         "answered", claim.value, line=claim.line + 1, labelled=claim.labelled, from_summary=claim.from_summary,
         place=place(claim.line), alternatives=alternatives, doubt=doubt,

@@ -43,22 +43,21 @@ def reviewed(answer: Answer, grade: Callable[[Answer], CheckOutcome], *, what: T
     shown += [pair for pair in graded if pair[1].points == read.points and pair[0].doubt != UNATTRIBUTED]
     readings = [_reading(answer, read, first=True)]
     readings += [_reading(alternative, outcome) for alternative, outcome in shown[: _MAX_READINGS - 1]]
-    outcome = CheckOutcome(
-        read.name, passed=best.passed, points=best.points, max_points=read.max_points,
-        feedback=_feedback(answer, readings, what=what, kept=best.points), uncertain=True, readings=tuple(readings),
-    )
-    return replace(outcome, i18n=uncertain_message(what, outcome))
+    outcome = CheckOutcome(read.name, passed=best.passed, points=best.points, max_points=read.max_points,
+                           uncertain=True, readings=tuple(readings))
+    said = uncertain_message(what, outcome, why=answer.doubt or Message("the text can be read more than one way"))
+    return replace(outcome, feedback=str(said), i18n=said)
 
 
-def uncertain_message(what: Text, outcome: CheckOutcome) -> Message:
-    """What an answer read more than one way says, in any language: the ways it can be read, and
-    what happens next (the English feedback also says why the reader doubts)."""
+def uncertain_message(what: Text, outcome: CheckOutcome, *, why: Text) -> Message:
+    """What an answer read more than one way says, in any language: why the reader doubts, the ways
+    it can be read, and what happens next."""
     ways = listed([Message("“%(text)s” (%(place)s)", text=reading.text, place=place_message(reading.place))
                    if reading.place else f"“{reading.text}”" for reading in outcome.readings if reading.text],
                   alternatives=True)
-    return Message("Could not read your answer for %(what)s with confidence: it could be %(ways)s. A TA will "
-                   "check how it was read; until then it keeps %(points)s points.",
-                   what=what, ways=ways or Message("no answer"), points=f"{outcome.points:g}")
+    return Message("Could not read your answer for %(what)s with confidence (%(why)s): it could be %(ways)s. A TA "
+                   "will check how it was read; until then it keeps %(points)s points.",
+                   what=what, why=why, ways=ways or Message("no answer"), points=f"{outcome.points:g}")
 
 
 def review_summary(checks: Sequence[CheckOutcome]) -> Text:
@@ -75,19 +74,9 @@ def review_summary(checks: Sequence[CheckOutcome]) -> Text:
 
 def _reading(answer: Answer, outcome: CheckOutcome, *, first: bool = False) -> Reading:
     if answer.status == "answered":
-        note = "read as the answer" if first else (answer.doubt or "another answer written for it")
+        note = "read as the answer" if first else str(answer.doubt or "another answer written for it")
         return Reading(answer.as_written(), answer.where(), outcome.points, note)
     if answer.status == "unreadable":
         return Reading(answer.written, answer.where(), outcome.points, "text that is not a size or a count")
     return Reading("", "", outcome.points, "no answer written for it")
 
-
-def _feedback(answer: Answer, readings: list[Reading], *, what: Text, kept: float) -> str:
-    why = answer.doubt or "the text can be read more than one way"
-    written = [f"“{reading.text}” ({reading.place})" if reading.place else f"“{reading.text}”"
-               for reading in readings if reading.text]
-    ways = ", ".join(written[:-1]) + " or " + written[-1] if len(written) > 1 else "".join(written)
-    return (
-        f"Could not read your answer for {what} with confidence ({why}): it could be {ways or 'no answer'}. "
-        f"A TA will check how it was read; until then it keeps {kept:g} points."
-    )

@@ -74,7 +74,7 @@ class Answer:
     from_summary: bool = False
     place: str = ""
     alternatives: tuple[Answer, ...] = ()
-    doubt: str = ""
+    doubt: Text = ""
 
     def where(self) -> str:
         """Where the answer is, as the student finds it in their file; empty when unknown."""
@@ -96,7 +96,7 @@ class Answer:
 
 UNANSWERED = Answer("unanswered")
 # The doubt of a reading that is a size no mention of a layer owns.
-UNATTRIBUTED = "the file holds a size the grader could not attribute to any layer"
+UNATTRIBUTED = Message("the file holds a size the grader could not attribute to any layer")
 
 
 @dataclass(frozen=True)

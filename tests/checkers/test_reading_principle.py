@@ -62,7 +62,7 @@ def test_a_size_beside_a_line_that_calls_two_layers_is_the_last_ones_output_and_
     assert dims(sheet, "bn1", "output") == (1, 32, 32, 32)
     conv1 = sheet.get("conv1", "output")
     assert conv1.status == "unanswered" and readings(sheet, "conv1", "output") == {(1, 32, 32, 32)}
-    assert "conv1 and bn1" in conv1.doubt
+    assert "conv1 and bn1" in str(conv1.doubt)
     assert dims(sheet, "dropout", "output") == (1, 128)
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 
 from courseportal.submissions.models import Submission
 from courseportal.submissions.services import submission_create, submission_grade
@@ -41,6 +42,14 @@ def compiled_translations():
 
     trans_real._translations = {}  # forget catalogues loaded before the .mo existed
     return mo
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """A request in Chinese leaves Chinese active in the test's thread (LocaleMiddleware does not switch
+    back), so a later test that renders without a request would read Chinese: each test ends in English."""
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ homework's pre-check, a report's receipt, and an upload the grader refused; the 
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,11 +15,15 @@ from django.utils import translation
 
 from courseportal.accounts.services import profile_language_set
 from courseportal.submissions.services import submission_create, submission_grade
-from courseportal.submissions.templatetags.feedback import result_message
+from courseportal.submissions.templatetags.feedback import feedback, result_message
+from grader.answers import INPUT_SIZE, OUTPUT_SIZE, LayerSpec, count_check, read_answer_text
+from grader.answers.sources import AnswerText
 from grader.checker import Precheck
 from grader.content import SubmissionFile
 from grader.documents import PdfReading
 from grader.grading import grade_file
+from grader.messages import Message
+from grader.model_structure import ModuleDescription, structure_differences
 from grader.registry import get_checker
 from grader.sandbox.types import SandboxOutcome
 from tests.conftest import checkers_registered, make_assignment
@@ -26,6 +32,7 @@ from tests.submissions.training import TRAINING_CHECKER_MODULE, UnitTrainingChec
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("compiled_translations")]
 LEC1_GOLDEN = Path(get_checker("lec1_mlp_params").folder()) / "tests" / "golden"
+LEC2_HW1_GOLDEN = Path(get_checker("lec2_hw1").folder()) / "tests" / "golden"
 
 
 def page_in_chinese(student, submission) -> str:
@@ -143,3 +150,69 @@ def test_a_grader_failure_reads_in_chinese():
     assert grade.status == "error" and grade.message.startswith("The grader itself failed on this file.")
     with translation.override("zh-hant"):
         assert result_message(stored).startswith("評分程式本身在處理這個檔案時出錯了。")
+
+
+def lec2_hw1_check_in(language: str, golden: str, name: str) -> str:
+    """The feedback of check ``name`` of lec2_hw1's stored result for ``golden`` (what the checker
+    gives it: the golden test holds it to that), as a reader in ``language`` sees it."""
+    stored = json.loads((LEC2_HW1_GOLDEN / f"{golden}.expected.json").read_text(encoding="utf-8"))
+    (check,) = [check for check in stored["checks"] if check["name"] == name]
+    with translation.override(language):
+        return feedback(check)
+
+
+def test_a_model_that_differs_from_the_starters_is_told_in_chinese_difference_by_difference():
+    """lec2_hw1's stored result for a changed model renders whole in Chinese: each difference is a
+    message of its own, not English text inside a Chinese sentence."""
+    assert lec2_hw1_check_in("en", "modified_architecture.py", "model_unchanged") == (
+        "Your NetHW differs from the starter's: conv1 has parameters weight (16, 3, 3, 3), bias (16,); the "
+        "starter's has weight (32, 3, 5, 5), bias (32,). extra (ReLU) is not in the starter's model. (Not "
+        "scored: your answers were graded against the starter's NetHW.)")
+    assert lec2_hw1_check_in("zh-hant", "modified_architecture.py", "model_unchanged") == (
+        "你的 NetHW 和範本的不同：conv1 的參數是 weight (16, 3, 3, 3), bias (16,)；範本的是 weight (32, 3, 5, 5), bias "
+        "(32,)。範本的模型沒有 extra（ReLU）。（不計分：你的答案是依照範本的 NetHW 評分。）")
+
+
+def test_every_kind_of_model_difference_reads_in_chinese():
+    def module(name: str, type_name: str, *sizes: tuple[int, ...]) -> ModuleDescription:
+        return ModuleDescription(name, type_name, tuple((f"weight{index}", size) for index, size in enumerate(sizes)))
+
+    starter = [module("conv1", "Conv2d", (32, 3, 5, 5)), module("fc", "Linear", (10, 64)), module("act", "ReLU"),
+               module("pool", "MaxPool2d")]
+    theirs = [module("conv1", "Conv2d"), module("fc", "Conv2d", (10, 64)), module("pool", "MaxPool2d"),
+              *(module(f"extra{number}", "ReLU") for number in range(4))]
+    differences = structure_differences(starter, theirs, limit=4)
+    assert [str(difference) for difference in differences] == [
+        "conv1 has parameters none; the starter's has weight0 (32, 3, 5, 5).", "fc is a Conv2d; the starter's is a "
+        "Linear.", "act (ReLU) is missing.", "extra0 (ReLU) is not in the starter's model.", "... and 3 more differences."]
+    with translation.override("zh-hant"):
+        assert [feedback({"feedback": "", "i18n": difference.to_dict()}) for difference in differences] == [
+            "conv1 的參數是 無；範本的是 weight0 (32, 3, 5, 5)。", "fc 是 Conv2d；範本的是 Linear。", "缺少 act（ReLU）。",
+            "範本的模型沒有 extra0（ReLU）。", "……還有 3 處不同。"]
+
+
+def test_an_answer_the_grader_could_not_read_says_why_in_chinese():
+    """A file too long to read in full: the reader's doubt is a message too, so the Chinese sentence
+    gives the reason (it used to leave it out) and where the reader stopped."""
+    text = replace(AnswerText.of_lines(["# conv1: input (1, 3, 32, 32)", "# ...", "# Total: 2432"]), stopped_at=1)
+    sheet = read_answer_text(text, layers=[LayerSpec("conv1", "Conv2d")], fields=(INPUT_SIZE, OUTPUT_SIZE))
+    outcome = count_check("total_params", sheet.total, expected=2432, points=5.0,
+                          what=Message("the total number of parameters"))
+    check = {"feedback": outcome.feedback, "i18n": outcome.i18n.to_dict()}
+    assert outcome.uncertain and feedback(check) == outcome.feedback == (
+        "No answer found for the total number of parameters. Not sure: the file is too long for the grader to "
+        "read in full: it stopped reading (line 2). A TA will read your file.")
+    with translation.override("zh-hant"):
+        assert feedback(check) == "參數總數：找不到答案。無法確定：檔案太長，評分程式無法全部讀完：讀到第 2 行就停止了。助教會閱讀你的檔案。"
+
+
+def test_an_answer_read_two_ways_says_why_in_chinese():
+    """The reason the reader doubts is a message too: the Chinese sentence gives it (it used to leave it out)."""
+    golden = "review_a_size_not_attributed_to_any_layer.py"
+    assert lec2_hw1_check_in("en", golden, "fc2.output") == (
+        "Could not read your answer for fc2's output with confidence (the file holds a size the grader could not "
+        "attribute to any layer): it could be “(1, 10)” (line 83). A TA will check how it was read; until then it "
+        "keeps 0.625 points.")
+    assert lec2_hw1_check_in("zh-hant", golden, "fc2.output") == (
+        "無法確定你對 fc2 的輸出 的答案該怎麼讀（檔案裡有一個評分程式無法對應到任何一層的尺寸）：可能是 「(1, 10)」（第 83 行）。"
+        "助教會確認判讀方式；在那之前保留 0.625 分。")

@@ -39,3 +39,23 @@ def test_the_last_poll_stops_the_poller_and_says_which_submission_counts(student
     block, read = poll_once(student, submit_and_grade(student, assignment))
     assert 'data-pending="false"' in block and "This one counts for the grade." in block
     assert not [sql for sql in read if "auth_permission" in sql], read
+
+
+def test_the_page_opened_right_after_an_upload_reads_no_history_and_no_counted_submission(student, assignment):
+    """A submission without a result has no score changes and no counted line to show."""
+    submission = submit(student, assignment)
+    client = signed_in(student)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("submissions:detail", args=[submission.pk]))
+    assert response.status_code == 200 and 'data-pending="true"' in response.content.decode()
+    read = [query["sql"] for query in queries.captured_queries]
+    assert not [sql for sql in read if any(table in sql for table in NOT_FOR_THE_BLOCK)], read
+
+
+def test_pages_of_an_assignment_that_trains_on_no_gpu_never_ask_for_a_training_job(student, assignment):
+    submission = submit(student, assignment)
+    client = signed_in(student)
+    for page in ("submissions:detail", "submissions:status"):
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse(page, args=[submission.pk]))
+        assert not [q["sql"] for q in queries.captured_queries if "submissions_trainingjob" in q["sql"]], page

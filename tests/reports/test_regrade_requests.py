@@ -13,6 +13,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from courseportal.accounts.services import profile_language_set
 from courseportal.reports.models import ProblemGrade, RegradeRequest
 from courseportal.reports.services import (
     RequestRefused,
@@ -81,7 +82,7 @@ def test_one_open_request_per_problem_a_reason_and_a_graded_problem_are_needed(r
 
 
 def test_the_ta_answers_on_the_grading_page_and_the_grade_follows_in_the_history(
-        released_report, report_assignment, student, ta, django_capture_on_commit_callbacks):
+        released_report, report_assignment, student, ta, django_capture_on_commit_callbacks, compiled_translations):
     request = regrade_request_file(submission=released_report, student=student, problem=PROBLEMS[1],
                                    reason="The computation is on page 2.")
     client = signed_in(ta)
@@ -92,8 +93,10 @@ def test_the_ta_answers_on_the_grading_page_and_the_grade_follows_in_the_history
     form.update({f"adjustment_{PROBLEMS[0]}": "-5", f"items_{PROBLEMS[1]}": [correct.pk],
                  f"answer_{request.pk}": "You are right: it is on page 2.", "then": "stay"})
     mail.outbox.clear()
+    profile_language_set(user=student, language="zh-hant")  # the e-mail is in the student's language, not the TA's
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("reports:grade", args=[released_report.pk]), form)
+    profile_language_set(user=student, language="en")
     assert response.status_code == 302
     request.refresh_from_db()
     assert (request.state, request.points_after, request.answered_by) == ("answered", Decimal("25.00"), ta)
@@ -101,7 +104,8 @@ def test_the_ta_answers_on_the_grading_page_and_the_grade_follows_in_the_history
     change = GradeChange.objects.filter(submission=released_report).last()
     assert (change.reason, change.changed_by, change.old_score, change.new_score, change.note) == (
         GradeChange.Reason.REGRADE_REQUEST, ta, Decimal("60.00"), Decimal("70.00"), "You are right: it is on page 2.")
-    assert len(mail.outbox) == 1 and "15 → 25" in mail.outbox[0].body and "on page 2" in mail.outbox[0].body
+    assert len(mail.outbox) == 1 and "問題二：感受野: 15 → 25" in mail.outbox[0].body and "on page 2" in mail.outbox[0].body
+    assert "你的重新評分申請已有回覆" in mail.outbox[0].subject
     student_page = signed_in(student).get(reverse("submissions:detail", args=[released_report.pk])).content.decode()
     assert "You are right: it is on page 2." in student_page and "(15 → 25 points)" in student_page
 

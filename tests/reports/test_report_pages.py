@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from courseportal.accounts.services import profile_language_set
 from courseportal.courses.models import Membership
 from courseportal.courses.services import membership_set
 from courseportal.reports.services import grading_setup_update, grading_split, report_grade_save
-from courseportal.submissions.services import assignment_scores_release
+from courseportal.submissions.services import assignment_scores_release, release_notify
 from grader.testing import cjk_text_pdf, text_pdf
 from tests.conftest import make_user
 from tests.portal.conftest import signed_in
@@ -70,6 +71,24 @@ def test_the_chinese_student_reads_it_all_in_chinese(student, report_assignment,
     assert "Received" not in text and "awaiting" not in text
 
 
+def test_a_chinese_student_reads_the_problem_titles_in_chinese_on_the_page_and_in_the_e_mail(
+        student, report_assignment, ta, compiled_translations):
+    """The titles are the checker's messages (lec2_hw2's TITLES): the receipt names them in Chinese, and
+    so do the hints, the points per problem after release, and the release e-mail."""
+    profile_language_set(user=student, language="zh-hant")
+    report = upload_report(student, report_assignment, cjk_text_pdf([["殘差區塊"], ["沒有別的"]]))
+    hints = visible_text(result_page(student, report))
+    assert "看起來有回答： 問題一：殘差區塊" in hints and "沒有看到： 問題二：感受野; 問題三：特徵圖上採樣" in hints
+    grade_report(report, ta, [25, 20, 15])
+    assignment_scores_release(assignment=report_assignment)
+    mail.outbox.clear()
+    assert release_notify(assignment_id=report_assignment.pk) == 1
+    text = visible_text(result_page(student, report))
+    assert "問題一：殘差區塊 25 / 25" in text and "問題三：特徵圖上採樣 15 / 25" in text
+    assert "問題二：感受野: 20/25" in mail.outbox[0].body
+    assert not any("Problem" in page for page in (hints, text, mail.outbox[0].body))
+
+
 def test_after_release_the_student_sees_points_items_and_comments_per_problem(student, report_assignment, ta,
                                                                               instructor):
     report = upload_report(student, report_assignment)
@@ -103,7 +122,7 @@ def test_a_chinese_ta_grades_in_chinese(student, report_assignment, ta, compiled
     report = upload_report(student, report_assignment)
     text = visible_text(page(ta, reverse("reports:grade", args=[report.pk])))
     assert "這份作業你還有 3 題要評" in text and "儲存並前往下一份" in text and "下一份未評分" in text
-    assert "分數調整" in text and "鍵盤快速鍵" in text
+    assert "分數調整" in text and "鍵盤快速鍵" in text and "問題一：殘差區塊" in text and "Problem 1" not in text
     assert not any(english in text for english in ("Save and next", "Next ungraded", "left for you", "Point adjustment"))
 
 

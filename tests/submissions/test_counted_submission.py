@@ -90,3 +90,26 @@ def test_the_gradebook_and_the_students_pages_agree_on_what_counts(three_uploads
     assert "Your best one, from" in other and reverse("submissions:detail", args=[right.pk]) in other
     home = client.get(reverse("home")).content.decode()
     assert reverse("submissions:detail", args=[right.pk]) in home and "10 / 10" in home
+
+
+@pytest.mark.parametrize("rule", list(Rule))
+def test_one_students_counted_submission_agrees_with_the_whole_class_query(student, other_student, instructor,
+                                                                           assignment, published, rule):
+    """The result pages ask for one student without the gradebook's window functions; the rule (its
+    filter and ranking) is the same one, so both answer alike: late, overridden, tied and refused."""
+    from courseportal.submissions.selectors import counted_results
+    from courseportal.submissions.services.overrides import result_override
+
+    assignment_rules_update(assignment=assignment, changed_by=instructor, changes={
+        "due_at": timezone.now() + timedelta(hours=1), "late_policy": Assignment.LatePolicy.PER_DAY,
+        "late_penalty_percent": Decimal(30), "counted_submission": rule})
+    later = timezone.now() + timedelta(hours=2)
+    for who, uploads in ((student, [(b"# correct\n", None), (b"# wrong\n", None), (b"# correct\n", later)]),
+                         (other_student, [(b"# wrong\n", None), (b"# wrong\n", later)])):
+        for content, received_at in uploads:
+            graded(who, assignment, content, received_at=received_at)
+    result_override(submission=graded(other_student, assignment, b"# wrong\n"), changed_by=instructor, score=7,
+                    reason="regraded by hand")
+    whole_class = counted_results(assignments=[assignment], with_receipt_times=True)
+    for who in (student, other_student):
+        assert counted_result_of(assignment=assignment, student=who) == whole_class[(who.pk, assignment.pk)]

@@ -15,6 +15,7 @@ from courseportal.submissions.services.training_queue import (
     training_estimates,
     training_line,
 )
+from courseportal.submissions.services.training_queue import training_task_send as publish_training_task
 from tests.conftest import checkers_registered, make_assignment, make_user
 from tests.submissions.training import TRAINING_CHECKER_MODULE, failed_precheck
 
@@ -230,3 +231,63 @@ def test_a_sandbox_that_breaks_on_the_gpu_worker_hands_the_job_back_then_gives_u
         training_job_run(job_id=job.pk)
     submission.refresh_from_db()
     assert submission.status == Submission.Status.FAILED and gpu.job_of(submission).state == State.FINISHED
+
+
+def test_a_training_task_is_published_with_time_limits_its_claim_outlasts(gpu, monkeypatch, student, homework):
+    """A GPU run that stalls in trusted code is stopped in its slot, and the sweep never hands the
+    job to a second slot while the first may still run it."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from courseportal.submissions.services import training_queue
+    from courseportal.submissions.services.training import training_job_run
+    from courseportal.submissions.time_limits import training_time_limits
+    from grader.registry import get_checker
+    from grader.training.devices import TrainingDevice
+
+    published = []
+    monkeypatch.setattr(training_queue.celery_app, "send_task", lambda name, **options: published.append(options))
+    job = gpu.job_of(gpu.upload(student, homework))
+    publish_training_task(job_id=job.pk)  # the real one: the gpu fixture fakes the module's
+    checker = get_checker("unit_training")
+    (options,) = published
+    assert checker.grading_seconds(TrainingDevice(kind="cpu")) < options["soft_time_limit"] < options["time_limit"]
+    limits = training_time_limits(checker, device_kind="cpu")
+    assert (limits.soft_s, limits.hard_s) == (options["soft_time_limit"], options["time_limit"])
+    claims = []
+
+    def training(*args, **options):  # what the sweep sees while it runs
+        claims.append(TrainingJob.objects.filter(pk=job.pk).values_list("started_at", "lease_expires_at").get())
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("courseportal.submissions.services.training.grade_file", training)
+    monkeypatch.setattr("courseportal.submissions.services.training.sandbox_discard", lambda: None)
+    with gpu.capture(execute=True):
+        training_job_run(job_id=job.pk, published_hard_limit_s=limits.hard_s + 500)  # published by a slower setting
+    ((started_at, lease_expires_at),) = claims
+    assert lease_expires_at - started_at > timedelta(seconds=limits.hard_s + 500)
+
+
+def test_a_training_run_that_stalls_stops_its_sandbox_goes_back_in_line_then_gives_up(gpu, settings, monkeypatch,
+                                                                                     student, homework):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from courseportal.submissions.services.training import training_job_run
+
+    def stalls(*args, interruptions=(), **options):
+        assert SoftTimeLimitExceeded in interruptions  # the engine lets the limit through
+        raise SoftTimeLimitExceeded()
+
+    discarded = []
+    settings.TRAINING_MAX_ATTEMPTS = 2
+    monkeypatch.setattr("courseportal.submissions.services.training.grade_file", stalls)
+    monkeypatch.setattr("courseportal.submissions.services.training.sandbox_discard", lambda: discarded.append(1))
+    submission = gpu.upload(student, homework)
+    job = gpu.job_of(submission)
+    with gpu.capture(execute=True):
+        assert training_job_run(job_id=job.pk) is None
+    job.refresh_from_db()
+    assert (job.state, job.attempts, len(discarded)) == (State.DISPATCHED, 1, 1)
+    with gpu.capture(execute=True):
+        training_job_run(job_id=job.pk)
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.FAILED and len(discarded) == 2

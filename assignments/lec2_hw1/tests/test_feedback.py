@@ -132,3 +132,14 @@ def test_full_marks_text_is_what_the_browser_test_uploads(lec2_checker, fake_san
     from assignments.lec2_hw1.tests.solution import full_marks_text
 
     assert grade(lec2_checker, fake_sandbox, full_marks_text())["score"] == 25
+
+
+@pytest.mark.parametrize("total", ["", "1", "0.13M", "one hundred", "134,186"])
+def test_the_totals_message_says_what_its_english_text_says(lec2_checker, fake_sandbox, total):
+    """A reader in Chinese is told what a reader in English is (an unknown wrong total used to get
+    "is wrong:" in its message and "is wrong." in its text)."""
+    from grader.messages import Message
+
+    outcome = check(grade(lec2_checker, fake_sandbox, solution_text(lec2_checker.reference(), total=total)),
+                    "total_params")
+    assert str(Message.from_dict(outcome["i18n"])) == outcome["feedback"]

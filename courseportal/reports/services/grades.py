@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courseportal.reports.models import GradingLock, ProblemGrade, RubricItem
+from courseportal.submissions.feedback import engine_text
 from courseportal.submissions.models import GradeChange, Result, Submission
 from courseportal.submissions.services import result_change, result_notify
 from courseportal.submissions.services.refusals import Refused
@@ -86,7 +87,7 @@ def report_grade_save(
         adjustment = _adjustment_within(given.adjustment, problem=problems[name])
         if not applied and not adjustment:
             raise GradeRefused(_("%(problem)s: apply at least one rubric item (the first is usually "
-                                 "“Correct”) or enter a point adjustment.") % {"problem": problems[name].title})
+                                 "“Correct”) or enter a point adjustment.") % {"problem": engine_text(problems[name].title)})
         grade, _created = ProblemGrade.objects.update_or_create(
             submission=submission, problem=name,
             defaults={"adjustment": adjustment, "comment": given.comment.strip(), "graded_by": grader,
@@ -180,5 +181,5 @@ def _adjustment_within(value: Decimal | float | int | str, *, problem: ManualPro
     full = full_points(problem)
     if adjustment is None or not adjustment.is_finite() or not -full <= adjustment <= full:
         raise GradeRefused(_("%(problem)s: a point adjustment lies between -%(max)s and %(max)s.")
-                           % {"problem": problem.title, "max": f"{problem.points:g}"})
+                           % {"problem": engine_text(problem.title), "max": f"{problem.points:g}"})
     return adjustment

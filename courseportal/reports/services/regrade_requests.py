@@ -11,13 +11,15 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from courseportal.accounts.selectors import user_language
 from courseportal.courses.deadlines import regrade_requests_open
 from courseportal.courses.models import Assignment
 from courseportal.reports.models import GradingSetup, ProblemGrade, RegradeRequest
 from courseportal.reports.services.grades import GradeRefused, ProblemInput, report_grade_save
+from courseportal.submissions.feedback import engine_text
 from courseportal.submissions.models import GradeChange, Submission
 from courseportal.submissions.selectors import scores_visible
 from courseportal.submissions.services.notify import email_send
@@ -121,9 +123,11 @@ def _answer_mail(request: RegradeRequest) -> bool:
     titles = {problem.name: problem.title for problem in
               get_checker(submission.assignment.checker_slug).hand_graded_problems()}
     url = settings.SITE_URL.rstrip("/") + reverse("submissions:detail", args=[submission.pk])
-    subject = _("[%(assignment)s] your regrade request was answered") % {"assignment": submission.assignment.title}
-    body = (f"{titles.get(request.problem, request.problem)}: {float(request.points_before):g} → "
-            f"{float(request.points_after):g}"
-            f"\n\n{request.answer}\n\n{url}\n")
+    # In the student's language, not the answering TA's (this runs after the TA's request commits).
+    with translation.override(user_language(submission.student)):
+        subject = _("[%(assignment)s] your regrade request was answered") % {"assignment": submission.assignment.title}
+        body = (f"{engine_text(titles.get(request.problem, request.problem))}: {float(request.points_before):g} → "
+                f"{float(request.points_after):g}"
+                f"\n\n{request.answer}\n\n{url}\n")
     return email_send(subject=subject, body=body, to=submission.student.email,
                       what=f"answer to regrade request {request.pk}")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from courseportal.courses.models import Assignment
 from courseportal.reports.models import GradingSetup, ProblemGrade, RubricItem
 from courseportal.reports.services.grades import CENT, full_points, problem_points, report_result_store
+from courseportal.submissions.feedback import engine_text
 from courseportal.submissions.models import GradeChange
 from courseportal.submissions.services.refusals import Refused
 from grader.checker import RUBRIC_COMMENT_MAX_CHARACTERS, Checker
@@ -121,7 +122,7 @@ def _checked(*, checker: Checker, problem: str, points: Decimal | str, comment: 
         value = None
     if value is None or not value.is_finite() or not -full <= value <= full:
         raise RubricRefused(_("%(problem)s: a point adjustment lies between -%(max)s and %(max)s.")
-                            % {"problem": known[problem].title, "max": f"{known[problem].points:g}"})
+                            % {"problem": engine_text(known[problem].title), "max": f"{known[problem].points:g}"})
     comment = comment.strip()
     if not comment or len(comment) > RUBRIC_COMMENT_MAX_CHARACTERS:
         raise RubricRefused(_("Give the item a comment of at most %(count)d characters: the student reads it "

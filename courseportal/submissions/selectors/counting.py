@@ -116,23 +116,11 @@ def counted_results(
     rules = {a.counted_submission for a in assignments}
     best_ids = {a.pk for a in assignments if a.counted_submission == CountedSubmission.BEST}
     partition = [F("submission__assignment_id"), F("submission__student_id")]
-    results = Result.objects.filter(Q(counted_score__isnull=False) | Q(awaits_manual_grading=True),
-                                    submission__assignment_id__in=[a.pk for a in assignments])
-    if student_ids is not None:
-        results = results.filter(submission__student_id__in=list(student_ids))
-    ranked = (
+    results = _countable(assignment_ids=[a.pk for a in assignments], student_ids=student_ids)
+    ranked = _counted_values(
         results.annotate(rank=Window(RowNumber(), partition_by=partition, order_by=_ranking(assignments, rules)),
                          any_awaiting=Window(Max(AWAITING), partition_by=partition))
-        .filter(rank=1)
-        # Plain numbers, not Decimals: converting 15,000 rows' columns in Python costs more than the query.
-        .annotate(score_value=Cast("counted_score", FloatField()), max_score_value=Cast("max_score", FloatField()),
-                  overridden=Case(When(override_score__isnull=False, then=Value(1)), default=Value(0),
-                                  output_field=IntegerField()),
-                  no_receipt_time=Value(None, output_field=IntegerField()))
-        .values_list("submission__student_id", "submission__assignment_id", "submission_id", "score_value",
-                     "max_score_value", "late_periods", "overridden", "awaits_manual_grading", "any_awaiting",
-                     "submission__received_at" if with_receipt_times else "no_receipt_time")
-    )
+        .filter(rank=1), with_receipt_times=with_receipt_times)
     counted = {}
     # Positional: the gradebook builds 15,000 of these.
     for student_id, assignment_id, submission_id, score, max_score, late_periods, overridden, awaits, any_awaiting, \
@@ -141,6 +129,49 @@ def counted_results(
             student_id, assignment_id, submission_id, score or 0.0, max_score, late_periods, overridden == 1, awaits,
             bool(any_awaiting) if assignment_id in best_ids else awaits, received_at)
     return counted
+
+
+def counted_result_of(*, assignment: Assignment, student: User) -> CountedResult | None:
+    """The submission of ``student`` that counts for ``assignment``, or None when none does yet.
+
+    The rule of ``counted_results`` (its filter and ``_ranking``) applied to one student's few
+    results, all of them ranked by the database, without the window functions: building those costs
+    ten times what the query costs to run, and every result page and each upload's last poll asks.
+    """
+    ranked = list(_counted_values(
+        _countable(assignment_ids=[assignment.pk], student_ids=[student.pk])
+        .annotate(any_awaiting=Value(0, output_field=IntegerField()))
+        .order_by(*_ranking([assignment], {assignment.counted_submission})), with_receipt_times=True))
+    if not ranked:
+        return None
+    student_id, assignment_id, submission_id, score, max_score, late_periods, overridden, awaits, _, received_at = \
+        ranked[0]
+    provisional = any(row[7] for row in ranked) if assignment.counted_submission == CountedSubmission.BEST \
+        else awaits
+    return CountedResult(student_id, assignment_id, submission_id, score or 0.0, max_score, late_periods,
+                         overridden == 1, awaits, provisional, received_at)
+
+
+def _countable(*, assignment_ids: list[int], student_ids: Iterable[int] | None) -> QuerySet[Result]:
+    """The results that may count: scored (refusals score zero) or awaiting their TA; never grader errors."""
+    results = Result.objects.filter(Q(counted_score__isnull=False) | Q(awaits_manual_grading=True),
+                                    submission__assignment_id__in=assignment_ids)
+    if student_ids is not None:
+        results = results.filter(submission__student_id__in=list(student_ids))
+    return results
+
+
+def _counted_values(results: QuerySet[Result], *, with_receipt_times: bool) -> QuerySet:
+    """``results`` (annotated with ``any_awaiting``) as the rows a ``CountedResult`` is made from."""
+    # Plain numbers, not Decimals: converting 15,000 rows' columns in Python costs more than the query.
+    return (results.annotate(score_value=Cast("counted_score", FloatField()),
+                             max_score_value=Cast("max_score", FloatField()),
+                             overridden=Case(When(override_score__isnull=False, then=Value(1)), default=Value(0),
+                                             output_field=IntegerField()),
+                             no_receipt_time=Value(None, output_field=IntegerField()))
+            .values_list("submission__student_id", "submission__assignment_id", "submission_id", "score_value",
+                         "max_score_value", "late_periods", "overridden", "awaits_manual_grading", "any_awaiting",
+                         "submission__received_at" if with_receipt_times else "no_receipt_time"))
 
 
 AWAITING = Case(When(awaits_manual_grading=True, then=Value(1)), default=Value(0), output_field=IntegerField())
@@ -169,12 +200,6 @@ def _ranking(assignments: Sequence[Assignment], rules: set[str]) -> list:
                       default=Value(0), output_field=IntegerField())
     best_fraction = Case(When(best, then=fraction), default=Value(None), output_field=FloatField())
     return [first_pass.asc(), best_fraction.desc(nulls_last=True), *newest_first]
-
-
-def counted_result_of(*, assignment: Assignment, student: User) -> CountedResult | None:
-    """The submission of ``student`` that counts for ``assignment``, or None when none does yet."""
-    return counted_results(assignments=[assignment], student_ids=[student.pk], with_receipt_times=True).get(
-        (student.pk, assignment.pk))
 
 
 # --- Grade history -----------------------------------------------------------------------------

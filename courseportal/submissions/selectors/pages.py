@@ -118,11 +118,13 @@ def status_facts(*, submission: Submission, result: Result | None, teaches: bool
 def submission_facts(*, submission: Submission, result: Result | None, teaches: bool) -> SubmissionFacts:
     assignment = submission.assignment
     status = status_facts(submission=submission, result=result, teaches=teaches)
+    # Until it has a result a submission has no score changes, and the counted line is not shown:
+    # the page a student opens right after uploading asks the database for neither.
     changes = tuple(ChangeRow(change=change, explanation=change_explanation(change))
-                    for change in grade_changes(submissions=[submission])) if status.show_scores else ()
+                    for change in grade_changes(submissions=[submission])) if status.show_scores and result else ()
     return SubmissionFacts(
         result=result, show_scores=status.show_scores, lateness=status.lateness, changes=changes,
-        counted=counted_result_of(assignment=assignment, student=submission.student),
+        counted=counted_result_of(assignment=assignment, student=submission.student) if result else None,
         rule_summary=str(RULE_SUMMARIES[assignment.counted_submission]),
         rule_label=str(RULE_SHORT_LABELS[assignment.counted_submission]), for_staff=teaches,
     )

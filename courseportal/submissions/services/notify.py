@@ -28,7 +28,7 @@ from courseportal.accounts.selectors import user_language
 from courseportal.courses.deadlines import late_description, local_time_text
 from courseportal.courses.models import Assignment
 from courseportal.points import points_text
-from courseportal.submissions.feedback import feedback_text
+from courseportal.submissions.feedback import engine_text, feedback_text
 from courseportal.submissions.models import Result, Submission
 from courseportal.submissions.selectors import counted_results, result_has_score, scores_visible
 from courseportal.submissions.services.publishing import maintenance_task_send
@@ -91,7 +91,7 @@ def problem_lines(result: Result) -> str:
         return ""
     lines = []
     for check in result.checks:
-        lines.append(f"{check.get('title') or check['name']}: {points_text(check['points'])}/{points_text(check['max_points'])}")
+        lines.append(f"{engine_text(check.get('title') or check['name'])}: {points_text(check['points'])}/{points_text(check['max_points'])}")
         lines.extend(f"  {line}" for line in str(check.get("feedback", "")).splitlines() if line.strip())
     return "\n".join(lines) + "\n\n"
 

@@ -186,7 +186,7 @@ def submission_grade(*, submission_id: int) -> Result | None:
 def _stall_record(*, submission_id: int, claimed_at, checker: Checker) -> Result | None:
     """The grading ran past its soft time limit: stop this slot's sandbox (its run was cut off
     midway), then queue the submission again, behind the others, or fail it if it has had its tries."""
-    _sandbox_discard()
+    sandbox_discard()
     attempts = Submission.objects.filter(pk=submission_id).values_list("attempts", flat=True).first() or 0
     seconds = grading_time_limits(checker).soft_s
     logger.error("submission %s: grading stalled (over %.0f s, attempt %d)", submission_id, seconds, attempts)
@@ -202,7 +202,7 @@ def _stall_record(*, submission_id: int, claimed_at, checker: Checker) -> Result
     return submission_result_store(submission_id=submission_id, claimed_at=claimed_at, grade=grade, seconds=seconds)
 
 
-def _sandbox_discard() -> None:
+def sandbox_discard() -> None:
     # A warm sandbox whose run was interrupted may still be running it: the next grading in this
     # process must start from a fresh one (close() stops it; get_sandbox() starts another).
     close = getattr(get_sandbox(), "close", None)

@@ -13,6 +13,7 @@ import logging
 import time
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F
@@ -20,9 +21,14 @@ from django.utils import timezone
 
 from courseportal.submissions.models import Result, Submission, TrainingJob
 from courseportal.submissions.selectors import grading_size_limit
-from courseportal.submissions.services.pipeline import STORED_FILE_UNREADABLE, submission_result_store
+from courseportal.submissions.services.pipeline import (
+    STORED_FILE_UNREADABLE,
+    sandbox_discard,
+    submission_result_store,
+)
 from courseportal.submissions.services.training_queue import training_dispatch, training_task_send
 from courseportal.submissions.storage import blob_read
+from courseportal.submissions.time_limits import LEASE_AFTER_HARD_LIMIT_S, training_time_limits
 from grader import grade_file
 from grader.messages import Message
 from grader.registry import get_checker
@@ -37,8 +43,10 @@ State = TrainingJob.State
 PROGRESS_WRITE_INTERVAL_S = 1.0
 
 
-def training_job_run(*, job_id: int, worker: str = "") -> Result | None:
+def training_job_run(*, job_id: int, worker: str = "", published_hard_limit_s: float | None = None) -> Result | None:
     """Claim a dispatched job, train it on this worker's device and store its result.
+
+    ``published_hard_limit_s``: the hard time limit the task came with; the claim outlasts it too.
 
     Returns the result, or None when the job is not this worker's to run (replaced, already
     started: a duplicate delivery) or the sandbox broke (the job goes back to the line).
@@ -50,8 +58,9 @@ def training_job_run(*, job_id: int, worker: str = "") -> Result | None:
     checker = get_checker(submission.assignment.checker_slug)
     device = training_device()
     claimed_at = timezone.now()
-    # On this worker's device: a claim outlasts the longest the grading may take here.
-    lease = timedelta(seconds=checker.grading_seconds() + settings.GRADING_TIME_MARGIN_S)
+    # A claim outlasts the task's hard time limit: the one it was published with, and this device's.
+    limits = training_time_limits(checker, device_kind=device.kind)
+    lease = timedelta(seconds=max(limits.lease_s, (published_hard_limit_s or 0) + LEASE_AFTER_HARD_LIMIT_S))
     claimed = TrainingJob.objects.filter(pk=job_id, state=State.DISPATCHED).update(
         state=State.RUNNING, started_at=claimed_at, lease_expires_at=claimed_at + lease,
         attempts=F("attempts") + 1, worker=f"{worker} · {device.label}"[:200], progress=[], progress_at=None)
@@ -69,19 +78,30 @@ def training_job_run(*, job_id: int, worker: str = "") -> Result | None:
     try:
         grade = grade_file(checker, filename=submission.filename, data=data, sandbox=get_sandbox(),
                            max_bytes=grading_size_limit(submission=submission, checker=checker, size=len(data)),
-                           prechecked=True, on_progress=progress.add, options=submission.assignment.grading_options())
+                           prechecked=True, on_progress=progress.add, options=submission.assignment.grading_options(),
+                           interruptions=(SoftTimeLimitExceeded,))
     except SandboxFailure as failure:
-        if job.attempts + 1 >= settings.TRAINING_MAX_ATTEMPTS:
-            logger.error("training job %s: sandbox failed again, giving up: %s", job_id, failure)
-            job.refresh_from_db()
-            _job_give_up(job=job)
-            return None
-        logger.error("training job %s: sandbox failed, back to the line: %s", job_id, failure)
-        _job_requeue(job_id=job_id, started_at=claimed_at)
-        training_dispatch()
-        return None
+        return _job_interrupted(job=job, claimed_at=claimed_at, why=f"sandbox failed: {failure}")
+    except SoftTimeLimitExceeded:
+        # A stall (past its soft time limit): the slot's sandbox may still be running it.
+        sandbox_discard()
+        return _job_interrupted(job=job, claimed_at=claimed_at, why="stalled past its soft time limit")
     progress.write()
     return _job_finish(job=job, claimed_at=claimed_at, grade=grade, seconds=time.monotonic() - started)
+
+
+def _job_interrupted(*, job: TrainingJob, claimed_at, why: str) -> None:
+    """A run that ended without a result (not the student's doing): back to the line at its old
+    place, or an error result staff can see once it has had its tries."""
+    if job.attempts + 1 >= settings.TRAINING_MAX_ATTEMPTS:
+        logger.error("training job %s: %s, again; giving up", job.pk, why)
+        job.refresh_from_db()
+        _job_give_up(job=job)
+        return None
+    logger.error("training job %s: %s; back to the line", job.pk, why)
+    _job_requeue(job_id=job.pk, started_at=claimed_at)
+    training_dispatch()
+    return None
 
 
 def _job_finish(*, job: TrainingJob, claimed_at, grade: GradeResult, seconds: float) -> Result | None:

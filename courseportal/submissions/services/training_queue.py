@@ -32,6 +32,8 @@ from courseportal.celery import app as celery_app
 from courseportal.courses.models import Assignment
 from courseportal.submissions.models import Submission, TrainingJob
 from courseportal.submissions.storable import storable_json
+from courseportal.submissions.time_limits import training_time_limits
+from grader.checker import GPU_QUEUE
 from grader.registry import UnknownChecker, get_checker
 from grader.results import GradeResult, ResultFormatError, TrainingPoint, TrainingSummary, curve_thinned
 
@@ -157,8 +159,14 @@ def _jobs_dispatch() -> list[int]:
 
 
 def training_task_send(*, job_id: int) -> None:
-    """Publish one training task; raises whatever the broker client raises when it is down."""
-    celery_app.send_task(TRAIN_TASK, args=[job_id], queue=TRAINING_QUEUE, retry=False)
+    """Publish one training task with the time limits of its checker's training (a run that stalls
+    is stopped in its GPU slot: ``time_limits``); raises whatever the broker client raises when it is down."""
+    slug = TrainingJob.objects.filter(pk=job_id).values_list("assignment__checker_slug", flat=True).first()
+    limits = training_time_limits(get_checker(slug), device_kind=settings.TRAINING_DEVICE) if slug is not None \
+        else None
+    celery_app.send_task(TRAIN_TASK, args=[job_id], queue=TRAINING_QUEUE, retry=False,
+                         soft_time_limit=limits.soft_s if limits else None,
+                         time_limit=limits.hard_s if limits else None)
 
 
 # --- Estimates ---------------------------------------------------------------------------------
@@ -268,6 +276,8 @@ def training_status(*, submission: Submission) -> TrainingStatus | None:
     What the run reported is read back through its validating types; a stored value that does not
     validate is shown as nothing rather than trusted.
     """
+    if not _trains_on_gpus(submission.assignment.checker_slug):
+        return None  # every page and poll of every other assignment asks; the answer needs no query
     job = TrainingJob.objects.filter(submission_id=submission.pk).select_related("replaced_by__submission").first()
     if job is None or _from_an_earlier_grading(job, submission):
         return None
@@ -277,6 +287,14 @@ def training_status(*, submission: Submission) -> TrainingStatus | None:
     elapsed = (timezone.now() - job.started_at).total_seconds() if job.state == State.RUNNING and job.started_at \
         else None
     return TrainingStatus(job=job, estimate=estimate, points=points, summary=summary, elapsed_seconds=elapsed)
+
+
+def _trains_on_gpus(checker_slug: str) -> bool:
+    """Whether uploads graded by ``checker_slug`` may have a GPU stage (an unknown checker may have had one)."""
+    try:
+        return get_checker(checker_slug).queue == GPU_QUEUE
+    except UnknownChecker:
+        return True
 
 
 def _from_an_earlier_grading(job: TrainingJob, submission: Submission) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy
 
-from courseportal.submissions.feedback import feedback_text
+from courseportal.submissions.feedback import engine_text, feedback_text
 
 register = template.Library()
 
@@ -41,6 +41,12 @@ def feedback(check: Mapping[str, Any]) -> str:
 def result_message(result: Any) -> str:
     """A stored result's message in the active language."""
     return feedback_text(getattr(result, "message_i18n", None), result.message)
+
+
+@register.filter(name="engine_text")
+def engine_text_filter(msgid: str) -> str:
+    """``{{ problem.title|engine_text }}``: a text the engine declares (a problem's title) in the active language."""
+    return engine_text(msgid)
 
 
 @register.filter
