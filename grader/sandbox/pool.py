@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from grader.content import human_size
 from grader.sandbox import bwrap, cgroups, seccomp
 from grader.sandbox.boundary import MAX_RESULT_BYTES, ReportLines, RunObservations, TailBuffer, decide_outcome
-from grader.sandbox.runner import FD_ROLES, REPORT_ROLE, receive_frame, send_frame
+from grader.sandbox.runner import FD_ROLES, REPORT_ROLE, precompiled_harness, receive_frame, send_frame
 from grader.sandbox.slots import UidClaim
 from grader.sandbox.types import LimitName, SandboxFailure, SandboxLimits, SandboxOutcome, SandboxRequest
 
@@ -187,6 +187,7 @@ def _tampering(finished: dict, *, zygote_died: bool) -> tuple[str, ...]:
 def _payload(request: SandboxRequest, nonce: str) -> bytes:
     return json.dumps({
         "harness": request.harness,
+        **precompiled_harness(request.harness),
         "entry": request.entry,
         "files": {name: base64.b64encode(data).decode() for name, data in request.files.items()},
         "env": dict(request.env),
