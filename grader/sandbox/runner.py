@@ -330,7 +330,7 @@ def _back_with_huge_pages() -> int:
 
     Forking copies one page-table entry per 4 KiB page mapped (torch leaves about 140 MiB of
     private memory: about 36,000 entries), and the child's exit frees them again; with huge pages
-    fork copies one entry per 2 MiB (fork and exit together: about 7 ms less CPU per run;
+    fork copies one entry per 2 MiB (fork and exit together: about 8 ms less CPU per run;
     docs/sandbox.md, "Overhead"). A child that
     writes to such a page gets its own 4 KiB copy as before (copy-on-write, charged to the run's
     memory cgroup), so nothing is shared that was not shared before. ``MADV_COLLAPSE`` (Linux 6.1)
