@@ -10,6 +10,8 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from typing import Any
 
 from grader.sandbox.runner import run_request
 from grader.sandbox.types import SandboxRequest
@@ -57,6 +59,60 @@ def between_runs_ms(repeats: int = 2000, sandbox=None) -> dict[str, float]:
     outcome = sandbox.run(SandboxRequest(harness=BETWEEN_RUNS_HARNESS.format(repeats=repeats), entry="check"))
     assert outcome.ok, outcome
     return outcome.data
+
+
+def cpu_per_run_ms(work: Callable[[Any], object] | None = None, *, repeats: int = 40,
+                   sandbox=None) -> dict[str, float | int]:
+    """CPU milliseconds per warm sandbox run, and where they are spent: the zygote itself (fork,
+    clean-up), the runs it forks (until they exit), and the worker's side of ``sandbox.run``
+    (cgroups, pipes, frames; the caller's own work around it is not counted).
+
+    ``work(sandbox)`` is called ``repeats`` times (default: one run of ``trivial_request()``); it
+    may be a whole grading (``grade_file(..., sandbox=sandbox)``). CPU time, not wall time, so other
+    work on the machine changes it far less; the kernel counts in ticks (10 ms), so use enough
+    repeats. Needs a warm pool (``WarmPoolSandbox``); one call first warms it and is not counted.
+    Raises ``AssertionError`` if the zygote was replaced in between (a failed run, or recycling).
+    """
+    if sandbox is None:
+        from grader.sandbox import get_sandbox
+
+        sandbox = get_sandbox()
+    if work is None:
+        def work(target):
+            _expect_answer(target.run(trivial_request()).data)
+    counted = _CountedSandbox(sandbox)
+    work(counted)
+    zygotes, before, runs_before = sandbox.zygotes_started, sandbox.zygote_cpu_seconds(), counted.runs
+    for _ in range(repeats):
+        work(counted)
+    after, runs = sandbox.zygote_cpu_seconds(), counted.runs - runs_before
+    assert sandbox.zygotes_started == zygotes and before and after and runs, "the zygote was replaced"
+    zygote_ms, run_ms = ((now - then) * 1000 / runs for now, then in zip(after, before, strict=True))
+    worker_ms = counted.seconds * 1000 / counted.runs
+    return {
+        "runs": runs,
+        "zygote_ms": round(zygote_ms, 2),
+        "run_ms": round(run_ms, 2),
+        "worker_ms": round(worker_ms, 2),
+        "total_ms": round(zygote_ms + run_ms + worker_ms, 2),
+    }
+
+
+class _CountedSandbox:
+    """The sandbox, counting its runs and the CPU this process spends in them."""
+
+    def __init__(self, sandbox) -> None:
+        self._sandbox = sandbox
+        self.runs = 0
+        self.seconds = 0.0
+
+    def run(self, request: SandboxRequest, **options):
+        started = time.process_time()
+        try:
+            return self._sandbox.run(request, **options)
+        finally:
+            self.seconds += time.process_time() - started
+            self.runs += 1
 
 
 def trivial_request() -> SandboxRequest:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from grader.content import human_size
 from grader.sandbox import bwrap, cgroups, seccomp
 from grader.sandbox.boundary import MAX_RESULT_BYTES, ReportLines, RunObservations, TailBuffer, decide_outcome
-from grader.sandbox.runner import FD_ROLES, REPORT_ROLE, receive_frame, send_frame
+from grader.sandbox.runner import FD_ROLES, REPORT_ROLE, precompiled_harness, receive_frame, send_frame
 from grader.sandbox.slots import UidClaim
 from grader.sandbox.types import LimitName, SandboxFailure, SandboxLimits, SandboxOutcome, SandboxRequest
 
@@ -100,6 +100,8 @@ class Zygote:
             self.stop()
             raise SandboxFailure(f"the sandbox did not start (uid {self.spec.uid}): {details}")
         self.ready = True
+        logger.debug("sandbox zygote (uid %d) ready: %s MiB in huge pages", self.spec.uid,
+                     int(message.get("huge_page_bytes", 0)) >> 20)
 
     def stop(self) -> None:
         self._control.close()
@@ -185,6 +187,7 @@ def _tampering(finished: dict, *, zygote_died: bool) -> tuple[str, ...]:
 def _payload(request: SandboxRequest, nonce: str) -> bytes:
     return json.dumps({
         "harness": request.harness,
+        **precompiled_harness(request.harness),
         "entry": request.entry,
         "files": {name: base64.b64encode(data).decode() for name, data in request.files.items()},
         "env": dict(request.env),
@@ -421,6 +424,10 @@ class WarmPoolSandbox:
         if not record.sandbox_is_reusable or self._zygote.runs >= self.recycle_after_runs:
             self._replace_zygote()
         return record.outcome
+
+    def zygote_cpu_seconds(self) -> tuple[float, float] | None:
+        """(its own, its runs') CPU seconds so far of the warm zygote now serving, or None."""
+        return self._zygote._sandbox.zygote_cpu_seconds() if self._zygote is not None else None
 
     def close(self) -> None:
         if os.getpid() == self._owner_pid:  # a forked child must not end its parent's zygote

@@ -34,7 +34,10 @@ import base64
 import contextlib
 import ctypes
 import functools
+import gc
+import importlib.util
 import json
+import marshal
 import os
 import re
 import resource
@@ -86,6 +89,13 @@ IPC_RMID = 0
 SYSV_IPC_FILES = {"shm": ("SysV shared memory segment", 3), "msg": ("SysV message queue", 3),
                   "sem": ("SysV semaphore set", None)}
 MQUEUE_DIR = "/dev/mqueue"  # bwrap --mqueue: the POSIX message queues of this IPC namespace
+# The file name of harness code in tracebacks (left out of what the student reads), and the
+# version of compiled code this interpreter reads (a precompiled harness must match it).
+HARNESS_FILENAME = "<harness>"
+_MARSHAL_MAGIC = importlib.util.MAGIC_NUMBER.hex()
+# madvise(2): make huge pages of a range now (Linux 6.1+); the size of one on x86_64 and aarch64 (4 KiB pages).
+MADV_COLLAPSE = 25
+HUGE_PAGE_BYTES = 2 * 1024 * 1024
 # Optional, after FD_ROLES: the report channel, named to the run in this environment variable.
 REPORT_ROLE = "report"
 REPORT_FD_VARIABLE = "SANDBOX_REPORT_FD"
@@ -134,6 +144,30 @@ def _receive_exactly(sock: socket.socket, count: int, max_fds: int) -> tuple[byt
     return b"".join(chunks), fds
 
 
+@functools.lru_cache(maxsize=32)
+def precompiled_harness(source: str) -> dict[str, str]:
+    """Payload fields that carry ``source`` already compiled (``marshal``), for ``harness_code``.
+
+    The worker compiles each harness once instead of every run compiling it again (a millisecond
+    of each lec2_hw1 run). Only trusted harness source is compiled here, never a student's file.
+    Empty when it does not compile: the run then compiles it and reports the error as before.
+    """
+    try:
+        code = compile(source, HARNESS_FILENAME, "exec")
+    except (SyntaxError, ValueError):
+        return {}
+    return {"harness_code": base64.b64encode(marshal.dumps(code)).decode(), "harness_magic": _MARSHAL_MAGIC}
+
+
+def harness_code(request: dict):
+    """The request's harness as a code object: the worker's compilation when it was made by this
+    same interpreter version, otherwise compiled here from the source."""
+    if request.get("harness_magic") == _MARSHAL_MAGIC and "harness_code" in request:
+        with contextlib.suppress(ValueError, EOFError, TypeError):
+            return marshal.loads(base64.b64decode(request["harness_code"]))
+    return compile(request["harness"], HARNESS_FILENAME, "exec")
+
+
 # --- One run: files in, harness called, one result frame out -----------------------------------
 
 
@@ -146,7 +180,7 @@ def run_request(request: dict, scratch: str) -> dict:
             with open(os.path.join(scratch, name), "wb") as handle:
                 handle.write(base64.b64decode(encoded))
         namespace: dict = {"__name__": "courseportal_harness"}
-        exec(compile(request["harness"], "<harness>", "exec"), namespace)
+        exec(harness_code(request), namespace)
         return {"data": namespace[request["entry"]](scratch)}
     except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code too
         return {"error": describe_exception(error)}
@@ -156,7 +190,7 @@ def describe_exception(error: BaseException) -> str:
     """The traceback a student can read: the harness's and this file's own frames left out."""
     lines = traceback.format_exception(type(error), error, error.__traceback__)
     own_file = os.path.basename(__file__)
-    kept = [line for line in lines if own_file not in line and "<harness>" not in line]
+    kept = [line for line in lines if own_file not in line and HARNESS_FILENAME not in line]
     return "".join(kept)[-4000:]
 
 
@@ -197,9 +231,13 @@ def json_nesting_depth(text: bytes, *, limit: int) -> int:
 def serve_as_zygote(control_fd: int, warm_modules: list[str]) -> None:
     _set_dumpable(False)  # the children, which run student code, cannot ptrace or read our /proc
     warmed = _import_warm_modules(warm_modules)
+    if "torch" in warmed:
+        _warm_up_torch()
+    huge_page_bytes = _back_with_huge_pages()
     as_started = inheritable_settings()
     control = socket.socket(fileno=control_fd)
-    send_frame(control, {"event": "ready", "warm": warmed, "python": sys.version.split()[0]})
+    send_frame(control, {"event": "ready", "warm": warmed, "python": sys.version.split()[0],
+                         "huge_page_bytes": huge_page_bytes})
     while True:
         message, fds = receive_frame(control, max_fds=len(FD_ROLES) + 4)
         if message is None:
@@ -255,6 +293,68 @@ def _import_warm_modules(names: list[str]) -> list[str]:
             continue
         warmed.append(name)
     return warmed
+
+
+def _warm_up_torch() -> None:
+    """Build one of each common ``torch.nn`` layer and list its parameters, once, in the zygote.
+
+    A child otherwise does this work again for the first time in every run: torch's lazily made
+    state (its weight-initialisation path, operator look-ups) and the interpreter's specialised
+    bytecode for ``nn.Module``, all of which every child now inherits from here (a forked child
+    that builds lec2_hw1's model: about 4 ms less CPU; docs/sandbox.md, "Overhead"). Only our own
+    layers are built and nothing runs forward (no thread pool starts); the random generator's
+    state is put back, so a run draws the same numbers as without the warm-up.
+    """
+    import torch
+
+    nn = torch.nn
+    generator_state = torch.get_rng_state()
+    try:
+        model = nn.Sequential(
+            nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.MaxPool2d(2), nn.ConvTranspose2d(2, 2, 2),
+            nn.Conv2d(2, 2, 1, bias=False), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            nn.Linear(2, 2), nn.BatchNorm1d(2), nn.LayerNorm(2), nn.Dropout(0.5), nn.Linear(2, 2),
+        )
+        for _name, module in model.named_modules():
+            for _parameter_name, parameter in module.named_parameters(recurse=False):
+                tuple(parameter.shape)
+    except Exception:  # noqa: BLE001 - a warm-up that fails costs time, never a run
+        pass
+    finally:
+        torch.set_rng_state(generator_state)
+    gc.collect()
+
+
+def _back_with_huge_pages() -> int:
+    """Ask the kernel to back the zygote's private memory with 2 MiB pages; the bytes it did.
+
+    Forking copies one page-table entry per 4 KiB page mapped (torch leaves about 140 MiB of
+    private memory: about 36,000 entries), and the child's exit frees them again; with huge pages
+    fork copies one entry per 2 MiB (fork and exit together: about 8 ms less CPU per run;
+    docs/sandbox.md, "Overhead"). A child that
+    writes to such a page gets its own 4 KiB copy as before (copy-on-write, charged to the run's
+    memory cgroup), so nothing is shared that was not shared before. ``MADV_COLLAPSE`` (Linux 6.1)
+    is synchronous; on older kernels or with transparent huge pages set to ``never`` it fails
+    and the zygote forks as before.
+    """
+    try:
+        with open("/proc/self/maps") as listing:
+            regions = [line.split() for line in listing]
+    except OSError:
+        return 0
+    madvise = _libc().madvise
+    madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    collapsed = 0
+    for fields in regions:
+        # Private writable memory: anonymous (no path) or the heap; file-backed pages are not copied by fork.
+        if len(fields) < 5 or fields[1] != "rw-p" or (len(fields) > 5 and fields[5] != "[heap]"):
+            continue
+        start, end = (int(address, 16) for address in fields[0].split("-"))
+        first = -(-start // HUGE_PAGE_BYTES) * HUGE_PAGE_BYTES
+        last = end // HUGE_PAGE_BYTES * HUGE_PAGE_BYTES
+        if last > first and madvise(first, last - first, MADV_COLLAPSE) == 0:
+            collapsed += last - first
+    return collapsed
 
 
 def _become_run(control: socket.socket, message: dict, fds: list[int]) -> None:
