@@ -100,8 +100,7 @@ class Zygote:
             self.stop()
             raise SandboxFailure(f"the sandbox did not start (uid {self.spec.uid}): {details}")
         self.ready = True
-        logger.debug("sandbox zygote (uid %d) ready: %s MiB in huge pages", self.spec.uid,
-                     int(message.get("huge_page_bytes", 0)) >> 20)
+        logger.debug("sandbox zygote (uid %d) ready", self.spec.uid)
 
     def stop(self) -> None:
         self._control.close()

@@ -41,6 +41,7 @@ import marshal
 import os
 import re
 import resource
+import select
 import shutil
 import signal
 import socket
@@ -231,14 +232,16 @@ def json_nesting_depth(text: bytes, *, limit: int) -> int:
 def serve_as_zygote(control_fd: int, warm_modules: list[str]) -> None:
     _set_dumpable(False)  # the children, which run student code, cannot ptrace or read our /proc
     warmed = _import_warm_modules(warm_modules)
-    if "torch" in warmed:
-        _warm_up_torch()
-    huge_page_bytes = _back_with_huge_pages()
     as_started = inheritable_settings()
     control = socket.socket(fileno=control_fd)
-    send_frame(control, {"event": "ready", "warm": warmed, "python": sys.version.split()[0],
-                         "huge_page_bytes": huge_page_bytes})
+    send_frame(control, {"event": "ready", "warm": warmed, "python": sys.version.split()[0]})
+    tuned = False
     while True:
+        if not tuned and not _request_waiting(control):
+            # Tuning for cheaper forks costs about a third of a second: done while no run waits for
+            # this zygote (a grading that started it is served first, the tuning then follows).
+            _tune_for_forking(warmed)
+            tuned = True
         message, fds = receive_frame(control, max_fds=len(FD_ROLES) + 4)
         if message is None:
             return
@@ -293,6 +296,17 @@ def _import_warm_modules(names: list[str]) -> list[str]:
             continue
         warmed.append(name)
     return warmed
+
+
+def _request_waiting(control: socket.socket) -> bool:
+    readable, _, _ = select.select([control], [], [], 0)
+    return bool(readable)
+
+
+def _tune_for_forking(warmed: list[str]) -> None:
+    if "torch" in warmed:
+        _warm_up_torch()
+    _back_with_huge_pages()
 
 
 def _warm_up_torch() -> None:
