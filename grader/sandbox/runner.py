@@ -41,7 +41,6 @@ import marshal
 import os
 import re
 import resource
-import select
 import shutil
 import signal
 import socket
@@ -235,13 +234,12 @@ def serve_as_zygote(control_fd: int, warm_modules: list[str]) -> None:
     as_started = inheritable_settings()
     control = socket.socket(fileno=control_fd)
     send_frame(control, {"event": "ready", "warm": warmed, "python": sys.version.split()[0]})
-    tuned = False
+    runs = 0
     while True:
-        if not tuned and not _request_waiting(control):
-            # Tuning for cheaper forks costs about a third of a second: done while no run waits for
-            # this zygote (a grading that started it is served first, the tuning then follows).
+        if runs == 1:
+            # Tuning for cheaper forks costs about a third of a second and pays off over many runs:
+            # done after the first run, so the grading that started this zygote never waits for it.
             _tune_for_forking(warmed)
-            tuned = True
         message, fds = receive_frame(control, max_fds=len(FD_ROLES) + 4)
         if message is None:
             return
@@ -253,6 +251,7 @@ def serve_as_zygote(control_fd: int, warm_modules: list[str]) -> None:
         for fd in fds:
             os.close(fd)
         _, status, usage = os.wait4(pid, 0)
+        runs += 1
         child_seconds = time.monotonic() - started
         clean, changed, left_behind = _clean_up_after_run(as_started)
         send_frame(control, {
@@ -296,11 +295,6 @@ def _import_warm_modules(names: list[str]) -> list[str]:
             continue
         warmed.append(name)
     return warmed
-
-
-def _request_waiting(control: socket.socket) -> bool:
-    readable, _, _ = select.select([control], [], [], 0)
-    return bool(readable)
 
 
 def _tune_for_forking(warmed: list[str]) -> None:
