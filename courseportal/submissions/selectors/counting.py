@@ -146,8 +146,9 @@ def counted_result_of(*, assignment: Assignment, student: User) -> CountedResult
         return None
     student_id, assignment_id, submission_id, score, max_score, late_periods, overridden, awaits, _, received_at = \
         ranked[0]
-    provisional = any(row[7] for row in ranked) if assignment.counted_submission == CountedSubmission.BEST \
-        else awaits
+    # For the best, a report awaiting its TA could still become the best: any of them makes it provisional.
+    provisional = any(awaiting for *_, awaiting, _, _ in ranked) \
+        if assignment.counted_submission == CountedSubmission.BEST else awaits
     return CountedResult(student_id, assignment_id, submission_id, score or 0.0, max_score, late_periods,
                          overridden == 1, awaits, provisional, received_at)
 
