@@ -21,9 +21,11 @@ INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 # Two test processes (pytest-xdist), a test file each at a time so a file's module-scoped worker
 # or browser starts once: one pytest process leaves the second core idle while it waits on
-# subprocesses. `make test TEST_PROCESSES=0` runs everything in one process.
+# subprocesses. Files go out in collection order, where tests/conftest.py puts the files with a
+# `slow` test first (xdist's default order, most tests first, left the long one-test files for
+# the end). `make test TEST_PROCESSES=0` runs everything in one process.
 TEST_PROCESSES ?= 2
-PYTEST_PARALLEL = $(if $(filter 0,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadfile)
+PYTEST_PARALLEL = $(if $(filter 0,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder)
 # The second pass: what must also hold on PostgreSQL, production's database.
 POSTGRES_MARKERS := integration or postgres
 RUNSTACK_ARGS ?=

@@ -19,6 +19,16 @@ pytest_plugins = ["tests.live"]
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering (database tests first)
+def pytest_collection_modifyitems(config, items):
+    """Files with a ``slow`` test first: ``make test`` hands whole files to its two test processes
+    in this order (``--dist loadfile --no-loadscope-reorder``), so the long ones start at once and
+    the many short ones even out the end, rather than one process training a model alone at the end
+    while the other idles."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -16,7 +16,7 @@ import pytest
 
 from tests.stack import on_postgresql, scratch_database
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.timeout(300)]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--students", "20", "--seconds", "4", "--runs", "1", "--idle-uploads", "3", "--flood",

@@ -33,7 +33,7 @@ from tests.browser.test_student_flow import sign_in
 from tests.conftest import make_assignment, make_user
 from tests.stack import celery_worker, wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True),
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True),
               pytest.mark.timeout(420)]
 
 LAPTOP = {"viewport": {"width": 1366, "height": 768}}

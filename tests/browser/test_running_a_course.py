@@ -18,7 +18,7 @@ from tests.browser.test_student_flow import sign_in
 from tests.conftest import make_assignment
 from tests.stack import celery_worker, wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True),
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True),
               pytest.mark.timeout(240)]
 
 TAIPEI = ZoneInfo("Asia/Taipei")

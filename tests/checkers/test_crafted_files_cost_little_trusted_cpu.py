@@ -68,6 +68,7 @@ def test_pdf_whose_text_takes_too_long_keeps_the_pages_read_so_far(crafted_pdfs,
     assert "residual" in reading.text()
 
 
+@pytest.mark.slow
 def test_pdf_too_costly_to_open_is_kept_for_a_ta_with_a_note(crafted_pdfs, sandbox):
     reading = read_pdf(crafted_pdfs["99,000 pages"], sandbox=sandbox)
     assert (reading.pages, reading.texts, reading.problem) == (None, (), "over_limits")

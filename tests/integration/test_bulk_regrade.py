@@ -19,7 +19,7 @@ from tests.integration.checkers import FIX_FLAG
 from tests.portal.conftest import signed_in
 from tests.stack import celery_worker, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
 
 @pytest.fixture(scope="module")

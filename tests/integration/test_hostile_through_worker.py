@@ -29,7 +29,7 @@ from tests.sandbox.hostile import (
 )
 from tests.stack import celery_worker, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.sandbox, needs_bwrap_as_root,
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.sandbox, needs_bwrap_as_root,
               pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
 
 CASES = [case for case in HOSTILE_CASES if case.file_name != "well_behaved.py"]

@@ -20,7 +20,7 @@ from tests.conftest import make_assignment, make_user
 from tests.integration.checkers import POISON, POISON_DEAF_TO_THE_SOFT_LIMIT
 from tests.stack import celery_worker, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
 Status = Submission.Status
 SOFT_LIMIT_S = 5.0

@@ -16,7 +16,7 @@ from tests.conftest import make_assignment
 from tests.sandbox.hostile import processes_left, uids_claimed_under
 from tests.stack import celery_worker, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(720)]
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(720)]
 
 STARTER = DigitsCnnChecker.folder() / "lec2_hw3.py"
 # Trains slowly (a pause per batch) and until stopped: a worker can be killed in the middle of it.

@@ -21,7 +21,7 @@ from courseportal.submissions.tasks import grade_submission
 from tests.conftest import make_assignment, make_user
 from tests.stack import celery_worker, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(150)]
 
 STUDENTS = 24
 DUPLICATE_DELIVERIES = 2

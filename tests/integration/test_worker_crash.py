@@ -10,7 +10,7 @@ from courseportal.submissions.services import submission_create
 from tests.conftest import make_assignment
 from tests.stack import celery_worker, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 
 def test_submission_being_graded_by_a_killed_worker_is_graded_after_restart(

@@ -39,7 +39,7 @@ SLOW_BODY = (b"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: csrf
              b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n", b"a" * 1000)
 NGINX_CONF = REPO_ROOT / "deploy" / "nginx" / "courseportal.conf"
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 @contextmanager

@@ -165,6 +165,7 @@ def bulk_class(course, *, students: int, assignments: int, submissions_each: int
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_gradebook_of_500_students_and_30_assignments_renders_in_constant_queries(
         course, instructor, django_assert_max_num_queries):

@@ -41,7 +41,7 @@ from tests.sandbox.hostile import (
 )
 from tests.sandbox.hostile_checker import LIMITS, HostileSuiteChecker
 
-pytestmark = [pytest.mark.sandbox, needs_bwrap_as_root]
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox, needs_bwrap_as_root]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Replacing a zygote that imports torch (after a run that killed it, say), on a shared 2-core machine.

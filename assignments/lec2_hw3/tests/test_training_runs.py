@@ -14,6 +14,8 @@ from assignments.lec2_hw3.checker import DigitsCnnChecker
 from grader import grade_file
 from grader.datasets import bundled_digits, write_idx
 
+pytestmark = pytest.mark.slow
+
 BEHAVIOUR = Path(__file__).with_name("behaviour")
 REPOSITORY = Path(__file__).resolve().parents[3]
 
