@@ -265,7 +265,9 @@ def _result_write(
         return None
     # First of the commit's follow-ups: the student's open result page shows the result at once.
     transaction.on_commit(lambda: submission_settled_announce(submission_id=submission_id))
-    submission = Submission.objects.select_related("assignment__course", "student", "regrade").get(pk=submission_id)
+    # The student's profile too: the result e-mail is written in their language.
+    submission = Submission.objects.select_related("assignment__course", "student__profile", "regrade").get(
+        pk=submission_id)
     if document is not None:
         # What the checker read of a report, kept with the stored file so that nothing reads it again.
         document_reading_store(blob_id=submission.blob_id, reading=document)
