@@ -37,13 +37,21 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
+    return _env_number(name, default, int, "an integer")
+
+
+def env_float(name: str, default: float) -> float:
+    return _env_number(name, default, float, "a number")
+
+
+def _env_number(name: str, default, parse, what: str):
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
+        raise ImproperlyConfigured(f"{name}={raw!r} is not {what}.") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -241,6 +249,14 @@ GRADING_MAX_ATTEMPTS = env_int("GRADING_MAX_ATTEMPTS", 2)
 # Fairness: a student may have this many gradings in flight per assignment, and this many uploads
 # per minute across the portal.
 UPLOADS_PER_MINUTE_PER_STUDENT = env_int("UPLOADS_PER_MINUTE_PER_STUDENT", 6)
+# The result page of a pending upload waits this long for its result before it renders (the page
+# opened right after an upload then shows the result itself), and the page's poller waits up to
+# RESULT_POLL_WAIT_S per ask; at most RESULT_WAITERS_PER_PROCESS requests of a web process wait at
+# once (each holds a thread), the others render at once. 0 turns waiting off (polls every 2 s).
+# See courseportal/submissions/services/settled.py.
+RESULT_PAGE_WAIT_S = env_float("RESULT_PAGE_WAIT_S", 2.0)
+RESULT_POLL_WAIT_S = env_float("RESULT_POLL_WAIT_S", 10.0)
+RESULT_WAITERS_PER_PROCESS = env_int("RESULT_WAITERS_PER_PROCESS", 8)
 
 # --- Sandbox ----------------------------------------------------------------------------------
 # "bwrap" (the default) or "unsafe-dev", which runs student code without isolation and says so

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from courseportal.courses.deadlines import UploadWindow, upload_window
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 
 STAFF_ROLE_CACHE = "_courseportal_staff_roles"
+MEMBER_CACHE = "_courseportal_member_of"
+STAFF_ROLES = (Membership.Role.TA, Membership.Role.INSTRUCTOR)
 
 
 def staff_role(*, user: User | AnonymousUser, course: Course) -> str | None:
@@ -32,11 +34,32 @@ def staff_role(*, user: User | AnonymousUser, course: Course) -> str | None:
     roles = user.__dict__.setdefault(STAFF_ROLE_CACHE, {})
     if course.pk not in roles:
         roles[course.pk] = Membership.objects.filter(
-            user=user, course=course, role__in=[Membership.Role.TA, Membership.Role.INSTRUCTOR]
+            user=user, course=course, role__in=STAFF_ROLES
         ).values_list("role", flat=True).first()
     if roles[course.pk] is None or not user.has_perm("submissions.view_course_submissions"):
         return None
     return roles[course.pk]
+
+
+def membership_role_subquery(*, user: User, course_field: str) -> Subquery:
+    """``user``'s role in the course at ``course_field`` of the outer query (None if not a member),
+    for a query that also looks up the course: the page then needs no query of its own for it."""
+    return Subquery(Membership.objects.filter(user=user, course_id=OuterRef(course_field)).values("role")[:1])
+
+
+def membership_role_remember(*, user: User, course_id: int, role: str | None) -> None:
+    """What a query found of ``user``'s role in the course (None: not a member): ``staff_role`` and
+    ``is_member`` then ask the database nothing for it, for the rest of this request."""
+    user.__dict__.setdefault(STAFF_ROLE_CACHE, {})[course_id] = role if role in STAFF_ROLES else None
+    user.__dict__.setdefault(MEMBER_CACHE, {})[course_id] = role is not None
+
+
+def is_member(*, user: User, course_id: int) -> bool:
+    """Whether ``user`` is enrolled in the course in any role."""
+    known = user.__dict__.setdefault(MEMBER_CACHE, {})
+    if course_id not in known:
+        known[course_id] = Membership.objects.filter(user=user, course_id=course_id).exists()
+    return known[course_id]
 
 
 def user_teaches(*, user: User | AnonymousUser, course: Course) -> bool:
@@ -64,7 +87,11 @@ def course_for_member(*, user: User | AnonymousUser, course_slug: str) -> Course
     """The course if ``user`` is enrolled in it in any role, else None (callers answer 404)."""
     if not user.is_authenticated:
         return None
-    return Course.objects.filter(slug=course_slug, memberships__user=user).first()
+    course = (Course.objects.filter(slug=course_slug, memberships__user=user)
+              .annotate(viewer_role=F("memberships__role")).first())
+    if course is not None:
+        membership_role_remember(user=user, course_id=course.pk, role=course.viewer_role)
+    return course
 
 
 def course_for_staff(*, user: User | AnonymousUser, course_slug: str) -> Course | None:

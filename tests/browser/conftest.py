@@ -57,3 +57,15 @@ def chromium() -> Iterator:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def portal_waits_on_broker(settings, broker) -> Iterator[None]:
+    """The live portal waits for results on the worker's broker (settled.py), as a deployed one does;
+    other tests' pending pages render at once (no broker at the default address)."""
+    from courseportal.submissions.services import settled
+
+    settings.REDIS_URL = broker.url
+    settled.reset_for_tests()
+    yield
+    settled.reset_for_tests()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from courseportal.submissions.models import Submission
+from courseportal.submissions.models import Result, Submission
 from tests.conftest import PASSWORD, make_assignment
 from tests.stack import celery_worker, wait_until
 
@@ -24,7 +25,7 @@ def sign_in(page, base_url: str, account: str) -> None:
 
 
 def test_student_sees_the_grade_arrive_without_reloading_and_ta_opens_it(
-        chromium, live_server, broker, browser_worker_env, course, student, ta):
+        chromium, live_server, broker, portal_waits_on_broker, browser_worker_env, course, student, ta):
     make_assignment(course, "portal_echo", slug="hw1", title="Homework 1")
     student_page = chromium.new_context().new_page()
     console_errors: list[str] = []
@@ -47,11 +48,15 @@ def test_student_sees_the_grade_arrive_without_reloading_and_ta_opens_it(
     with celery_worker(broker_url=broker.url, env=browser_worker_env) as worker:
         try:
             student_page.wait_for_selector("#submission-status[data-pending='false']", timeout=60_000)
+            shown_at = timezone.now()
         except PlaywrightTimeout:
             submission.refresh_from_db()
             raise AssertionError(f"page never showed the result; submission is {submission.status}; "
                                  f"browser errors: {console_errors}; worker log:\n{worker.log()[-3000:]}") from None
 
+    # Not at the next 2-second poll: the poller's request was waiting for the result.
+    stored_at = Result.objects.get(submission=submission).graded_at
+    assert (shown_at - stored_at).total_seconds() < 0.75, f"shown {shown_at - stored_at} after it was stored"
     assert student_page.evaluate("window.loadedOnce") is True
     assert console_errors == []
     assert student_page.url == detail_url

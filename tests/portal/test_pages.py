@@ -72,7 +72,7 @@ def test_status_block_changes_from_queued_to_graded_for_the_poller(student, assi
     client = signed_in(student)
     status_url = reverse("submissions:status", args=[submission.pk])
     detail = client.get(reverse("submissions:detail", args=[submission.pk])).content.decode()
-    assert f'data-poll-url="{status_url}"' in detail and 'data-pending="true"' in detail
+    assert f'data-poll-url="{status_url}?wait=1"' in detail and 'data-pending="true"' in detail
 
     queued = client.get(status_url)
     assert 'data-pending="true"' in queued.content.decode() and "Queued" in queued.content.decode()

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.portal.conftest import signed_in, submit, submit_and_grade
+from tests.portal.conftest import signed_in, submit, submit_and_grade, upload_file
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +59,32 @@ def test_pages_of_an_assignment_that_trains_on_no_gpu_never_ask_for_a_training_j
         with CaptureQueriesContext(connection) as queries:
             client.get(reverse(page, args=[submission.pk]))
         assert not [q["sql"] for q in queries.captured_queries if "submissions_trainingjob" in q["sql"]], page
+
+
+def test_a_students_result_page_reads_the_result_and_their_role_with_the_submission(student, assignment):
+    """Session, user, the submission with its result and the student's role in the course, then
+    only what the page shows: lateness, grade history, which submission counts."""
+    submission = submit_and_grade(student, assignment)
+    client = signed_in(student)
+    page = reverse("submissions:detail", args=[submission.pk])
+    client.get(page)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(page)
+    assert response.status_code == 200 and 'data-pending="false"' in response.content.decode()
+    read = [query["sql"] for query in queries.captured_queries]
+    assert not [sql for sql in read if sql.startswith('SELECT "submissions_result"')], read
+    assert not [sql for sql in read if sql.startswith('SELECT "courses_membership"')], read
+    assert len(read) <= 6, "\n".join(read)
+
+
+def test_an_upload_asks_for_the_course_and_the_students_role_in_one_query(student, assignment):
+    """The upload view finds the course with the student's role in it; neither the view nor the
+    upload service asks for the membership again."""
+    client = signed_in(student)
+    url = reverse("submissions:upload", args=[assignment.course.slug, assignment.slug])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, {"file": upload_file(f"{student.username}_{assignment.slug}.py")})
+    assert response.status_code == 302
+    read = [query["sql"] for query in queries.captured_queries]
+    membership_reads = [sql for sql in read if sql.split(" WHERE ")[0].endswith('FROM "courses_membership"')]
+    assert not membership_reads, "\n".join(read)

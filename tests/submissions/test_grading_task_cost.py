@@ -18,10 +18,10 @@ from tests.submissions.test_grade_trail import late_by_days, trail
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 Reason = GradeChange.Reason
-# The submission, its claim; in the store: marked graded, read with its student and assignment, the
-# result read locked, inserted, its trail entry; after it: the student's next upload, the e-mail's
-# claim, their language. (Savepoints aside: the worker has BEGIN and COMMIT instead.)
-FIRST_GRADING_QUERIES = 10
+# The submission, its claim; in the store: marked graded, read with its student (and their language
+# for the e-mail) and assignment, the result read locked, inserted, its trail entry; after it: the
+# student's next upload, the e-mail's claim. (Savepoints aside: the worker has BEGIN and COMMIT instead.)
+FIRST_GRADING_QUERIES = 9
 
 
 def grading_queries(student, assignment, django_capture_on_commit_callbacks) -> tuple[object, list[str]]:
@@ -43,6 +43,7 @@ def test_a_first_grading_reads_its_result_once_and_nothing_back_for_the_email(
     assert trail(submission) == [(Reason.AUTOGRADER, None, 10, None)] and len(mail.outbox) == 1
     assert len(reads_of("submissions_result", read)) == 1, read
     assert not reads_of("courses_extension", read), read
+    assert not reads_of("accounts_profile", read), "the e-mail's language is read with the student"
     assert len(read) <= FIRST_GRADING_QUERIES, "\n".join(read)
 
 

@@ -31,9 +31,12 @@ from dataclasses import asdict, dataclass, field
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SUBMISSION_PATH = re.compile(r"/submissions/(\d+)/$")
 SCORE = re.compile(r'<span class="score big">([^<]*)</span>')
+POLL_AFTER = re.compile(rb'data-poll-after-ms="(\d+)"')
 REQUEST_TIMEOUT_S = 120.0
 SIGN_IN_CONCURRENCY = 4  # password hashing is CPU-bound on the server: more would only queue
-# The result page's poller (portal.js) asks every 2 s; the burst polls as the page does.
+# The result page's poller (portal.js) asks again when the last answer says (data-poll-after-ms:
+# at once after a request the server held until the result, else every 2 s); the students here
+# poll as the page does.
 PAGE_POLL_INTERVAL_S = 2.0
 
 
@@ -63,6 +66,8 @@ class UploadRecord:
     # the result page took (the page after the redirect, then each status poll).
     scheduled_s: float | None = None
     page_seconds: list[float] = field(default_factory=list)
+    # When the page's last answer said to ask again (portal.js reads it from data-poll-after-ms).
+    poll_after_s: float | None = None
 
 
 @dataclass
@@ -150,18 +155,23 @@ class Student:
 
     def wait_for_result(self, *, record: UploadRecord, posted_at: float, clock, interval_s: float,
                         give_up_at: float, page: str, feedback_marker: str = "") -> None:
-        """Poll the result page (or its status block) until it shows a result, or ``give_up_at``."""
+        """Open the result page the upload's redirect names, then poll it (or its status block) until
+        it shows a result, or ``give_up_at``: every ``interval_s`` for the page, as the last answer
+        says for the status block (as portal.js does)."""
+        look = "detail"
         while clock() < give_up_at:
-            time.sleep(interval_s)
-            if self.look_for_result(record=record, posted_at=posted_at, clock=clock, page=page,
+            if self.look_for_result(record=record, posted_at=posted_at, clock=clock, page=look,
                                     feedback_marker=feedback_marker):
                 return
+            look = page
+            after = record.poll_after_s if page == "status" and record.poll_after_s is not None else interval_s
+            time.sleep(after)
 
     def look_for_result(self, *, record: UploadRecord, posted_at: float, clock, page: str,
                         feedback_marker: str = "") -> bool:
         """Ask the result page (or its status block) once; True when it answered for good: it
         shows the result (``record`` filled) or an error status."""
-        path = f"/submissions/{record.submission_id}/" + ("status/" if page == "status" else "")
+        path = f"/submissions/{record.submission_id}/" + ("status/?wait=1" if page == "status" else "")
         try:
             status, _, body = self.request(path)
         except (OSError, http.client.HTTPException) as error:
@@ -172,6 +182,8 @@ class Student:
             record.outcome = "error"
             return True
         finished = b'data-pending="false"' in body
+        poll_after = POLL_AFTER.search(body)
+        record.poll_after_s = int(poll_after.group(1)) / 1000 if poll_after else None
         if record.feedback_s is None and (finished or (feedback_marker and feedback_marker.encode() in body)):
             record.feedback_s = clock() - posted_at
         if finished:

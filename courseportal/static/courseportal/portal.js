@@ -1,8 +1,12 @@
 /* Keeps a pending submission's status current without reloading the page.
  *
- * An element with data-pending="true" and data-poll-url is replaced, every few seconds, by the
- * server-rendered HTML at that URL, until the fresh copy says data-pending="false". No framework:
- * the server renders the block the same way for the first page load and for every poll.
+ * An element with data-pending="true" and data-poll-url is replaced by the server-rendered HTML at
+ * that URL, again and again, until the fresh copy says data-pending="false". No framework: the
+ * server renders the block the same way for the first page load and for every poll.
+ *
+ * The server may hold a request until the result is stored (a long poll); the block then says
+ * data-poll-after-ms="0" and the next request goes out at once. Otherwise it says how long to wait
+ * (every 2 s by default); errors back off up to 30 s.
  */
 (function () {
   "use strict";
@@ -28,7 +32,7 @@
           block.replaceWith(fresh);
           block = fresh;
           delay = INTERVAL_MS;
-          if (fresh.getAttribute("data-pending") === "true") { window.setTimeout(refresh, delay); }
+          if (fresh.getAttribute("data-pending") === "true") { window.setTimeout(refresh, pollAfter(fresh)); }
         })
         .catch(function () {
           // The server restarting or a flaky network: try again, less often.
@@ -37,7 +41,12 @@
         });
     }
 
-    window.setTimeout(refresh, INTERVAL_MS);
+    window.setTimeout(refresh, pollAfter(block));
+  }
+
+  function pollAfter(block) {
+    var after = parseInt(block.getAttribute("data-poll-after-ms"), 10);
+    return isNaN(after) || after < 0 ? INTERVAL_MS : after;
   }
 
   function start() {

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from courseportal.courses.models import Assignment, Membership
+from courseportal.courses.selectors import membership_role_remember, membership_role_subquery
 from courseportal.submissions.models import Result, Submission
 from grader.checker import Checker
 from grader.content import file_extension
@@ -33,8 +34,13 @@ def submission_for_viewer(*, user: User | AnonymousUser, submission_id: int) -> 
     if not user.is_authenticated:
         return None
     related = ("assignment__course", "student", "blob")
-    own = Submission.objects.filter(student=user, pk=submission_id).select_related(*related).first()
+    # With the student's own: their role in its course and the result, which every page of it asks.
+    own = (Submission.objects.filter(student=user, pk=submission_id)
+           .select_related(*related, "result__graded_by")
+           .annotate(viewer_role=membership_role_subquery(user=user, course_field="assignment__course_id"))
+           .first())
     if own is not None:
+        membership_role_remember(user=user, course_id=own.assignment.course_id, role=own.viewer_role)
         return own
     return submissions_visible_to(user=user).select_related(*related).filter(pk=submission_id).first()
 
@@ -70,8 +76,16 @@ def submissions_awaiting_reading_check(*, assignment: Assignment) -> QuerySet[Su
 
 
 def result_of(*, submission: Submission) -> Result | None:
-    """The submission's result, or None while it waits or runs."""
-    return Result.objects.filter(submission_id=submission.pk).select_related("graded_by").first()
+    """The submission's result, or None while it waits or runs: as loaded with the submission
+    (``submission_for_viewer`` does) if it was, else read; ``submission.result`` is then the same
+    object, so a template that reads it asks the database nothing more."""
+    if Submission.result.related.is_cached(submission):
+        return getattr(submission, "result", None)
+    result = Result.objects.filter(submission_id=submission.pk).select_related("graded_by").first()
+    if result is not None:
+        result.submission = submission  # and the other way: the result's page needs its submission too
+        Submission.result.related.set_cached_value(submission, result)
+    return result
 
 
 def checker_for(*, assignment: Assignment) -> Checker | None:

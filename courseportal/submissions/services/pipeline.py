@@ -37,6 +37,7 @@ from courseportal.submissions.services.scores import (
     result_lateness_apply,
     result_locked,
 )
+from courseportal.submissions.services.settled import submission_settled_announce
 from courseportal.submissions.services.training_queue import TRAINING_QUEUE, training_job_wait
 from courseportal.submissions.storable import result_fields
 from courseportal.submissions.storage import blob_read
@@ -262,7 +263,11 @@ def _result_write(
     if still_ours != 1:
         logger.info("submission %s was taken over while grading; result discarded", submission_id)
         return None
-    submission = Submission.objects.select_related("assignment__course", "student", "regrade").get(pk=submission_id)
+    # First of the commit's follow-ups: the student's open result page shows the result at once.
+    transaction.on_commit(lambda: submission_settled_announce(submission_id=submission_id))
+    # The student's profile too: the result e-mail is written in their language.
+    submission = Submission.objects.select_related("assignment__course", "student__profile", "regrade").get(
+        pk=submission_id)
     if document is not None:
         # What the checker read of a report, kept with the stored file so that nothing reads it again.
         document_reading_store(blob_id=submission.blob_id, reading=document)

@@ -276,7 +276,7 @@ def training_status(*, submission: Submission) -> TrainingStatus | None:
     What the run reported is read back through its validating types; a stored value that does not
     validate is shown as nothing rather than trusted.
     """
-    if not _trains_on_gpus(submission.assignment.checker_slug):
+    if not trains_on_gpus(submission.assignment.checker_slug):
         return None  # every page and poll of every other assignment asks; the answer needs no query
     job = TrainingJob.objects.filter(submission_id=submission.pk).select_related("replaced_by__submission").first()
     if job is None or _from_an_earlier_grading(job, submission):
@@ -289,7 +289,7 @@ def training_status(*, submission: Submission) -> TrainingStatus | None:
     return TrainingStatus(job=job, estimate=estimate, points=points, summary=summary, elapsed_seconds=elapsed)
 
 
-def _trains_on_gpus(checker_slug: str) -> bool:
+def trains_on_gpus(checker_slug: str) -> bool:
     """Whether uploads graded by ``checker_slug`` may have a GPU stage (an unknown checker may have had one)."""
     try:
         return get_checker(checker_slug).queue == GPU_QUEUE

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courseportal.courses.deadlines import upload_window
-from courseportal.courses.models import Assignment, Membership
+from courseportal.courses.models import Assignment
+from courseportal.courses.selectors import is_member
 from courseportal.submissions.models import Submission, UploadRefusal
 from courseportal.submissions.selectors import upload_limit
 from courseportal.submissions.services.pipeline import submission_enqueue
@@ -126,7 +127,7 @@ def _accepted_file(
 
 
 def _refuse_unless_member(*, student: User, assignment: Assignment) -> None:
-    if not Membership.objects.filter(user=student, course_id=assignment.course_id).exists():
+    if not is_member(user=student, course_id=assignment.course_id):
         raise UploadRefused(_("You are not enrolled in this course."))
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -42,6 +43,7 @@ from courseportal.submissions.services import (
     submission_create,
     upload_refusal_record,
 )
+from courseportal.submissions.services.settled import SettledWait, submission_settled_wait
 from courseportal.submissions.services.training_queue import training_queue_overview, training_status
 from courseportal.submissions.storage import blob_path
 from courseportal.submissions.upload_guard import (
@@ -52,6 +54,8 @@ from courseportal.submissions.upload_guard import (
 from grader.content import human_size
 
 UNREADABLE_BODY = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+# How often the page's poller asks when the server did not hold its last request (portal.js's default).
+POLL_INTERVAL_MS = 2000
 
 
 def assignment_or_404(request: HttpRequest, course_slug: str, assignment_slug: str) -> Assignment:
@@ -177,13 +181,15 @@ def _refused(request: HttpRequest, assignment: Assignment, message: str) -> Http
 @login_required
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return submission_page(request, submission_or_404(request, pk))
+    # Opened right after the upload, the page usually shows the result itself (settled.py).
+    waited = submission_settled_wait(submission=submission_or_404(request, pk), timeout_s=settings.RESULT_PAGE_WAIT_S)
+    return submission_page(request, waited.submission, poll_after_ms=_poll_after_ms(waited))
 
 
 def submission_page(
     request: HttpRequest, submission: Submission, *, override_form: OverrideForm | None = None,
     override_refusal: str = "", reading_form: ReadingCheckForm | None = None, reading_refusal: str = "",
-    status: int = 200,
+    status: int = 200, poll_after_ms: int = POLL_INTERVAL_MS,
 ) -> HttpResponse:
     course = submission.assignment.course
     result = result_of(submission=submission)
@@ -209,8 +215,15 @@ def submission_page(
         "reading_refusal": reading_refusal,
         "training": training_status(submission=submission),
         "report": _report_of(submission, result, facts),
+        "poll_after_ms": poll_after_ms,
     }
     return render(request, "submissions/submission_detail.html", context, status=status)
+
+
+def _poll_after_ms(waited: SettledWait) -> int:
+    """When the page's poller asks next: at once after a request the server held (the next one
+    waits on the server too), else after the usual interval."""
+    return 0 if waited.held else POLL_INTERVAL_MS
 
 
 def _report_of(submission: Submission, result, facts) -> StudentReport | None:
@@ -226,8 +239,11 @@ def _report_of(submission: Submission, result, facts) -> StudentReport | None:
 @login_required
 @require_GET
 def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """The status and result block of the submission page alone, for the page's poller."""
-    submission = submission_or_404(request, pk)
+    """The status and result block of the submission page alone, for the page's poller; with
+    ``?wait=1``, a pending submission's block waits for the result first (settled.py)."""
+    waited = submission_settled_wait(submission=submission_or_404(request, pk),
+                                     timeout_s=settings.RESULT_POLL_WAIT_S if request.GET.get("wait") else 0)
+    submission = waited.submission
     result = result_of(submission=submission)
     teaches = user_teaches(user=request.user, course=submission.assignment.course)
     # Polls while the file waits read only the status block's facts; the last poll, with the
@@ -236,7 +252,7 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
                                                                       teaches=teaches)
     context = {"submission": submission, "result": result, "course": submission.assignment.course,
                "facts": facts, "teaches": teaches, "training": training_status(submission=submission),
-               "report": _report_of(submission, result, facts)}
+               "report": _report_of(submission, result, facts), "poll_after_ms": _poll_after_ms(waited)}
     return render(request, "submissions/_status.html", context)
 
 
