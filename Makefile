@@ -26,9 +26,11 @@ PYTEST_ARGS ?=
 # the end). `make test TEST_PROCESSES=0` runs everything in one process.
 TEST_PROCESSES ?= 2
 PYTEST_PARALLEL = $(if $(filter 0,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder)
-# The second pass: what must also hold on PostgreSQL, production's database (sqlite_pass_only: an
-# integration test whose database-facing part another integration test of this pass covers).
-POSTGRES_MARKERS := (integration or postgres) and not sqlite_pass_only
+# The second pass: what must also hold on PostgreSQL, production's database: the pipeline with real
+# workers (tests/integration) and every postgres-marked test. Browser tests run once, on SQLite: they
+# drive pages whose queries the postgres-marked page tests and the integration tests run here, and
+# on two slow cores running them twice cost about 100 s of the CI budget.
+POSTGRES_MARKERS := (integration or postgres) and not browser
 RUNSTACK_ARGS ?=
 
 .PHONY: help install system-packages python-packages messages migrate dev test lint clean

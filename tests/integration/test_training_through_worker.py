@@ -35,11 +35,6 @@ def graded(submission: Submission) -> bool:
                                                                    Submission.Status.FAILED]).exists()
 
 
-# What this proves beyond the database is the starter's accuracy, which no database changes; make
-# test's PostgreSQL pass still trains the starter to full marks through a worker and the portal, in
-# tests/browser/test_training_live_curve.py, and stores a killed run's retry in
-# test_training_survives_a_killed_worker.py.
-@pytest.mark.sqlite_pass_only
 def test_the_starter_reaches_the_digits_threshold_through_a_real_worker_with_a_live_curve(
         django_db_setup, broker, integration_worker_env, course, student):
     assignment = make_assignment(course, "it_digits", slug="lec2_hw3")
