@@ -25,6 +25,8 @@ from tests.sandbox.hostile import (
     lec2_hw1_submission,
     listen_on_a_free_port,
     processes_left,
+    processes_owned_by,
+    still_running,
     uids_claimed_under,
 )
 from tests.stack import celery_worker, wait_until
@@ -63,8 +65,11 @@ def test_hostile_uploads_are_contained_and_fully_graded_by_the_worker(
             time.sleep(1)
             # While the worker lives, its slots' zygotes are expected: only runs' leftovers count.
             survivors = processes_left(set())
+            # Its slots' processes, by identity: once the worker stops, its uids may be claimed at once
+            # by another worker on the host (a test running beside this one), whose processes stay.
+            sandboxed = processes_owned_by(slot_uids)
         # Once the worker has stopped, its zygotes (bwrap --die-with-parent) go too, within moments.
-        survivors += processes_left(slot_uids, wait_s=10)
+        survivors += still_running(sandboxed, wait_s=10)
     finally:
         listener_accepted = _accepted(listener)
         listener.close()

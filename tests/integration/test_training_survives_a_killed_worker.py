@@ -10,7 +10,7 @@ from courseportal.submissions.models import Result, TrainingJob
 from tests.conftest import make_assignment
 from tests.integration.checkers import QuickTrainingChecker
 from tests.integration.test_training_through_worker import graded, upload, without_sweeps
-from tests.sandbox.hostile import processes_left, uids_claimed_under
+from tests.sandbox.hostile import processes_owned_by, still_running, uids_claimed_under
 from tests.stack import celery_worker, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(720)]
@@ -50,11 +50,14 @@ def test_a_worker_killed_mid_training_costs_one_retry_and_leaves_exactly_one_res
             result = Result.objects.filter(submission=submission).first()
             raise AssertionError(f"{timeout}; submission {submission.status}: {result and result.message}"
                                  f"\nworker log:\n{without_sweeps(first.log())}") from None
-        sandbox_uids = uids_claimed_under(first.pid)
+        # Its sandboxes' processes, by identity: once the worker is dead its uids may be claimed at
+        # once by another worker on the host (a test running beside this one), whose processes stay.
+        sandboxed = processes_owned_by(uids_claimed_under(first.pid))
+        assert sandboxed, "no sandboxed process found under the training worker"
         first.kill()
     killed = TrainingJob.objects.get(submission=submission)
     assert (killed.state, killed.attempts) == (TrainingJob.State.RUNNING, 1)
-    assert processes_left(sandbox_uids, wait_s=10) == []  # the killed run is gone: it cannot run on beside the retry
+    assert still_running(sandboxed, wait_s=10) == []  # the killed run is gone: it cannot run on beside the retry
 
     with celery_worker(broker_url=broker.url, env=integration_worker_env, beat=True, ready_timeout_s=120) as second:
         try:

@@ -147,3 +147,30 @@ def processes_left(uids: set[int], *, wait_s: float = 0.0) -> list[str]:
         if not left or time.monotonic() > give_up:
             return left
         time.sleep(0.1)
+
+
+def processes_owned_by(uids: set[int]) -> set[tuple[int, int]]:
+    """(pid, start time) of every process owned by ``uids`` now: which processes these are, even
+    once a uid a dead worker let go is claimed by another worker on the host."""
+    found = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if os.stat(f"/proc/{entry}").st_uid in uids:
+                started = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[19])
+                found.add((int(entry), started))
+    return found
+
+
+def still_running(processes: set[tuple[int, int]], *, wait_s: float = 0.0) -> list[str]:
+    """Those of ``processes`` (from ``processes_owned_by``) still running once none are or ``wait_s`` has passed."""
+    give_up = time.monotonic() + wait_s
+    while True:
+        left = []
+        for pid, started in processes:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[19]) == started:
+                    left.append(f"{pid} {stat.split('(', 1)[1].rsplit(')', 1)[0]}")
+        if not left or time.monotonic() > give_up:
+            return left
+        time.sleep(0.1)
