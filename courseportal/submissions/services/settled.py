@@ -114,7 +114,7 @@ _state: dict[str, object] = {}
 _resting_until = 0.0
 
 
-def _client():
+def _client() -> redis.Redis:
     client = _state.get("client")
     if client is None:
         with _lock:
