@@ -69,6 +69,11 @@ class UploadRecord:
     # When the page's last answer said to ask again (portal.js reads it from data-poll-after-ms).
     poll_after_s: float | None = None
 
+    def next_poll_after(self, default_s: float) -> float:
+        """How long the page waits before asking its status block again: what the last answer said,
+        else ``default_s`` (portal.js's interval)."""
+        return default_s if self.poll_after_s is None else self.poll_after_s
+
 
 @dataclass
 class Student:
@@ -164,8 +169,7 @@ class Student:
                                     feedback_marker=feedback_marker):
                 return
             look = page
-            after = record.poll_after_s if page == "status" and record.poll_after_s is not None else interval_s
-            time.sleep(after)
+            time.sleep(record.next_poll_after(interval_s) if page == "status" else interval_s)
 
     def look_for_result(self, *, record: UploadRecord, posted_at: float, clock, page: str,
                         feedback_marker: str = "") -> bool:

@@ -11,7 +11,8 @@ student who has been idle longest among those who may upload now, which is what 
 
 After the POST a student loads the result page the redirect names, then asks its status block
 when the last answer says (at once after a request the server held, else ``PAGE_POLL_INTERVAL_S``
-later), as ``portal.js`` does, until it shows the result. A due upload with no student free is counted (``unserved``), never sent late. The step
+later), as ``portal.js`` does, until it shows the result. A due upload with no student free is
+counted (``unserved``), never sent late. The step
 ends once every accepted upload of it shows its result, or ``result_timeout_s`` after its POST
 (then it is lost). Requests go out from a pool of threads, so a slow server delays answers, never
 the schedule; ``lag`` (sent - due) shows whether this process kept up.
@@ -185,8 +186,7 @@ class SaturationRun:
         if done or self.clock() > record.started_s + self.plan.result_timeout_s:
             self._settle(student, record)
         else:
-            after = self.plan.poll_interval_s if record.poll_after_s is None else record.poll_after_s
-            self._at(self.clock() + after,
+            self._at(self.clock() + record.next_poll_after(self.plan.poll_interval_s),
                      lambda: self._pool.submit(self._guarded, self._look, student, record, page="status"))
 
     def _settle(self, student, record) -> None:

@@ -117,11 +117,9 @@ def uids_claimed_under(pid: int) -> set[int]:
     (Uids are claimed host-wide, so another test run's processes may hold the first ones.)"""
     family = {pid}
     parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
+    for entry in filter(str.isdigit, os.listdir("/proc")):
         with contextlib.suppress(OSError, ValueError, IndexError):
-            if entry.isdigit():
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            parents[int(entry)] = int(_stat_fields(int(entry))[PPID])
     grew = True
     while grew:
         grown = {child for child, parent in parents.items() if parent in family}
@@ -133,9 +131,8 @@ def uids_claimed_under(pid: int) -> set[int]:
 def processes_left(uids: set[int], *, wait_s: float = 0.0) -> list[str]:
     """Processes named like fork_many's sleepers or owned by ``uids``, once none remain or
     ``wait_s`` has passed (processes of a stopped run take a moment to be reaped)."""
-    give_up = time.monotonic() + wait_s
-    while True:
-        left = []
+    def left() -> list[str]:
+        found = []
         for entry in filter(str.isdigit, os.listdir("/proc")):
             try:
                 comm = Path(f"/proc/{entry}/comm").read_text().strip()
@@ -143,10 +140,11 @@ def processes_left(uids: set[int], *, wait_s: float = 0.0) -> list[str]:
             except OSError:
                 continue
             if comm == SURVIVOR_NAME or owner in uids:
-                left.append(f"{entry} {comm} uid={owner}")
-        if not left or time.monotonic() > give_up:
-            return left
-        time.sleep(0.1)
+                found.append(f"{entry} {comm} uid={owner}")
+        return found
+
+    return _until_none(left, wait_s=wait_s)
+
 
 
 def processes_owned_by(uids: set[int]) -> set[tuple[int, int]]:
@@ -156,21 +154,36 @@ def processes_owned_by(uids: set[int]) -> set[tuple[int, int]]:
     for entry in filter(str.isdigit, os.listdir("/proc")):
         with contextlib.suppress(OSError, ValueError, IndexError):
             if os.stat(f"/proc/{entry}").st_uid in uids:
-                started = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[19])
-                found.add((int(entry), started))
+                found.add((int(entry), int(_stat_fields(int(entry))[STARTED])))
     return found
 
 
 def still_running(processes: set[tuple[int, int]], *, wait_s: float = 0.0) -> list[str]:
     """Those of ``processes`` (from ``processes_owned_by``) still running once none are or ``wait_s`` has passed."""
-    give_up = time.monotonic() + wait_s
-    while True:
-        left = []
+    def left() -> list[str]:
+        found = []
         for pid, started in processes:
             with contextlib.suppress(OSError, ValueError, IndexError):
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                if int(stat.rsplit(")", 1)[1].split()[19]) == started:
-                    left.append(f"{pid} {stat.split('(', 1)[1].rsplit(')', 1)[0]}")
-        if not left or time.monotonic() > give_up:
-            return left
+                if int(_stat_fields(pid)[STARTED]) == started:
+                    found.append(f"{pid} {Path(f'/proc/{pid}/comm').read_text().strip()}")
+        return found
+
+    return _until_none(left, wait_s=wait_s)
+
+
+# Fields of /proc/PID/stat after the command's closing parenthesis (the command may hold spaces).
+PPID = 1
+STARTED = 19
+
+
+def _stat_fields(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _until_none(find, *, wait_s: float) -> list[str]:
+    """``find()`` again and again until it finds nothing or ``wait_s`` has passed (processes of a
+    stopped run take a moment to be reaped); what it found last."""
+    give_up = time.monotonic() + wait_s
+    while (found := find()) and time.monotonic() <= give_up:
         time.sleep(0.1)
+    return found
