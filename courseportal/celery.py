@@ -17,7 +17,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_init, worker_process_init
 from kombu import Queue
 
 from grader import CHECKER_QUEUES, CHECKS_QUEUE
@@ -83,3 +83,14 @@ def start_this_slots_sandbox(**kwargs) -> None:
         get_sandbox().prestart()
     except Exception:  # the first run will try again and report properly
         logging.getLogger(__name__).exception("could not prestart this slot's sandbox")
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(**kwargs) -> None:
+    # What Django does around every request: a connection older than CONN_MAX_AGE, or one an error
+    # left unusable, is closed, and the next query opens another. Celery's own closing of every
+    # connection around every task is off (settings.CELERY_DB_REUSE_MAX).
+    from django.db import close_old_connections
+
+    close_old_connections()

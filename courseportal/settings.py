@@ -233,6 +233,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "priority_steps": [0, 9],
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# Celery's Django fix-up closes the database connection before and after every task unless told to
+# reuse it; a grading then opens one (on PostgreSQL: a server process) for its few queries. The
+# worker keeps it instead, as a web thread does: courseportal/celery.py closes it when it is older
+# than CONN_MAX_AGE or broken, the rules a web request follows.
+CELERY_DB_REUSE_MAX = 10**9
 
 # How often the sweep re-sends forgotten submissions, and how long a queued submission may sit
 # unclaimed before the sweep sends it again.
