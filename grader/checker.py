@@ -26,6 +26,7 @@ from grader.documents import PdfReading, read_pdf
 from grader.messages import Message, Text
 from grader.reference_cache import reference_cached
 from grader.results import CheckOutcome, GradeResult, TrainingSummary
+from grader.run_reuse import run_memo
 from grader.sandbox.types import SandboxLimits, SandboxOutcome, SandboxRequest
 
 STARTER_WITHOUT_ANSWERS = Message(
@@ -225,7 +226,7 @@ class Checker:
         self, sandbox: Sandbox, *, harness: str, entry: str, files: Mapping[str, bytes] | None = None,
         limits: SandboxLimits | None = None, env: Mapping[str, str] | None = None, fresh_process: bool | None = None,
         data_files: Mapping[str, bytes] | None = None, hidden_paths: Sequence[str] = (),
-        on_report: Callable[[bytes], None] | None = None,
+        on_report: Callable[[bytes], None] | None = None, decided_by: Mapping[str, bytes] | None = None,
     ) -> SandboxOutcome:
         """Run the trusted ``harness`` source in the sandbox: ``entry(scratch_dir)`` is called after
         ``files`` are written to the scratch folder; what it returns comes back as ``outcome.data``.
@@ -233,13 +234,25 @@ class Checker:
         A ``gpu`` checker's runs get a fresh process unless ``fresh_process=False`` (its pre-check);
         ``data_files``, ``hidden_paths`` and ``on_report`` are as in ``SandboxRequest`` and
         ``sandbox.run``.
+
+        ``decided_by``: files that decide the run's outcome as fully as ``files`` do (the student's
+        code without its trailing comments: ``grader.run_reuse.python_executable_part``). An earlier
+        clean outcome of the same request decided by the same files is then returned instead of
+        running again. Only for runs whose outcome cannot cost points if the code's own
+        randomness would have made it come out otherwise (``grader.run_reuse``).
         """
         request = SandboxRequest(
             harness=harness, entry=entry, files=dict(files or {}), limits=limits or self.limits,
             fresh_process=self.queue == GPU_QUEUE if fresh_process is None else fresh_process, env=dict(env or {}),
             data_files=dict(data_files or {}), hidden_paths=tuple(hidden_paths),
         )
-        return sandbox.run(request) if on_report is None else sandbox.run(request, on_report=on_report)
+
+        def run() -> SandboxOutcome:
+            return sandbox.run(request) if on_report is None else sandbox.run(request, on_report=on_report)
+
+        if decided_by is None or on_report is not None:
+            return run()
+        return run_memo.outcome(request, decided_by, run)
 
     def result(self, checks: Iterable[CheckOutcome], *, message: Text = "", output: str = "",
                training: TrainingSummary | None = None, document: PdfReading | None = None) -> GradeResult:

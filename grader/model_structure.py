@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.messages import Message, Text
+from grader.run_reuse import python_executable_part
 from grader.sandbox.types import SandboxOutcome
 
 if TYPE_CHECKING:
@@ -85,11 +86,16 @@ def structure_check_run(
     outcome (for its output and limit message).
     """
     request_file = json.dumps({"entry_file": "submission.py", "class_name": class_name}).encode()
+    executable = python_executable_part(code)
     outcome = checker.run(
         sandbox,
         harness=HARNESS_PATH.read_text(encoding="utf-8"),
         entry="describe_submission",
         files={"submission.py": code.encode("utf-8"), "structure_request.json": request_file},
+        # A class's files share the starter's code and differ in their answers (comments at the end):
+        # the model is built once, not once a file. The check is feedback worth no points.
+        decided_by=None if executable is None else {"submission.py": executable.encode("utf-8"),
+                                                    "structure_request.json": request_file},
     )
     if not outcome.ok:
         return None, outcome

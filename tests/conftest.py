@@ -38,6 +38,14 @@ def _isolated_media(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_run_memo():
+    # A test that grades a file expects its code to run, whatever an earlier test graded.
+    from grader.run_reuse import run_memo
+
+    run_memo.clear()
+
+
 @contextmanager
 def checkers_registered(settings, *modules: str) -> Iterator[None]:
     """Register tests-only checker modules for the duration; the registry forgets them after."""

@@ -4,10 +4,13 @@ that did not; CPU per upload is each part's ledger time over the step's accepted
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from courseportal.operations.benchmark.load_generator import Plan
 from courseportal.operations.benchmark.saturation import (
     QUICK,
     SaturationOptions,
@@ -16,6 +19,7 @@ from courseportal.operations.benchmark.saturation import (
     step_line,
 )
 from courseportal.operations.benchmark.saturation_load import StudentRota, due_moments
+from grader.run_reuse import python_executable_part
 
 STARTED_AT = 1_000.0  # wall clock of the step's start; the load generator's own clock starts at 50
 
@@ -121,4 +125,16 @@ def test_the_command_refuses_bad_saturation_options_before_starting_anything():
         call_command("benchmark", "--saturate", "--saturate-rates", "5,0")
     with pytest.raises(CommandError, match="--step-seconds"):
         call_command("benchmark", "--saturate", "--step-seconds", "0")
+    with pytest.raises(CommandError, match="--distinct-code"):
+        call_command("benchmark", "--distinct-code")
     assert QUICK.students < SaturationOptions().students
+
+
+def test_distinct_code_gives_every_upload_code_of_its_own_and_otherwise_the_class_shares_it():
+    starter = "import torch\n\nclass NetHW:\n    pass\n\n# conv1: input (1, 3, 32, 32)\n"
+    shared = Plan(base_url="", course="c", assignment="a", scenario="saturate", students=[], file_text=starter)
+    distinct = replace(shared, distinct_code=True)
+    codes = {python_executable_part(distinct.file_of("a", serial).decode()) for serial in range(3)}
+    assert len(codes) == 3
+    assert {python_executable_part(shared.file_of("a", serial).decode()) for serial in range(3)} == {
+        python_executable_part(starter)}

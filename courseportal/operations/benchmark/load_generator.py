@@ -250,9 +250,14 @@ class Plan:
     sessions: dict[str, str] = field(default_factory=dict)
     session_cookie: str = "sessionid"
     uploads_per_minute: int = 0  # saturate: the portal's UPLOADS_PER_MINUTE_PER_STUDENT (0: none)
+    # saturate: every upload's code differs (a statement appended), so that no grading reuses the
+    # sandbox run of another file's identical code (grader/run_reuse.py): a class that changed the starter.
+    distinct_code: bool = False
 
-    def file_of(self, username: str) -> bytes:
-        return (self.poison_file_text if username in self.poisoners else self.file_text).encode()
+    def file_of(self, username: str, serial: int = 0) -> bytes:
+        """What ``username`` uploads; with ``distinct_code``, code no other upload has (``serial``)."""
+        text = self.poison_file_text if username in self.poisoners else self.file_text
+        return (text + f"\nbenchmark_upload = {serial}\n" if self.distinct_code else text).encode()
 
     @property
     def assignment_path(self) -> str:

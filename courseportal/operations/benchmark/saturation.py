@@ -57,6 +57,7 @@ class SaturationOptions:
     step_seconds: float = 20.0
     students: int = 800
     result_timeout_s: float = 600.0
+    distinct_code: bool = False  # every upload's code differs: no sandbox run is reused (load_generator.Plan)
 
 
 # ``--quick``: two short steps by a small class, to prove the mode end to end in seconds.
@@ -75,7 +76,7 @@ def saturation_run(stack: BenchmarkStack, population: dict, options: SaturationO
         "students": [{"username": account, "password": population["password"]} for account in accounts],
         "file_text": population["file_text"], "result_timeout_s": options.result_timeout_s,
         "sessions": made["sessions"], "session_cookie": made["cookie"],
-        "uploads_per_minute": settings.UPLOADS_PER_MINUTE_PER_STUDENT,
+        "uploads_per_minute": settings.UPLOADS_PER_MINUTE_PER_STUDENT, "distinct_code": options.distinct_code,
     }
     session = stack.start_load_session(plan)
     steps: list[dict] = []
@@ -267,6 +268,7 @@ def saturation_summary(steps: list[dict], *, options: SaturationOptions, student
     return {
         "saturation_students": students,
         "saturation_step_seconds": options.step_seconds,
+        "saturation_distinct_code": options.distinct_code,
         "saturation_sign_in_s": rounded(sign_in_s, 1) if sign_in_s is not None else None,
         "saturation_sustained_uploads_per_s": best["rate"] if best else 0.0,
         "saturation_sustained_results_per_s": best["results_per_s"] if best else None,

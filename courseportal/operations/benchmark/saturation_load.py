@@ -88,6 +88,7 @@ class SaturationRun:
         self._pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="student")
         self._events: list[tuple[float, int, Callable[[], None]]] = []
         self._order = itertools.count()
+        self._uploads = itertools.count()
         self._changed = threading.Condition()
         self._pending = 0
         self._records: list = []
@@ -172,7 +173,8 @@ class SaturationRun:
         record.started_s = self.clock()  # when the POST really went out
         plan = self.plan
         student.upload(upload_path=plan.upload_path, filename=f"{student.username}_{plan.assignment}.py",
-                       content=plan.file_of(student.username), record=record, clock=self.clock)
+                       content=plan.file_of(student.username, next(self._uploads)), record=record,
+                       clock=self.clock)
         if record.outcome != "accepted":
             self._settle(student, record)
             return

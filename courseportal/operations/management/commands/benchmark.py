@@ -53,6 +53,10 @@ class Command(BaseCommand):
         parser.add_argument("--saturate-students", type=int, default=saturation.students,
                             help="the class that uploads again and again within the portal's rules "
                                  "(default %(default)s)")
+        parser.add_argument("--distinct-code", action="store_true",
+                            help="with --saturate: every upload's code differs (a line appended), so each grading "
+                                 "builds the model in the sandbox; by default a class uploads the starter's code "
+                                 "with their answers, and a worker builds it once (grader/run_reuse.py)")
         parser.add_argument("--gradebook-students", type=int, default=defaults.gradebook_students,
                             help="students in the generated gradebook (also measured at half the size)")
         parser.add_argument("--gradebook-assignments", type=int, default=defaults.gradebook_assignments)
@@ -81,6 +85,8 @@ class Command(BaseCommand):
         if options["quick"]:
             options.update(saturate_rates=QUICK.rates, step_seconds=QUICK.step_seconds,
                            saturate_students=QUICK.students)
+        if options["distinct_code"] and not options["saturate"]:
+            raise CommandError("--distinct-code changes the saturation's uploads: give it with --saturate.")
         if options["saturate"] and (options["step_seconds"] <= 0 or options["saturate_students"] < 1):
             raise CommandError("--step-seconds must be above 0 and --saturate-students at least 1.")
         if options["students"] < 1 or options["seconds"] <= 0 or options["runs"] < 1 or options["poison"] < 0:
@@ -97,7 +103,8 @@ class Command(BaseCommand):
             saturate=options["saturate"],
             saturation=SaturationOptions(rates=options["saturate_rates"], step_seconds=options["step_seconds"],
                                          students=options["saturate_students"],
-                                         result_timeout_s=options["result_timeout"]),
+                                         result_timeout_s=options["result_timeout"],
+                                         distinct_code=options["distinct_code"]),
         )
         try:
             figures = benchmark_run(chosen, say=lambda line: self.stderr.write(f"benchmark: {line}"))
