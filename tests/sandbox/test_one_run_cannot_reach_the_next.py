@@ -8,6 +8,7 @@ stands, and the next run in the same pool sees the sandbox exactly as before the
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import statistics
@@ -193,25 +194,31 @@ def test_an_honest_file_graded_after_each_attacker_in_the_same_warm_pool_gets_th
 
     checker = NetHWSizesChecker()
     sandbox = RecordingSandbox(make_pool(warm_modules=WARM_MODULES))
-    honest = LEC2_HW1_FULL_MARKS.read_bytes()
+    honest_files = (LEC2_HW1_FULL_MARKS.read_bytes() + b"\nhonest_upload = %d\n" % serial for serial in itertools.count())
+
+    def honest() -> bytes:
+        # A statement of its own: its code runs in the zygote, not reused from an earlier honest run.
+        return next(honest_files)
 
     def grade(data: bytes):
         started = time.perf_counter()
         result = grade_file(checker, filename="310510123_lec2_hw1.py", data=data, sandbox=sandbox)
         return result, time.perf_counter() - started
 
-    grade(honest)  # the zygote imports torch
-    baseline_result, _ = grade(honest)
-    baseline_s = statistics.median(grade(honest)[1] for _ in range(5))
+    grade(honest())  # the zygote imports torch
+    baseline_result, _ = grade(honest())
+    baseline_s = statistics.median(grade(honest())[1] for _ in range(5))
     assert baseline_result.score == baseline_result.max_score
     attackers = [case for case in HOSTILE_CASES if case.file_name in (
         "tamper_with_zygote.py", "leave_ipc_objects.py", "keyring_channel.py", "kill_parent.py")]
     for attacker in attackers:
         attacked, _ = grade(lec2_hw1_submission(attacker))
+        runs_before = len(sandbox.outcomes)
         assert attacked.score == attacked.max_score, (attacker.file_name, attacked.message)  # still theirs
         assert sandbox.outcomes[-1].tampered_with_sandbox is attacker.reported_to_staff, attacker.file_name
         sandbox.pool.prestart(wait=True)  # a replaced zygote has imported torch again
-        after = [grade(honest) for _ in range(3)]
+        after = [grade(honest()) for _ in range(3)]
+        assert len(sandbox.outcomes) == runs_before + 3, "every honest file ran"
         assert all(result == baseline_result for result, _ in after), attacker.file_name
         assert not any(outcome.tampered_with_sandbox for outcome in sandbox.outcomes[-3:])
         after_s = statistics.median(seconds for _, seconds in after)
