@@ -29,8 +29,9 @@ PYTEST_PARALLEL = $(if $(filter 0,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dis
 # The second pass: what must also hold on PostgreSQL, production's database: the pipeline with real
 # workers (tests/integration) and every postgres-marked test. Browser tests run once, on SQLite: they
 # drive pages whose queries the postgres-marked page tests and the integration tests run here, and
-# on two slow cores running them twice cost about 100 s of the CI budget.
-POSTGRES_MARKERS := (integration or postgres) and not browser
+# on two slow cores running them twice cost about 100 s of the CI budget. Tests marked
+# database_agnostic run once too: what they check happens in the sandbox, not in the database.
+POSTGRES_MARKERS := (integration or postgres) and not browser and not database_agnostic
 RUNSTACK_ARGS ?=
 
 .PHONY: help install system-packages python-packages messages migrate dev test lint clean

@@ -238,8 +238,9 @@ class Checker:
         ``decided_by``: files that decide the run's outcome as fully as ``files`` do (the student's
         code without its trailing comments: ``grader.run_reuse.python_executable_part``). An earlier
         clean outcome of the same request decided by the same files is then returned instead of
-        running again. Only for runs whose outcome cannot cost points if the code's own
-        randomness would have made it come out otherwise (``grader.run_reuse``).
+        running again (never for a run with ``on_report``, whose reports are live). Only for runs
+        whose outcome cannot cost points if the code's own randomness would have made it come out
+        otherwise (``grader.run_reuse``).
         """
         request = SandboxRequest(
             harness=harness, entry=entry, files=dict(files or {}), limits=limits or self.limits,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -35,7 +36,10 @@ from dataclasses import asdict
 
 from grader.sandbox.types import SandboxOutcome, SandboxRequest
 
-RUN_REUSE_ENTRIES = 256
+logger = logging.getLogger(__name__)
+
+# A class shares a few codes; each outcome holds at most its output's kept tails (2 x 64 KiB).
+RUN_REUSE_ENTRIES = 64
 # What follows a file's last statement and changes nothing: line breaks, blanks and comments that
 # hold no quote, no backslash and no NUL (so they can neither close a string the code left open nor
 # be joined to a line before them), matched on the file reversed: one pass from its end, however long.
@@ -69,7 +73,7 @@ class RunMemo:
         self._entries = entries
         self._outcomes: OrderedDict[str, SandboxOutcome] = OrderedDict()
         self._lock = threading.Lock()
-        self.reused = 0  # how many runs this memo saved, for the benchmark and the logs
+        self.reused = 0  # how many runs this memo saved
 
     def outcome(self, request: SandboxRequest, decided_by: Mapping[str, bytes],
                 run: Callable[[], SandboxOutcome]) -> SandboxOutcome:
@@ -84,6 +88,7 @@ class RunMemo:
             if earlier is not None:
                 self._outcomes.move_to_end(key)
                 self.reused += 1
+                logger.debug("the outcome of run %s reused (the same code)", earlier.run_id or "?")
                 return earlier
         outcome = run()
         if reusable(outcome):

@@ -31,8 +31,10 @@ from tests.sandbox.hostile import (
 )
 from tests.stack import celery_worker, wait_until
 
+# database_agnostic: containment happens in the sandbox; that any result, hostile ones included, is
+# stored on PostgreSQL is tests/submissions/test_results_are_always_stored.py's (postgres-marked).
 pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.sandbox, needs_bwrap_as_root,
-              pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
+              pytest.mark.database_agnostic, pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
 
 CASES = [case for case in HOSTILE_CASES if case.file_name != "well_behaved.py"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
