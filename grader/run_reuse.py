@@ -25,6 +25,7 @@ points (lec2_hw1's structure check is feedback worth 0 points).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -32,7 +33,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from grader.sandbox.types import SandboxOutcome, SandboxRequest
 
@@ -89,11 +90,11 @@ class RunMemo:
                 self._outcomes.move_to_end(key)
                 self.reused += 1
                 logger.debug("the outcome of run %s reused (the same code)", earlier.run_id or "?")
-                return earlier
+                return _copy(earlier)
         outcome = run()
         if reusable(outcome):
             with self._lock:
-                self._outcomes[key] = outcome
+                self._outcomes[key] = _copy(outcome)
                 while len(self._outcomes) > self._entries:
                     self._outcomes.popitem(last=False)
         return outcome
@@ -102,6 +103,11 @@ class RunMemo:
         with self._lock:
             self._outcomes.clear()
             self.reused = 0
+
+
+def _copy(outcome: SandboxOutcome) -> SandboxOutcome:
+    # Each grading gets data of its own: a checker that changes what it was given cannot change the next file's.
+    return replace(outcome, data=copy.deepcopy(outcome.data))
 
 
 def _memo_key(request: SandboxRequest, decided_by: Mapping[str, bytes]) -> str:

@@ -7,7 +7,8 @@ what the student is told.
 
 Fixtures (import them into a ``conftest.py``): ``sandbox``, the process's real sandbox, and
 ``references_cached_once`` (autouse), which points ``GRADER_CACHE_DIR`` at one folder for the whole
-test session so that each checker's torch reference is computed once.
+test session so that each checker's torch reference is computed once, and ``runs_not_reused_across_tests``
+(autouse), which empties the run memo before each test (``grader.run_reuse``).
 """
 
 from __future__ import annotations
@@ -76,6 +77,15 @@ def reference_cache_dir(tmp_path_factory) -> Path:
 def references_cached_once(settings, reference_cache_dir) -> Path:
     settings.GRADER_CACHE_DIR = reference_cache_dir
     return reference_cache_dir
+
+
+@pytest.fixture(autouse=True)
+def runs_not_reused_across_tests() -> None:
+    """Each test starts with an empty run memo (``grader.run_reuse``): a test's sandbox (often a stand-in
+    answering what the test needs) must see its runs, whatever an earlier test graded."""
+    from grader.run_reuse import run_memo
+
+    run_memo.clear()
 
 
 # --- PDFs with real text, written from scratch (no PDF library writes text) ----------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from courseportal.courses.models import Assignment, Course, Membership
 from courseportal.courses.services import course_create, membership_set
 from grader import registry
+from grader.testing import runs_not_reused_across_tests  # noqa: F401 - autouse, found by name
 
 pytest_plugins = ["tests.live"]
 
@@ -36,14 +37,6 @@ def _isolated_media(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # The real hasher costs ~0.4 s a password here; tests create dozens of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_run_memo():
-    # A test that grades a file expects its code to run, whatever an earlier test graded.
-    from grader.run_reuse import run_memo
-
-    run_memo.clear()
 
 
 @contextmanager

@@ -170,6 +170,15 @@ def test_a_run_is_reused_only_for_the_same_request():
     assert scripted.runs == 5 and memo.reused == 0
 
 
+def test_a_checker_that_changes_a_reused_outcome_does_not_change_the_next_files():
+    memo = RunMemo()
+    request = SandboxRequest(harness="", entry="f")
+    decided_by = {"a.py": b"x = 1\n"}
+    memo.outcome(request, decided_by, lambda: replace(CLEAN, data={"modules": ["conv1"]})).data["modules"].append("x")
+    memo.outcome(request, decided_by, lambda: CLEAN).data["modules"].append("y")
+    assert memo.outcome(request, decided_by, lambda: CLEAN).data == {"modules": ["conv1"]}
+
+
 def test_the_memo_keeps_its_most_recently_used_outcomes():
     memo = RunMemo(entries=2)
     request = SandboxRequest(harness="", entry="f")
