@@ -194,11 +194,11 @@ def test_an_honest_file_graded_after_each_attacker_in_the_same_warm_pool_gets_th
 
     checker = NetHWSizesChecker()
     sandbox = RecordingSandbox(make_pool(warm_modules=WARM_MODULES))
-    honest_files = (LEC2_HW1_FULL_MARKS.read_bytes() + b"\nhonest_upload = %d\n" % serial for serial in itertools.count())
+    full_marks, serials = LEC2_HW1_FULL_MARKS.read_bytes(), itertools.count()
 
     def honest() -> bytes:
         # A statement of its own: its code runs in the zygote, not reused from an earlier honest run.
-        return next(honest_files)
+        return full_marks + b"\nhonest_upload = %d\n" % next(serials)
 
     def grade(data: bytes):
         started = time.perf_counter()
