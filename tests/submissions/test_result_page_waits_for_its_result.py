@@ -98,7 +98,20 @@ def test_no_more_requests_wait_at_once_than_the_bound_the_next_renders_at_once(w
     finally:
         busy.release()
         busy.release()
-    assert not waited.held and seconds < 0.1, seconds
+    assert not waited.held and waited.busy and seconds < 0.1, seconds
+
+
+def test_a_poller_turned_away_by_a_busy_server_is_asked_to_come_back_later(waiting_on, settings, student, pending):
+    client = signed_in(student)
+    status = reverse("submissions:status", args=[pending.pk])
+    busy = settled._waiters()
+    assert busy.acquire(blocking=False) and busy.acquire(blocking=False)  # RESULT_WAITERS_PER_PROCESS = 2
+    try:
+        turned_away = client.get(status, {"wait": "1"}).content.decode()
+    finally:
+        busy.release()
+        busy.release()
+    assert 'data-pending="true"' in turned_away and 'data-poll-after-ms="5000"' in turned_away
 
 
 def test_a_broker_that_is_down_costs_no_wait_and_is_left_alone_for_a_while(settings, pending):

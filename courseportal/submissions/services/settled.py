@@ -51,6 +51,9 @@ class SettledWait:
 
     submission: Submission  # read afresh if the request waited; the caller's object otherwise
     held: bool  # the request waited on the broker, so the page may ask again at once
+    # Every waiting place of this process was taken: the server is behind, and a page that asks
+    # again at the usual pace only adds to its load (see the views' poll intervals).
+    busy: bool = False
 
 
 def submission_settled_announce(*, submission_id: int) -> None:
@@ -74,7 +77,7 @@ def submission_settled_wait(*, submission: Submission, timeout_s: float) -> Sett
     if not _may_wait(submission, timeout_s):
         return SettledWait(submission=submission, held=False)
     if not _waiters().acquire(blocking=False):
-        return SettledWait(submission=submission, held=False)
+        return SettledWait(submission=submission, held=False, busy=True)
     try:
         deadline = time.monotonic() + timeout_s
         key = _key(submission.pk)
