@@ -106,7 +106,8 @@ class RunMemo:
 
 
 def _copy(outcome: SandboxOutcome) -> SandboxOutcome:
-    # Each grading gets data of its own: a checker that changes what it was given cannot change the next file's.
+    # Each grading gets data of its own: a checker that changes what it was given cannot change the
+    # next file's.
     return replace(outcome, data=copy.deepcopy(outcome.data))
 
 
@@ -116,8 +117,8 @@ def _memo_key(request: SandboxRequest, decided_by: Mapping[str, bytes]) -> str:
         return {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
 
     everything = {
-        "files": digests(decided_by), "harness": request.harness, "entry": request.entry, "limits": asdict(request.limits),
-        "env": dict(request.env), "fresh_process": request.fresh_process,
+        "files": digests(decided_by), "harness": request.harness, "entry": request.entry,
+        "limits": asdict(request.limits), "env": dict(request.env), "fresh_process": request.fresh_process,
         "data_files": digests(request.data_files), "hidden_paths": list(request.hidden_paths),
     }
     return hashlib.sha256(json.dumps(everything, sort_keys=True, default=str).encode()).hexdigest()

@@ -7,8 +7,9 @@ what the student is told.
 
 Fixtures (import them into a ``conftest.py``): ``sandbox``, the process's real sandbox, and
 ``references_cached_once`` (autouse), which points ``GRADER_CACHE_DIR`` at one folder for the whole
-test session so that each checker's torch reference is computed once, and ``runs_not_reused_across_tests``
-(autouse), which empties the run memo before each test (``grader.run_reuse``).
+test session so that each checker's torch reference is computed once, and
+``runs_not_reused_across_tests`` (autouse), which empties the run memo before each test
+(``grader.run_reuse``).
 """
 
 from __future__ import annotations

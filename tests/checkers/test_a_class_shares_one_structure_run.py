@@ -150,7 +150,8 @@ CLEAN = SandboxOutcome(data={"built": True, "error": None, "load_error": None, "
 ])
 def test_an_outcome_that_was_not_clean_is_never_reused(first):
     memo = RunMemo()
-    request = SandboxRequest(harness="def f(scratch):\n    return 1\n", entry="f", files={"a.py": b"x = 1\n# 1\n"})
+    request = SandboxRequest(harness="def f(scratch):\n    return 1\n", entry="f",
+                             files={"a.py": b"x = 1\n# 1\n"})
     scripted = ScriptedSandbox(first, CLEAN)
     decided_by = {"a.py": b"x = 1\n"}
     assert memo.outcome(request, decided_by, lambda: scripted.run(request)) == first
@@ -174,7 +175,8 @@ def test_a_checker_that_changes_a_reused_outcome_does_not_change_the_next_files(
     memo = RunMemo()
     request = SandboxRequest(harness="", entry="f")
     decided_by = {"a.py": b"x = 1\n"}
-    memo.outcome(request, decided_by, lambda: replace(CLEAN, data={"modules": ["conv1"]})).data["modules"].append("x")
+    first = memo.outcome(request, decided_by, lambda: replace(CLEAN, data={"modules": ["conv1"]}))
+    first.data["modules"].append("x")
     memo.outcome(request, decided_by, lambda: CLEAN).data["modules"].append("y")
     assert memo.outcome(request, decided_by, lambda: CLEAN).data == {"modules": ["conv1"]}
 

@@ -27,7 +27,8 @@ def silent_mail_server(settings):
 
 
 def test_a_silent_mail_server_costs_a_grading_at_most_the_email_timeout(
-        student, assignment, published, settings, silent_mail_server, django_capture_on_commit_callbacks, caplog):
+        student, assignment, published, settings, silent_mail_server, django_capture_on_commit_callbacks,
+        caplog):
     settings.EMAIL_TIMEOUT = 0.5
     with django_capture_on_commit_callbacks(execute=True):
         submission = submission_create(student=student, assignment=assignment,

@@ -101,7 +101,7 @@ def test_no_more_requests_wait_at_once_than_the_bound_the_next_renders_at_once(w
     assert not waited.held and waited.busy and seconds < 0.1, seconds
 
 
-def test_a_poller_turned_away_by_a_busy_server_is_asked_to_come_back_later(waiting_on, settings, student, pending):
+def test_a_poller_turned_away_by_a_busy_server_is_asked_to_come_back_later(waiting_on, student, pending):
     client = signed_in(student)
     status = reverse("submissions:status", args=[pending.pk])
     busy = settled._waiters()

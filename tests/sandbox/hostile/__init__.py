@@ -146,7 +146,6 @@ def processes_left(uids: set[int], *, wait_s: float = 0.0) -> list[str]:
     return _until_none(left, wait_s=wait_s)
 
 
-
 def processes_owned_by(uids: set[int]) -> set[tuple[int, int]]:
     """(pid, start time) of every process owned by ``uids`` now: which processes these are, even
     once a uid a dead worker let go is claimed by another worker on the host."""
