@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from courseportal.submissions.templatetags.feedback import feedback, layer_rows, result_message
+from courseportal.submissions.templatetags.feedback import feedback, layer_rows, layer_sizes, result_message
 from grader.answers import Shape, explain_shape_difference
 from grader.messages import Message
 
@@ -121,3 +121,32 @@ def test_the_layer_rows_come_from_the_checks_details_without_parsing_names():
     (row,) = layer_rows(checks)
     assert (row.layer, row.input.answered, row.output.verdict, row.verdict, row.points) == (
         "conv2", "(1, 32, 16, 16)", "wrong", "wrong", 0.625)
+
+
+def _layer_check(layer: str, field: str, answered: str, verdict: str, *, feedback: str = "", root: bool = False):
+    return {"name": f"{layer}.{field}", "points": 0.625 if verdict == "right" else 0, "max_points": 0.625,
+            "feedback": feedback, "detail": {"layer": layer, "field": field, "answered": answered,
+                                             "verdict": verdict, "root": root}}
+
+
+def test_the_layer_table_draws_each_layer_and_escapes_what_the_student_wrote():
+    hostile = '<img src=x onerror="alert(1)">'
+    result = SimpleNamespace(checks=[
+        _layer_check("conv1", "input", "(1, 3, 32, 32)", "right"),
+        _layer_check("conv1", "output", hostile, "wrong", feedback=f"{hostile} is wrong\nsee conv1", root=True),
+        _layer_check("fc", "input", "", "unanswered", feedback="No answer."),
+        _layer_check("fc", "output", "(1, 10)", "follows"),
+    ])
+    html = layer_sizes(result)
+    assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert html.count('<tr class="layer-row') == 2 and html.count('<li class="net-layer') == 2
+    # The first mistake: said first, its feedback's lines kept, its layer flagged in drawing and table.
+    assert '<span class="layer-name">conv1</span><p>&lt;img src=x onerror=&quot;alert(1)&quot;&gt; is wrong<br>see conv1' in html
+    assert '<li class="net-layer verdict-wrong root">' in html and '<tr class="layer-row verdict-wrong root">' in html
+    assert '<span class="net-size">–</span>' not in html.split("fc</span>")[0]  # conv1's output was answered
+    assert '<code>–</code>' in html  # fc's input was not
+    assert '<span class="row-verdict" aria-hidden="true">0.625 / 1.25</span>' in html
+    assert '<td colspan="4"><p>No answer.</p></td>' in html
+    with translation.override("zh-hant"):
+        assert translation.gettext("Your first mistake") in layer_sizes(result)
+        assert translation.gettext("Your first mistake") != "Your first mistake"
