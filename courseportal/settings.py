@@ -210,6 +210,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # the grading slot (or the TA's request) whose result it is mailing; after this the e-mail is logged
 # as not sent and the grading goes on.
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
+# A result e-mail not sent this long after its result was stored (the mail server failed, the
+# worker stopped) is sent by the sweep (``notify.result_emails_sweep``).
+RESULT_EMAIL_RETRY_AFTER_S = env_int("RESULT_EMAIL_RETRY_AFTER_S", 60)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "courseportal <noreply@localhost>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 

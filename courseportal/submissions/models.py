@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -152,6 +153,11 @@ class Result(models.Model):
     # penalty (never below zero); None while it is worth nothing yet (a grader error, a report
     # awaiting its TA). Written only by ``services.scores.result_change``, with the history.
     counted_score = score_field(null=True, blank=True)
+
+    class Meta:
+        # The sweep's e-mails still owed (``notify.result_emails_sweep``, every few seconds): a few rows
+        # among a term's results, found without reading the others.
+        indexes = [models.Index(fields=["graded_at"], name="result_email_owed", condition=Q(notified_at__isnull=True))]
 
     def __str__(self) -> str:
         return f"result of {self.submission_id}: {self.score}/{self.max_score}"

@@ -15,7 +15,7 @@ import pytest
 from celery.fixups.django import DjangoWorkerFixup
 from celery.signals import task_postrun, task_prerun
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, connections
 
 from courseportal.celery import app
 
@@ -28,6 +28,10 @@ class Task:
 
 @pytest.fixture
 def closes(monkeypatch) -> list[float]:
+    # As fresh as a worker's first task's: this test process may have opened its connection longer
+    # than CONN_MAX_AGE ago (a whole suite ago), which the rules would rightly close.
+    connection.ensure_connection()
+    monkeypatch.setattr(connections["default"], "close_at", time.monotonic() + 3600)
     closed: list[float] = []
     close = connection.close
 

@@ -112,7 +112,7 @@ def gradebook_class_create(
     created = Submission.objects.bulk_create(rows, batch_size=BATCH)
     Result.objects.bulk_create([
         _graded(submission, status="rejected" if randomness.random() < 0.05 else "graded",
-                score=randomness.randint(0, 100) / 4, max_score=25, graded_at=now)
+                score=randomness.randint(0, 100) / 4, max_score=25, graded_at=now, notified_at=now)
         for submission in created
     ], batch_size=BATCH)
     instructor = get_user_model().objects.create(username=f"{slug}-instructor")

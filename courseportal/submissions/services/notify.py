@@ -13,13 +13,15 @@ unreadable is always e-mailed at once, so the student can upload a readable one.
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections import defaultdict
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,6 +39,8 @@ logger = logging.getLogger(__name__)
 Status = Submission.Status
 # The task that e-mails the students of a released assignment; courseportal/submissions/tasks.py registers it.
 RELEASE_NOTIFY_TASK = "submissions.release_notify"
+# Result e-mails the sweep sends at most per run (``result_emails_sweep``).
+RESULT_EMAIL_SWEEP_BATCH = 100
 
 
 def result_notify(*, submission_id: int, stored: Result | None = None) -> bool:
@@ -151,17 +155,49 @@ def release_notify(*, assignment_id: int) -> int:
     return sent
 
 
+def result_emails_sweep(*, now: datetime | None = None) -> int:
+    """Send the result e-mails owed and never sent: the mail server failed or timed out, or the
+    worker stopped between storing the result and sending it. Returns how many were sent.
+
+    Owed: ``notified_at`` empty, except the results whose score is held (the release e-mails them,
+    ``release_notify``). Only results stored a while ago (``RESULT_EMAIL_RETRY_AFTER_S``): the first
+    try, right after the result was stored, has had its chance; the claim in ``result_notify`` keeps
+    the two from both sending. At most ``RESULT_EMAIL_SWEEP_BATCH`` a sweep, oldest first, stopping
+    at the first that fails: a mail server that is down costs each sweep one try (``EMAIL_TIMEOUT``),
+    not one per student.
+    """
+    now = now or timezone.now()
+    owed = (Result.objects.filter(notified_at__isnull=True,
+                                  graded_at__lte=now - timedelta(seconds=settings.RESULT_EMAIL_RETRY_AFTER_S))
+            .exclude(_THE_RELEASES | _STILL_HELD).order_by("graded_at", "submission_id")
+            .values_list("submission_id", flat=True)[:RESULT_EMAIL_SWEEP_BATCH])
+    sent = 0
+    for submission_id in list(owed):
+        if result_notify(submission_id=submission_id):
+            sent += 1
+        elif Result.objects.filter(pk=submission_id, notified_at__isnull=True).exists():
+            logger.warning("sweep: result e-mails not sent (the mail server failed); the next sweep tries again")
+            break
+    return sent
+
+
 def released_scores_sweep() -> int:
     """Send the release e-mails a worker never sent (the broker was down, the mail server failed)."""
     pending = _held_results(None).values_list("submission__assignment_id", flat=True).distinct()
     return sum(release_notify(assignment_id=assignment_id) for assignment_id in list(pending))
 
 
+# What the release e-mails (``release_notify``): a score, not yet sent, stored before the release.
+_THE_RELEASES = Q(status=Result.Status.GRADED, awaits_manual_grading=False,
+                  graded_at__lte=F("submission__assignment__scores_released_at"))
+# A score still held (``result_has_score`` and ``scores_released`` as one filter): the release's too.
+_STILL_HELD = (Q(override_score__isnull=False) | Q(status=Result.Status.GRADED, awaits_manual_grading=False)) & Q(
+    submission__assignment__holds_scores=True, submission__assignment__scores_released_at__isnull=True)
+
+
 def _held_results(assignment: Assignment | None):
     """Results the release e-mail covers: a score, not yet sent, stored before the release."""
-    held = Result.objects.filter(notified_at__isnull=True,
-                                 graded_at__lte=F("submission__assignment__scores_released_at")).filter(
-        status=Result.Status.GRADED, awaits_manual_grading=False)
+    held = Result.objects.filter(_THE_RELEASES, notified_at__isnull=True)
     return held.filter(submission__assignment=assignment) if assignment is not None else held
 
 
@@ -188,9 +224,17 @@ def _release_mail(*, assignment: Assignment, student: User, submission_ids: list
 
 
 def email_send(*, subject: str, body: str, to: str, what: str) -> bool:
-    """Send one e-mail; a mail server that fails is logged (naming ``what``) and False returned."""
+    """Send one e-mail; False (logged, naming ``what``) when the mail server failed and it is worth
+    trying again later. An e-mail the server refuses for good (5xx: the address does not exist, the
+    message is refused) is logged and counted as done: sent again it would fail again, and the
+    sweep, which stops at the first failure, would stop at it every time."""
     try:
         send_mail(subject, body, None, [to])
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as refusal:
+        if isinstance(refusal, smtplib.SMTPDataError) and refusal.smtp_code < 500:
+            logger.warning("e-mail for %s not sent: %s", what, refusal)
+            return False
+        logger.warning("e-mail for %s refused by the mail server for good, not sent again: %s", what, refusal)
     except OSError as error:
         logger.warning("e-mail for %s not sent: %s", what, error)
         return False

@@ -29,7 +29,7 @@ from courseportal.celery import app as celery_app
 from courseportal.submissions.models import GradeChange, Regrade, RegradeItem, Result, Submission
 from courseportal.submissions.selectors import grading_size_limit
 from courseportal.submissions.services.documents import document_reading_store
-from courseportal.submissions.services.notify import released_scores_sweep, result_notify
+from courseportal.submissions.services.notify import released_scores_sweep, result_emails_sweep, result_notify
 from courseportal.submissions.services.reading_checks import reading_checks_carried
 from courseportal.submissions.services.scores import (
     LockedResult,
@@ -359,7 +359,7 @@ def submission_sweep() -> dict[str, int]:
     - running past its claim (the worker died, or Celery killed a grading at its hard time limit):
       queue again, or give up after ``GRADING_MAX_ATTEMPTS`` with an error result staff can see
       and regrade;
-    - released scores whose e-mails were never sent: send them.
+    - released scores whose e-mails were never sent, and result e-mails that failed: send them.
 
     A submission whose checker is gone (renamed, or failing to import) is logged and skipped, so
     it cannot stop the recovery of everyone else's.
@@ -387,6 +387,7 @@ def submission_sweep() -> dict[str, int]:
             break
         counts["resent"] += outcome == "sent"
     counts["release_emails"] = released_scores_sweep()
+    counts["result_emails"] = result_emails_sweep()
     if any(counts.values()):
         logger.info("sweep: %s", counts)
     return counts
