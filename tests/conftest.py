@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from courseportal.courses.models import Assignment, Course, Membership
 from courseportal.courses.services import course_create, membership_set
+from courseportal.submissions.services import notify
 from grader import registry
 from grader.testing import runs_not_reused_across_tests  # noqa: F401 - autouse, found by name
 
@@ -37,6 +38,13 @@ def _isolated_media(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # The real hasher costs ~0.4 s a password here; tests create dozens of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _mail_server_never_rested(monkeypatch):
+    """A test whose mail server failed makes its process's sweeps rest (``notify.MAIL_SERVER_REST_S``);
+    the next test starts without that rest."""
+    monkeypatch.setattr(notify, "_mail_server_rests_until", 0.0)
 
 
 @contextmanager

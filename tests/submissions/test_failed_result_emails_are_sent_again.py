@@ -6,6 +6,7 @@ release's to e-mail."""
 from __future__ import annotations
 
 import smtplib
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from courseportal.courses.services import assignment_rules_update
 from courseportal.submissions.models import Result
-from courseportal.submissions.services import assignment_scores_release, submission_sweep
+from courseportal.submissions.services import assignment_scores_release, notify, submission_sweep
 from courseportal.submissions.services.notify import result_emails_sweep
 from tests.conftest import make_assignment
 from tests.submissions.test_release import graded
@@ -53,9 +54,11 @@ def test_a_result_email_the_mail_server_refused_is_sent_by_a_later_sweep(
     assert result_emails_sweep(now=a_minute_later()) == 0 and len(mail.outbox) == 1
 
 
-def test_the_sweep_tries_one_email_while_the_mail_server_is_down(
+def test_the_sweep_tries_one_email_while_the_mail_server_is_down_then_rests(
         student, other_student, assignment, published, mail_server_down, monkeypatch,
         django_capture_on_commit_callbacks):
+    """A silent mail server costs a try EMAIL_TIMEOUT long, in a grading slot: one a sweep, and then
+    none for MAIL_SERVER_REST_S."""
     for who in (student, other_student, student):
         graded(who, assignment, django_capture_on_commit_callbacks, content=f"# {who.pk}\n".encode())
     tries = []
@@ -64,6 +67,12 @@ def test_the_sweep_tries_one_email_while_the_mail_server_is_down(
     assert result_emails_sweep(now=a_minute_later()) == 0
     assert len(tries) == 1
     assert Result.objects.filter(notified_at__isnull=True).count() == 3
+    assert result_emails_sweep(now=a_minute_later()) == 0 and len(tries) == 1, "resting"
+    later = time.monotonic() + notify.MAIL_SERVER_REST_S + 1
+    monkeypatch.setattr(notify.time, "monotonic", lambda: later)
+    mail_server_down["down"] = False
+    monkeypatch.setattr("courseportal.submissions.services.notify.send_mail", mail.send_mail)
+    assert result_emails_sweep(now=a_minute_later()) == 3
 
 
 def test_the_regular_sweep_sends_them_and_says_so(student, assignment, published, mail_server_down,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -41,6 +42,10 @@ Status = Submission.Status
 RELEASE_NOTIFY_TASK = "submissions.release_notify"
 # Result e-mails the sweep sends at most per run (``result_emails_sweep``).
 RESULT_EMAIL_SWEEP_BATCH = 100
+# After a failed try, the process's sweeps leave the result e-mails alone this long: the sweep runs
+# in a grading slot, which a silent mail server would otherwise hold for EMAIL_TIMEOUT every sweep.
+MAIL_SERVER_REST_S = 300.0
+_mail_server_rests_until = 0.0
 
 
 def result_notify(*, submission_id: int, stored: Result | None = None) -> bool:
@@ -164,8 +169,11 @@ def result_emails_sweep(*, now: datetime | None = None) -> int:
     try, right after the result was stored, has had its chance; the claim in ``result_notify`` keeps
     the two from both sending. At most ``RESULT_EMAIL_SWEEP_BATCH`` a sweep, oldest first, stopping
     at the first that fails: a mail server that is down costs each sweep one try (``EMAIL_TIMEOUT``),
-    not one per student.
+    not one per student, and this process's sweeps then leave them alone for ``MAIL_SERVER_REST_S``.
     """
+    global _mail_server_rests_until
+    if time.monotonic() < _mail_server_rests_until:
+        return 0
     now = now or timezone.now()
     owed = (Result.objects.filter(notified_at__isnull=True,
                                   graded_at__lte=now - timedelta(seconds=settings.RESULT_EMAIL_RETRY_AFTER_S))
@@ -176,7 +184,9 @@ def result_emails_sweep(*, now: datetime | None = None) -> int:
         if result_notify(submission_id=submission_id):
             sent += 1
         elif Result.objects.filter(pk=submission_id, notified_at__isnull=True).exists():
-            logger.warning("sweep: result e-mails not sent (the mail server failed); the next sweep tries again")
+            _mail_server_rests_until = time.monotonic() + MAIL_SERVER_REST_S
+            logger.warning("sweep: result e-mails not sent (the mail server failed); tried again in %d s",
+                           MAIL_SERVER_REST_S)
             break
     return sent
 
