@@ -140,3 +140,18 @@ def test_an_address_the_mail_server_refuses_for_good_is_not_tried_again(
     monkeypatch.setattr("courseportal.submissions.services.notify.send_mail", send)
     assert result_emails_sweep(now=a_minute_later()) == 1
     assert [message.to for message in mail.outbox] == [[other_student.email]]
+
+
+@pytest.mark.parametrize("error, for_good", [
+    (smtplib.SMTPRecipientsRefused({"a@example.edu": (550, b"no such user")}), True),
+    (smtplib.SMTPRecipientsRefused({"a@example.edu": (450, b"mailbox busy")}), False),
+    (smtplib.SMTPDataError(554, b"message refused"), True),
+    (smtplib.SMTPDataError(451, b"try later"), False),
+    (smtplib.SMTPSenderRefused(550, b"sender refused", "noreply@localhost"), False),
+    (ConnectionRefusedError(), False),
+    (TimeoutError(), False),
+])
+def test_only_a_permanent_refusal_of_this_email_is_given_up(monkeypatch, error, for_good):
+    monkeypatch.setattr("courseportal.submissions.services.notify.send_mail",
+                        lambda *args, **kwargs: (_ for _ in ()).throw(error))
+    assert notify.email_send(subject="s", body="b", to="a@example.edu", what="a test") is for_good

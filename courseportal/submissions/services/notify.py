@@ -3,7 +3,8 @@
 Each e-mail is written in its recipient's language (the one they chose in the portal), the
 grader's feedback included.
 
-A result is e-mailed once (``Result.notified_at``). While its assignment's scores are held
+A result is e-mailed once (``Result.notified_at``); one the mail server failed is sent by the sweep
+later (``result_emails_sweep``). While its assignment's scores are held
 (``selectors.scores_visible`` says no), a result that carries a score is not e-mailed: it waits,
 unclaimed, until the instructor releases the assignment; then ``release_notify`` sends each student
 one e-mail for the whole assignment and marks every held result of theirs as sent. A file refused as
@@ -240,12 +241,18 @@ def email_send(*, subject: str, body: str, to: str, what: str) -> bool:
     sweep, which stops at the first failure, would stop at it every time."""
     try:
         send_mail(subject, body, None, [to])
-    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as refusal:
-        if isinstance(refusal, smtplib.SMTPDataError) and refusal.smtp_code < 500:
-            logger.warning("e-mail for %s not sent: %s", what, refusal)
-            return False
-        logger.warning("e-mail for %s refused by the mail server for good, not sent again: %s", what, refusal)
-    except OSError as error:
+    except OSError as error:  # smtplib's errors included
+        if _refused_for_good(error):
+            logger.warning("e-mail for %s refused by the mail server for good, not sent again: %s", what, error)
+            return True
         logger.warning("e-mail for %s not sent: %s", what, error)
         return False
     return True
+
+
+def _refused_for_good(error: OSError) -> bool:
+    """A permanent (5xx) refusal of this e-mail's recipient or content, not a mail server that is
+    down, busy (4xx) or refusing the sender (which would refuse every e-mail: worth trying again)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
