@@ -14,8 +14,10 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 # Debian packages the service and its tests need (bubblewrap: the sandbox; chromium: browser
 # tests; gettext: compilemessages; postgresql: the test suite's PostgreSQL pass, whose server
-# tests/postgres_server.py starts in a temporary folder, never the package's own cluster).
-APT_PACKAGES := python3.11 python3.11-venv bubblewrap chromium gettext ca-certificates postgresql
+# tests/postgres_server.py starts in a temporary folder, never the package's own cluster;
+# nginx-light: tests/operations/test_slow_clients.py runs production's nginx server block on
+# loopback against slow clients, which without it is skipped, on CI too).
+APT_PACKAGES := python3.11 python3.11-venv bubblewrap chromium gettext ca-certificates postgresql nginx-light
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
