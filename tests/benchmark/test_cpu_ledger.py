@@ -12,6 +12,8 @@ from courseportal.operations.benchmark.cpu_ledger import (
     LedgerSample,
     Parts,
     ProcessTimes,
+    machine_busy_s,
+    machine_stolen_s,
     parse_stat,
 )
 
@@ -72,9 +74,19 @@ def test_a_reused_pid_is_a_new_process_whose_time_is_all_new():
 
 def test_a_window_between_samples_is_read_linearly():
     timeline = CpuTimeline(PARTS)
-    timeline.samples = [LedgerSample(at=100.0, parts={"web": 0.0}, machine_s=50.0),
-                        LedgerSample(at=102.0, parts={"web": 1.0}, machine_s=54.0),
-                        LedgerSample(at=104.0, parts={"web": 1.0, "sandbox": 2.0}, machine_s=58.0)]
+    timeline.samples = [LedgerSample(at=100.0, parts={"web": 0.0}, machine_s=50.0, stolen_s=10.0),
+                        LedgerSample(at=102.0, parts={"web": 1.0}, machine_s=54.0, stolen_s=10.4),
+                        LedgerSample(at=104.0, parts={"web": 1.0, "sandbox": 2.0}, machine_s=58.0, stolen_s=11.2)]
     parts, machine = timeline.between(101.0, 104.0)
     assert parts == pytest.approx({"web": 0.5, "sandbox": 2.0})
     assert machine == pytest.approx(6.0)
+    assert timeline.stolen_between(101.0, 104.0) == pytest.approx(1.0)
+
+
+def test_time_the_host_took_from_the_cores_is_steal_not_work_on_the_machine(tmp_path):
+    # /proc/stat's first line: user nice system idle iowait irq softirq steal guest guest_nice, in ticks.
+    ticks = CLOCK_TICKS_PER_SECOND
+    (tmp_path / "stat").write_text(f"cpu  {3 * ticks} 0 {ticks} {50 * ticks} {ticks} 0 0 {2 * ticks} {ticks} 0\n"
+                                   "cpu0 1 2 3\n")
+    assert machine_busy_s(tmp_path) == pytest.approx(3 + 1)  # user (guest inside it, not again) + system
+    assert machine_stolen_s(tmp_path) == pytest.approx(2)

@@ -54,7 +54,7 @@ def fake_cpu(*, uploads_seconds: float = 3.0) -> dict:
     whole = {"web": 1.2, "worker": 0.6, "sandbox": 0.36, "broker": 0.12, "beat": 0.0, "load_generator": 0.06,
              "benchmark": 0.03}
     return {"whole": whole, "whole_machine": 4.0, "arriving": whole, "arriving_machine": 4.0,
-            "arriving_seconds": uploads_seconds}
+            "arriving_stolen": 0.6, "arriving_seconds": uploads_seconds}
 
 
 def test_a_step_that_keeps_up_reports_cpu_per_upload_by_part():
@@ -67,6 +67,8 @@ def test_a_step_that_keeps_up_reports_cpu_per_upload_by_part():
     assert step["cpu_ms_database"] is None  # SQLite has no server of its own
     assert step["cores_stack"] == pytest.approx(2.28 / 3, abs=0.01)
     assert step["cores_other"] == pytest.approx((4.0 - 2.37) / 3, abs=0.01)
+    assert step["cores_stolen"] == pytest.approx(0.6 / 3, abs=0.01)
+    assert "taken by the host (steal) 0.2" in step_line(step)
     assert step["grading_p50_ms"] == 100.0 and step["queue_p50_ms"] == 50.0
     assert step["cpu_ms_web_per_request"] == pytest.approx(1.2 / (12 * 3) * 1000, abs=0.1)  # upload + 2 pages each
 

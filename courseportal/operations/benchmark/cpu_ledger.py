@@ -71,11 +71,27 @@ def read_processes(proc: Path = PROC) -> dict[int, ProcessTimes]:
 
 
 def machine_busy_s(proc: Path = PROC) -> float:
-    """CPU seconds every core of the machine spent on anything but idling since boot (``/proc/stat``)."""
-    values = [int(value) for value in (proc / "stat").read_text().split("\n", 1)[0].split()[1:]]
+    """CPU seconds every core of the machine spent on anything but idling since boot (``/proc/stat``),
+    less the time the host took the cores away (``machine_stolen_s``)."""
+    values = _machine_times(proc)
     idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
     guest = sum(values[8:10])  # already counted in user and nice
-    return (sum(values) - idle - guest) / CLOCK_TICKS_PER_SECOND
+    return (sum(values) - idle - guest - _stolen(values)) / CLOCK_TICKS_PER_SECOND
+
+
+def machine_stolen_s(proc: Path = PROC) -> float:
+    """CPU seconds since boot that this virtual machine's cores were ready to run but the host ran
+    something else (``steal`` in ``/proc/stat``): a step run while the host takes a fifth of the cores
+    is not a step on the same machine, and its report says so."""
+    return _stolen(_machine_times(proc)) / CLOCK_TICKS_PER_SECOND
+
+
+def _machine_times(proc: Path) -> list[int]:
+    return [int(value) for value in (proc / "stat").read_text().split("\n", 1)[0].split()[1:]]
+
+
+def _stolen(values: list[int]) -> int:
+    return values[7] if len(values) > 7 else 0
 
 
 @dataclass(frozen=True)
@@ -181,6 +197,7 @@ class LedgerSample:
     at: float  # wall clock (time.time()), to line up with the load generator's and the database's times
     parts: Mapping[str, float]  # CPU seconds per part since the baseline
     machine_s: float  # busy CPU seconds of the whole machine since boot
+    stolen_s: float = 0.0  # CPU seconds the host took from this machine's cores since boot
 
 
 class CpuTimeline:
@@ -207,7 +224,8 @@ class CpuTimeline:
     def take(self) -> None:
         at = time.time()
         totals = self.ledger.sample(read_processes(self.proc))
-        self.samples.append(LedgerSample(at=at, parts=totals, machine_s=machine_busy_s(self.proc)))
+        self.samples.append(LedgerSample(at=at, parts=totals, machine_s=machine_busy_s(self.proc),
+                                         stolen_s=machine_stolen_s(self.proc)))
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
@@ -219,6 +237,10 @@ class CpuTimeline:
         first, last = self._at(start), self._at(end)
         parts = {part: max(0.0, last.parts.get(part, 0.0) - first.parts.get(part, 0.0)) for part in last.parts}
         return parts, max(0.0, last.machine_s - first.machine_s)
+
+    def stolen_between(self, start: float, end: float) -> float:
+        """CPU seconds the host took from this machine's cores from ``start`` to ``end`` (wall clock)."""
+        return max(0.0, self._at(end).stolen_s - self._at(start).stolen_s)
 
     def _at(self, moment: float) -> LedgerSample:
         samples = self.samples
@@ -235,4 +257,5 @@ class CpuTimeline:
             parts={name: low.parts.get(name, 0.0) + share * (high.parts.get(name, 0.0) - low.parts.get(name, 0.0))
                    for name in names},
             machine_s=low.machine_s + share * (high.machine_s - low.machine_s),
+            stolen_s=low.stolen_s + share * (high.stolen_s - low.stolen_s),
         )

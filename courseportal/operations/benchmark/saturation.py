@@ -121,6 +121,7 @@ def _cpu_of(timeline: CpuTimeline, outcome: dict) -> dict:
     arriving, arriving_machine = timeline.between(outcome["started_at"], outcome["arrivals_ended_at"])
     return {"whole": whole, "whole_machine": whole_machine, "arriving": arriving,
             "arriving_machine": arriving_machine,
+            "arriving_stolen": timeline.stolen_between(outcome["started_at"], outcome["arrivals_ended_at"]),
             "arriving_seconds": outcome["arrivals_ended_at"] - outcome["started_at"]}
 
 
@@ -248,6 +249,7 @@ def _cpu_figures(cpu: dict, *, uploads: int, database: int | None) -> dict:
         "cores_stack": rounded(sum(arriving.get(part, 0.0) for part in STACK_PARTS) / span, 2),
         "cores_measuring": rounded(sum(arriving.get(part, 0.0) for part in MEASURING_PARTS) / span, 2),
         "cores_other": rounded(max(0.0, cpu["arriving_machine"] - ours) / span, 2),
+        "cores_stolen": rounded(cpu["arriving_stolen"] / span, 2),
     }
 
 
@@ -304,7 +306,8 @@ def step_line(step: Mapping) -> str:
         f"  CPU ms per upload: {cpu}; the stack {_shown(step['cpu_ms_stack'])} ms; web per request (upload, "
         f"page or poll) {_shown(step['cpu_ms_web_per_request'])} ms\n"
         f"  cores busy while uploads arrived: the stack {_shown(step['cores_stack'])}, load generator and this "
-        f"command {_shown(step['cores_measuring'])}, other work on the machine {_shown(step['cores_other'])}"
+        f"command {_shown(step['cores_measuring'])}, other work on the machine {_shown(step['cores_other'])}; "
+        f"taken by the host (steal) {_shown(step['cores_stolen'])}"
     )
 
 
