@@ -73,25 +73,29 @@ def read_processes(proc: Path = PROC) -> dict[int, ProcessTimes]:
 def machine_busy_s(proc: Path = PROC) -> float:
     """CPU seconds every core of the machine spent on anything but idling since boot (``/proc/stat``),
     less the time the host took the cores away (``machine_stolen_s``)."""
-    values = _machine_times(proc)
-    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
-    guest = sum(values[8:10])  # already counted in user and nice
-    return (sum(values) - idle - guest - _stolen(values)) / CLOCK_TICKS_PER_SECOND
+    return _busy_s(_machine_times(proc))
 
 
 def machine_stolen_s(proc: Path = PROC) -> float:
     """CPU seconds since boot that this virtual machine's cores were ready to run but the host ran
     something else (``steal`` in ``/proc/stat``): a step run while the host takes a fifth of the cores
     is not a step on the same machine, and its report says so."""
-    return _stolen(_machine_times(proc)) / CLOCK_TICKS_PER_SECOND
+    return _stolen_s(_machine_times(proc))
 
 
 def _machine_times(proc: Path) -> list[int]:
+    """The first line of ``/proc/stat``: user nice system idle iowait irq softirq steal guest guest_nice, in ticks."""
     return [int(value) for value in (proc / "stat").read_text().split("\n", 1)[0].split()[1:]]
 
 
-def _stolen(values: list[int]) -> int:
-    return values[7] if len(values) > 7 else 0
+def _busy_s(values: list[int]) -> float:
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    guest = sum(values[8:10])  # already counted in user and nice
+    return (sum(values) - idle - guest) / CLOCK_TICKS_PER_SECOND - _stolen_s(values)
+
+
+def _stolen_s(values: list[int]) -> float:
+    return (values[7] if len(values) > 7 else 0) / CLOCK_TICKS_PER_SECOND
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,7 @@ class LedgerSample:
     at: float  # wall clock (time.time()), to line up with the load generator's and the database's times
     parts: Mapping[str, float]  # CPU seconds per part since the baseline
     machine_s: float  # busy CPU seconds of the whole machine since boot
-    stolen_s: float = 0.0  # CPU seconds the host took from this machine's cores since boot
+    stolen_s: float  # CPU seconds the host took from this machine's cores since boot
 
 
 class CpuTimeline:
@@ -224,8 +228,8 @@ class CpuTimeline:
     def take(self) -> None:
         at = time.time()
         totals = self.ledger.sample(read_processes(self.proc))
-        self.samples.append(LedgerSample(at=at, parts=totals, machine_s=machine_busy_s(self.proc),
-                                         stolen_s=machine_stolen_s(self.proc)))
+        machine = _machine_times(self.proc)  # read once: busy and stolen from the same moment
+        self.samples.append(LedgerSample(at=at, parts=totals, machine_s=_busy_s(machine), stolen_s=_stolen_s(machine)))
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
